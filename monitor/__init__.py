@@ -1,0 +1,1 @@
+"""Relevance, digests, the mirror and the `newsmon` command line."""

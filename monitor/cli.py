@@ -1,0 +1,42 @@
+"""The `newsmon` command line. Each area's commands live in monitor/commands/."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+import click
+
+from monitor.context import AppContext
+
+# Modules under monitor.commands whose `commands` lists make up the CLI.
+COMMAND_MODULES = (
+    "crawl",
+    "mirror",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False),
+              help="Config file (default: $NEWSMON_CONFIG, else ./newsmon.toml, else built-in defaults).")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="newsmon", prog_name="newsmon")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
+    """Watch news sites for Hanoi–Russia cooperation, store each article once, email digests."""
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    ctx.obj = AppContext(config_path=config_path, verbose=verbose)
+
+
+def _register() -> None:
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"monitor.commands.{name}")
+        for command in module.commands:
+            cli.add_command(command)
+
+
+def main(argv: list[str] | None = None) -> None:
+    _register()
+    cli.main(args=argv, prog_name="newsmon")

@@ -1,0 +1,1 @@
+"""The `newsmon` subcommands, one module per area; each exports a `commands` list."""

@@ -1,0 +1,111 @@
+"""`newsmon crawl`, `newsmon articles`, `newsmon sources`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+
+import click
+
+from monitor.commands.options import SINCE
+from monitor.context import AppContext, pass_app
+
+
+@click.command()
+@click.argument("sources", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per source with the crawl-run counts.")
+@pass_app
+def crawl(app: AppContext, sources: tuple[str, ...], as_json: bool) -> None:
+    """Crawl SOURCES now (default: every enabled source) and store what is new.
+
+    Exit status: 0 when every crawl finished (errors on single pages are counted,
+    not fatal), 1 when any source failed or was blocked, 2 on bad usage.
+    """
+    from monitor.crawling import UnknownSourceError, check_sources, run_crawls
+
+    config = app.config
+    try:
+        names = check_sources(config, list(sources))
+    except UnknownSourceError as exc:
+        raise click.UsageError(str(exc)) from None
+    if not names:
+        raise click.ClickException("no sources are enabled in the config")
+    app.db  # fail early and clearly if the database cannot be opened
+    outcomes = run_crawls(config, names, install_logging=app.verbose > 0)
+    for outcome in outcomes:
+        if as_json:
+            click.echo(json.dumps(outcome.as_dict(), ensure_ascii=False))
+        else:
+            c = outcome.counts
+            line = (
+                f"{outcome.source}: {outcome.status}"
+                + (f"  requests={c.get('requests', 0)} seen={c.get('articles_seen', 0)} new={c.get('new', 0)} "
+                   f"updated={c.get('updated', 0)} duplicates={c.get('duplicates', 0)} errors={c.get('errors', 0)} "
+                   f"blocked={c.get('blocked', 0)}" if c else "")
+            )
+            click.echo(line)
+            if outcome.message:
+                click.echo(f"  {outcome.message}")
+    if any(o.status in ("failed", "blocked", "killed") for o in outcomes):
+        sys.exit(1)
+
+
+@click.command()
+@click.option("--since", type=SINCE, help="Only articles published since DATE (2026-11-01, 24h, 7d).")
+@click.option("--source", help="Only this source.")
+@click.option("--label", "labels", multiple=True, type=click.Choice(["core", "national", "none"]),
+              help="Only articles with this relevance label (repeatable).")
+@click.option("--limit", type=click.IntRange(min=1), help="At most N articles, newest first.")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines with every stored field.")
+@pass_app
+def articles(app: AppContext, since: datetime | None, source: str | None, labels: tuple[str, ...],
+             limit: int | None, as_json: bool) -> None:
+    """List stored articles, newest first."""
+    from storage import ArticleStore
+
+    rows = ArticleStore(app.db).query(since=since, source=source, labels=list(labels) or None, limit=limit)
+    tz = app.config.tz
+    for article in rows:
+        if as_json:
+            click.echo(json.dumps(article.as_dict(tz), ensure_ascii=False))
+        else:
+            when = article.published_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if article.published_at else "?"
+            click.echo(f"{when}  {article.source:<12} {article.label or '-':<8} {article.title}\n    {article.canonical_url}")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per source.")
+@pass_app
+def sources(app: AppContext, as_json: bool) -> None:
+    """List configured sources: name (what `crawl` takes), kind, languages, schedule, last crawl."""
+    from spiders.registry import spider_classes
+    from storage import CrawlRunLog
+
+    config = app.config
+    classes = spider_classes()
+    latest = CrawlRunLog(app.db).latest_per_source()
+    for name, source in config.sources.items():
+        cls = classes.get(source.spider or name)
+        run = latest.get(name)
+        row = {
+            "name": name,
+            "label": getattr(cls, "label", "") if cls else "",
+            "kind": "site" if cls is not None and cls.name != "generic" else ("generic" if cls else "unknown"),
+            "spider": cls.name if cls else None,
+            "enabled": source.enabled,
+            "languages": list(source.languages or (getattr(cls, "languages", ()) if cls else ())),
+            "schedule": source.schedule or config.crawl.default_schedule,
+            "proxy": bool(source.proxy or config.crawl.proxy),
+            "last_crawl": run.summary() if run else None,
+        }
+        if as_json:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            last = f"{run.status} at {run.started_at:%Y-%m-%d %H:%M} UTC, new={run.new} errors={run.errors}" if run else "never crawled"
+            flag = "" if source.enabled else " (disabled)"
+            click.echo(f"{name}{flag}: {row['label']} [{row['kind']}, {'/'.join(row['languages'])}] "
+                       f"schedule {row['schedule']}; last: {last}")
+
+
+commands = [crawl, articles, sources]

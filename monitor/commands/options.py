@@ -1,0 +1,42 @@
+"""Parameter types shared by several commands."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import click
+
+_RELATIVE = re.compile(r"^(\d+)\s*(h|d|w)$")
+
+
+class SinceType(click.ParamType):
+    """A date (2026-11-01), a date and time (2026-11-01T08:00), or an age (24h, 7d, 2w)."""
+
+    name = "DATE"
+
+    def convert(self, value, param, ctx) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        match = _RELATIVE.match(text)
+        if match:
+            n, unit = int(match.group(1)), match.group(2)
+            delta = {"h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[unit]
+            return datetime.now(timezone.utc) - delta
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            self.fail(f"{text!r} is not a date like 2026-11-01, 2026-11-01T08:00, or an age like 24h, 7d", param, ctx)
+        if parsed.tzinfo is None:
+            tz = ZoneInfo("Asia/Ho_Chi_Minh")
+            app = ctx.find_object(object) if ctx else None
+            config = getattr(app, "_config", None)
+            if config is not None:
+                tz = config.tz
+            parsed = parsed.replace(tzinfo=tz)
+        return parsed
+
+
+SINCE = SinceType()

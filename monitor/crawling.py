@@ -1,0 +1,106 @@
+"""Running crawls: one Scrapy crawler per source, all in this process."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from settings import AppConfig, crawl_settings
+from storage import CrawlRunLog, Database
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class CrawlOutcome:
+    """What one source's crawl did: its run record's summary, or why it did not run."""
+
+    source: str
+    status: str
+    counts: dict[str, Any] = field(default_factory=dict)
+    message: str | None = None
+    run_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "status": self.status, "run_id": self.run_id, "message": self.message, **self.counts}
+
+
+class UnknownSourceError(Exception):
+    pass
+
+
+def check_sources(config: AppConfig, names: list[str] | None) -> list[str]:
+    """The sources to crawl: the named ones (which must exist), or every enabled one."""
+    if not names:
+        return list(config.enabled_sources())
+    unknown = [n for n in names if n not in config.sources]
+    if unknown:
+        known = ", ".join(config.sources) or "none"
+        raise UnknownSourceError(f"unknown source(s): {', '.join(unknown)} (configured: {known})")
+    return names
+
+
+def scrapy_settings(config: AppConfig, source: str):
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("settings", priority="project")
+    settings.update(crawl_settings(config, source), priority="cmdline")
+    return settings
+
+
+def run_crawls(config: AppConfig, names: list[str], *, install_logging: bool = True) -> list[CrawlOutcome]:
+    """Crawl the sources (concurrently, in this process) and return each one's outcome.
+
+    Twisted's reactor cannot be restarted: call this at most once per process. The
+    daemon runs each crawl in a child process for that reason.
+    """
+    from scrapy.crawler import Crawler, CrawlerProcess
+
+    from spiders.registry import spider_for
+
+    outcomes: dict[str, CrawlOutcome] = {}
+    crawlers: dict[str, Crawler] = {}
+    base = scrapy_settings(config, names[0] if names else "")
+    base.set("LOG_INSTALL_ROOT_HANDLER", install_logging, priority="cmdline")
+    if not install_logging:
+        base.set("LOG_ENABLED", False, priority="cmdline")
+    process = CrawlerProcess(base)
+    reactor_ready = False
+    for name in names:
+        source = config.sources[name]
+        try:
+            spider_cls = spider_for(name, source.spider)
+        except KeyError as exc:
+            outcomes[name] = CrawlOutcome(name, "failed", message=str(exc.args[0]))
+            continue
+        settings = scrapy_settings(config, name)
+        settings.set("LOG_ENABLED", install_logging, priority="cmdline")
+        # The first crawler installs the reactor (asyncio); the others share it.
+        crawler = Crawler(spider_cls, settings, init_reactor=not reactor_ready)
+        reactor_ready = True
+        crawlers[name] = crawler
+        deferred = process.crawl(crawler)
+        deferred.addErrback(_crawl_failed, name, outcomes)
+    if crawlers:
+        process.start()
+
+    runs = CrawlRunLog(Database(config.database_url))
+    for name in names:
+        if name in outcomes:
+            continue
+        run_id = crawlers[name].stats.get_value("newsmon/run_id") if crawlers[name].stats else None
+        run = runs.get(run_id) if run_id else None
+        if run is None:
+            outcomes[name] = CrawlOutcome(name, "failed", message="the crawl did not start")
+            continue
+        summary = run.summary()
+        counts = {k: summary[k] for k in summary if k not in ("id", "source", "status", "message")}
+        outcomes[name] = CrawlOutcome(name, run.status, counts, run.message, run.id)
+    return [outcomes[n] for n in names]
+
+
+def _crawl_failed(failure, name: str, outcomes: dict[str, CrawlOutcome]) -> None:
+    logger.error("crawl of %s failed: %s", name, failure.getErrorMessage())
+    outcomes[name] = CrawlOutcome(name, "failed", message=f"{failure.type.__name__}: {failure.getErrorMessage()}")

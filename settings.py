@@ -1,0 +1,394 @@
+"""Settings: Scrapy's settings module (the UPPER_CASE names) and newsmon's own
+configuration (a TOML file plus environment variables, validated on load).
+
+Scrapy reads only the upper-case names here; everything newsmon-specific is
+loaded by :func:`load_config` and turned into per-crawl Scrapy settings by
+:func:`crawl_settings`. Nothing here reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+# --------------------------------------------------------------------------
+# Scrapy settings (module-level constants, read by `scrapy crawl` as well)
+# --------------------------------------------------------------------------
+
+BOT_NAME = "newsmon"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+USER_AGENT = "newsmon/0.1 (+https://github.com/newsmon/newsmon; news monitor; polite crawler)"
+ROBOTSTXT_OBEY = True
+
+# Politeness: one site is never hit hard, and AutoThrottle backs off when it slows down.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+# 403 is not retried: on our sources it means a geo/IP block, which retrying cannot fix.
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+DOWNLOADER_MIDDLEWARES = {
+    # Before HttpProxyMiddleware (750), so a source's proxy is in place when it runs.
+    "spiders.middlewares.SourceProxyMiddleware": 740,
+    # Close to the downloader: rewrites real URLs to the offline mirror and back,
+    # so every other component only ever sees the real site's URLs.
+    "spiders.middlewares.MirrorMiddleware": 950,
+}
+SPIDER_MIDDLEWARES = {
+    "spiders.middlewares.KnownArticleFilter": 600,
+}
+ITEM_PIPELINES = {
+    "spiders.pipelines.ValidationPipeline": 100,
+    "spiders.pipelines.RelevancePipeline": 200,
+    "spiders.pipelines.StoragePipeline": 300,
+}
+EXTENSIONS = {
+    "spiders.extensions.CrawlRunRecorder": 500,
+}
+
+# --------------------------------------------------------------------------
+# newsmon configuration
+# --------------------------------------------------------------------------
+
+DEFAULT_CONFIG_NAME = "newsmon.toml"
+DEFAULT_DATABASE_URL = "sqlite:///newsmon.db"
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased for the person who wrote the file."""
+
+
+_SCHEDULE_RE = re.compile(r"^\s*(interval|cron)\s*:\s*(.+?)\s*$")
+_INTERVAL_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|h|d)$")
+_INTERVAL_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_schedule(text: str) -> tuple[str, Any]:
+    """``"interval:30m"`` → ("interval", timedelta); ``"cron:0 7 * * *"`` → ("cron", "0 7 * * *")."""
+    match = _SCHEDULE_RE.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not 'interval:<N>(s|m|h|d)' or 'cron:<5 fields>'")
+    kind, value = match.groups()
+    if kind == "interval":
+        iv = _INTERVAL_RE.match(value)
+        if not iv:
+            raise ValueError(f"interval {value!r} is not a number followed by s, m, h or d")
+        delta = timedelta(**{_INTERVAL_UNITS[iv.group(2)]: float(iv.group(1))})
+        if delta.total_seconds() <= 0:
+            raise ValueError("interval must be positive")
+        return "interval", delta
+    fields = value.split()
+    if len(fields) != 5:
+        raise ValueError(f"cron {value!r} needs 5 fields (minute hour day month weekday)")
+    return "cron", value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def _check_schedule(value: str | None) -> str | None:
+    if value is not None:
+        parse_schedule(value)
+    return value
+
+
+class SourceConfig(_Strict):
+    """One source. Site spiders need only a name; generic sources describe themselves here."""
+
+    enabled: bool = True
+    spider: str | None = Field(default=None, description="spider name; defaults to the source's own name")
+    schedule: str | None = None
+    proxy: str | None = None
+    user_agent: str | None = None
+    max_pages: int | None = Field(default=None, ge=1, le=100)
+    refresh_hours: float | None = Field(default=None, ge=0)
+    time_limit_minutes: float | None = Field(default=None, gt=0)
+    languages: list[Literal["vi", "en", "ru"]] | None = None
+    # Generic sources (no spider of their own): where to find articles and how to read them.
+    feeds: list[str] = Field(default_factory=list)
+    sitemaps: list[str] = Field(default_factory=list)
+    listing_pages: list[str] = Field(default_factory=list)
+    link_pattern: str | None = None
+    selectors: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str | None) -> str | None:
+        return _check_schedule(value)
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_url(cls, value: str | None) -> str | None:
+        if value and not re.match(r"^(https?|socks5h?)://[^\s/]+", value):
+            raise ValueError("must be a URL like http://host:port")
+        return value or None
+
+    @field_validator("link_pattern")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from None
+        return value
+
+
+class CrawlConfig(_Strict):
+    default_schedule: str = "interval:30m"
+    max_pages: int = Field(default=3, ge=1, le=100)
+    # 0 = an article URL already stored is never requested again.
+    refresh_hours: float = Field(default=0, ge=0)
+    time_limit_minutes: float = Field(default=20, gt=0)
+    max_parallel: int = Field(default=2, ge=1, le=32)
+    delay_seconds: float = Field(default=1.0, ge=0)
+    user_agent: str | None = None
+    proxy: str | None = None
+
+    @field_validator("default_schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        _check_schedule(value)
+        return value
+
+
+class SmtpConfig(_Strict):
+    host: str | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
+    security: Literal["none", "starttls", "ssl"] = "starttls"
+    user: str | None = None
+    timeout_seconds: float = Field(default=30, gt=0)
+    # The password never lives in this file: NEWSMON_SMTP_PASSWORD or the system keyring.
+    keyring_service: str = "newsmon"
+
+
+class DigestConfig(_Strict):
+    schedules: list[str] = Field(default_factory=lambda: ["cron:0 7 * * *"])
+    recipients: list[str] = Field(default_factory=list)
+    sender: str = "newsmon@localhost"
+    topic: str = "Hà Nội – Nga"
+    include_national: bool = True
+    send_empty: bool = False
+    outbox: str = "outbox"
+    max_items: int = Field(default=100, ge=1)
+
+    @field_validator("schedules")
+    @classmethod
+    def _schedules(cls, values: list[str]) -> list[str]:
+        for value in values:
+            parse_schedule(value)
+        return values
+
+
+class RelevanceConfig(_Strict):
+    terms_file: str | None = None
+
+
+class AppConfig(_Strict):
+    database_url: str = DEFAULT_DATABASE_URL
+    timezone: str = "Asia/Ho_Chi_Minh"
+    log_file: str | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Base URL of the offline mirror; when set, every crawl goes there instead of the internet.
+    mirror: str | None = None
+    crawl: CrawlConfig = Field(default_factory=CrawlConfig)
+    sources: dict[str, SourceConfig] = Field(default_factory=dict)
+    digest: DigestConfig = Field(default_factory=DigestConfig)
+    smtp: SmtpConfig = Field(default_factory=SmtpConfig)
+    relevance: RelevanceConfig = Field(default_factory=RelevanceConfig)
+    # Where the config came from, for relative paths and messages; not a TOML key.
+    config_path: str | None = Field(default=None, exclude=True)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("mirror")
+    @classmethod
+    def _mirror(cls, value: str | None) -> str | None:
+        if value and not re.match(r"^https?://", value):
+            raise ValueError("must be a URL like http://127.0.0.1:8008")
+        return value.rstrip("/") if value else None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def enabled_sources(self) -> dict[str, SourceConfig]:
+        return {name: src for name, src in self.sources.items() if src.enabled}
+
+    def resolve_path(self, value: str) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        path = Path(value).expanduser()
+        if not path.is_absolute() and self.config_path:
+            path = Path(self.config_path).parent / path
+        return path
+
+
+def _format_validation_error(origin: str, exc: ValidationError) -> str:
+    lines = [f"{origin}: invalid configuration"]
+    for err in exc.errors():
+        key = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling against newsmon.example.toml)"
+        given = err.get("input")
+        suffix = "" if err["type"] in ("extra_forbidden", "missing") else f" (got {given!r})"
+        lines.append(f"  {key}: {msg}{suffix}")
+    return "\n".join(lines)
+
+
+# Environment variables that override the file: (variable, path into the config, parser).
+_ENV_OVERRIDES: list[tuple[str, tuple[str, ...], Any]] = [
+    ("NEWSMON_DB", ("database_url",), str),
+    ("NEWSMON_MIRROR", ("mirror",), str),
+    ("NEWSMON_TIMEZONE", ("timezone",), str),
+    ("NEWSMON_LOG_FILE", ("log_file",), str),
+    ("NEWSMON_SMTP_HOST", ("smtp", "host"), str),
+    ("NEWSMON_SMTP_PORT", ("smtp", "port"), str),
+    ("NEWSMON_SMTP_SECURITY", ("smtp", "security"), str),
+    ("NEWSMON_SMTP_USER", ("smtp", "user"), str),
+    ("NEWSMON_DIGEST_FROM", ("digest", "sender"), str),
+    ("NEWSMON_DIGEST_TO", ("digest", "recipients"), lambda v: [a.strip() for a in v.split(",") if a.strip()]),
+    ("NEWSMON_PROXY", ("crawl", "proxy"), str),
+]
+
+
+def _normalise_db_url(value: str, base: Path | None) -> str:
+    """A bare file path becomes a SQLite URL; relative SQLite paths resolve against ``base``."""
+    if "://" not in value:
+        path = Path(value).expanduser()
+        if not path.is_absolute() and base is not None:
+            path = base / path
+        return f"sqlite:///{path}"
+    return value
+
+
+def find_config_path(explicit: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path | None:
+    """--config, then NEWSMON_CONFIG, then ./newsmon.toml if present; None means built-in defaults."""
+    if explicit:
+        return Path(explicit)
+    if env.get("NEWSMON_CONFIG"):
+        return Path(env["NEWSMON_CONFIG"])
+    candidate = Path.cwd() / DEFAULT_CONFIG_NAME
+    return candidate if candidate.exists() else None
+
+
+def load_config(
+    path: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> AppConfig:
+    """Read and validate the configuration; raise ConfigError naming the bad key."""
+    env = os.environ if env is None else env
+    config_path = find_config_path(path, env)
+    data: dict[str, Any] = {}
+    origin = "built-in defaults"
+    if config_path is not None:
+        origin = str(config_path)
+        try:
+            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{config_path}: config file not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config_path}: not valid TOML: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{config_path}: cannot read: {exc}") from None
+
+    for variable, keys, parse in _ENV_OVERRIDES:
+        raw = env.get(variable)
+        if raw is None or raw == "":
+            continue
+        target = data
+        for key in keys[:-1]:
+            target = target.setdefault(key, {})
+            if not isinstance(target, dict):
+                raise ConfigError(f"{origin}: {'.'.join(keys[:-1])} must be a table")
+        target[keys[-1]] = parse(raw)
+
+    if not data.get("sources"):
+        # No sources named: every site spider newsmon ships, with its defaults.
+        data["sources"] = {name: {} for name in builtin_source_names()}
+
+    try:
+        config = AppConfig.model_validate(data)
+    except ValidationError as exc:
+        origin_env = [v for v, _, _ in _ENV_OVERRIDES if env.get(v)]
+        message = _format_validation_error(origin, exc)
+        if origin_env:
+            message += "\n  (environment overrides in effect: " + ", ".join(origin_env) + ")"
+        raise ConfigError(message) from None
+
+    base = config_path.parent if config_path is not None else Path.cwd()
+    config.database_url = _normalise_db_url(config.database_url, base.resolve())
+    config.config_path = str(config_path.resolve()) if config_path is not None else None
+    return config
+
+
+def builtin_source_names() -> list[str]:
+    """Names of the site spiders newsmon ships (each is a source name)."""
+    from spiders.registry import spider_names
+
+    return spider_names()
+
+
+def crawl_settings(config: AppConfig, source_name: str) -> dict[str, Any]:
+    """Per-crawl Scrapy settings for one source, derived from the config."""
+    source = config.sources.get(source_name, SourceConfig())
+    values: dict[str, Any] = {
+        "NEWSMON_DATABASE_URL": config.database_url,
+        "NEWSMON_SOURCE": source_name,
+        "NEWSMON_CONFIG_PATH": config.config_path,
+        "NEWSMON_MAX_PAGES": source.max_pages or config.crawl.max_pages,
+        "NEWSMON_REFRESH_HOURS": source.refresh_hours if source.refresh_hours is not None else config.crawl.refresh_hours,
+        "NEWSMON_PROXY": source.proxy or config.crawl.proxy,
+        "NEWSMON_TERMS_FILE": str(config.resolve_path(config.relevance.terms_file)) if config.relevance.terms_file else None,
+        "NEWSMON_SOURCE_CONFIG": source.model_dump(),
+        "DOWNLOAD_DELAY": config.crawl.delay_seconds,
+        "AUTOTHROTTLE_START_DELAY": max(config.crawl.delay_seconds, 0.1),
+        "LOG_LEVEL": config.log_level,
+    }
+    user_agent = source.user_agent or config.crawl.user_agent
+    if user_agent:
+        values["USER_AGENT"] = user_agent
+    if config.mirror:
+        # The mirror is on loopback and ours: no reason to wait between requests.
+        values.update(
+            NEWSMON_MIRROR=config.mirror,
+            DOWNLOAD_DELAY=0,
+            AUTOTHROTTLE_ENABLED=False,
+            CONCURRENT_REQUESTS_PER_DOMAIN=8,
+            RETRY_TIMES=1,
+            DOWNLOAD_TIMEOUT=15,
+        )
+    return values

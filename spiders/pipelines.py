@@ -1,0 +1,117 @@
+"""Item pipeline: validate, judge relevance, store."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from pathlib import Path
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from spiders.extensions import note_error
+from spiders.items import ArticleItem
+from spiders.resources import crawler_articles
+from storage import Article, content_fingerprint
+
+logger = logging.getLogger(__name__)
+
+_SPACES = re.compile(r"[ \t\u00a0\u200b\u202f]+")
+
+
+def clean_text(text: str | None) -> str:
+    """NFC (some feeds and pages use decomposed diacritics), single spaces, no stray blanks."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+class ValidationPipeline:
+    """Normalises text and refuses items with no title, no body or a naive date."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "ValidationPipeline":
+        return cls(crawler)
+
+    def process_item(self, item: ArticleItem, spider=None) -> ArticleItem:
+        item.title = clean_text(item.title)
+        item.lead = clean_text(item.lead)
+        item.body = clean_text(item.body)
+        item.author = clean_text(item.author) or None
+        item.tags = [t for t in dict.fromkeys(clean_text(t) for t in item.tags) if t]
+        problems = []
+        if not item.title:
+            problems.append("no title")
+        if not item.body:
+            problems.append("no body text")
+        if item.published_at is not None and item.published_at.tzinfo is None:
+            problems.append("publication date has no time zone")
+        if problems:
+            note_error(self.crawler, "parse", item.url, "; ".join(problems))
+            crawler_articles(self.crawler).record_failure(item.url, item.source, "; ".join(problems))
+            raise DropItem(f"{item.url}: {'; '.join(problems)}")
+        return item
+
+
+class RelevancePipeline:
+    """Gives every article its label, score and reasons before it is stored."""
+
+    def __init__(self, terms_file: str | None) -> None:
+        from monitor.relevance import RelevanceModel
+
+        self.model = RelevanceModel.load(Path(terms_file) if terms_file else None)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "RelevancePipeline":
+        return cls(crawler.settings.get("NEWSMON_TERMS_FILE"))
+
+    def process_item(self, item: ArticleItem, spider=None) -> ArticleItem:
+        judgement = self.model.judge(item.title, item.body, lead=item.lead, lang=item.language)
+        item.judgement = {**judgement.to_dict(), "version": self.model.version}
+        return item
+
+
+class StoragePipeline:
+    """Stores each article once: new, updated in place, unchanged, or a duplicate."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "StoragePipeline":
+        return cls(crawler)
+
+    def process_item(self, item: ArticleItem, spider=None) -> ArticleItem:
+        judgement = item.judgement or {}
+        article = Article(
+            canonical_url=item.canonical_url or item.url,
+            url=item.url,
+            source=item.source,
+            title=item.title,
+            lead=item.lead,
+            body=item.body,
+            author=item.author,
+            tags=list(item.tags),
+            language=item.language,
+            published_at=item.published_at,
+            content_hash=content_fingerprint(item.title, item.body),
+            label=judgement.get("label"),
+            score=judgement.get("score"),
+            reasons=judgement.get("reasons") or [],
+            relevance_version=judgement.get("version"),
+        )
+        result = crawler_articles(self.crawler).save(article, extra_urls=item.seen_urls)
+        self.crawler.stats.inc_value(f"newsmon/saved/{result.outcome.value}")
+        if result.duplicate_of:
+            logger.info("duplicate: %s has the same text as %s", item.url, result.duplicate_of)
+        return item

@@ -1,0 +1,38 @@
+"""Which spiders newsmon ships, by name."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from scrapy.utils.spider import iter_spider_classes
+
+
+@lru_cache(maxsize=1)
+def spider_classes() -> dict[str, type]:
+    """Spider name → class, for every spider in the `spiders` package."""
+    from spiders.base import NewsSpider
+
+    found: dict[str, type] = {}
+    try:
+        from scrapy.utils.misc import walk_modules_iter as walk
+    except ImportError:  # Scrapy before 2.14
+        from scrapy.utils.misc import walk_modules as walk
+    for module in walk("spiders"):
+        for cls in iter_spider_classes(module):
+            if issubclass(cls, NewsSpider):
+                found[cls.name] = cls
+    return dict(sorted(found.items()))
+
+
+def spider_names() -> list[str]:
+    """Names of the site spiders that are sources by default."""
+    return [name for name, cls in spider_classes().items() if getattr(cls, "builtin_source", True)]
+
+
+def spider_for(source_name: str, spider: str | None = None) -> type:
+    classes = spider_classes()
+    name = spider or source_name
+    if name not in classes:
+        known = ", ".join(classes) or "none"
+        raise KeyError(f"no spider named {name!r} (known: {known})")
+    return classes[name]

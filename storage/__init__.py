@@ -1,0 +1,13 @@
+"""Storage: the only part of newsmon that talks to the database."""
+
+from storage.articles import ArticleStore, SaveOutcome, SaveResult
+from storage.db import Database, DatabaseError
+from storage.fingerprint import content_fingerprint, normalise_text
+from storage.models import Article, ArticleUrl, CrawlRun
+from storage.runs import CrawlRunLog
+from storage.urls import canonicalize, try_canonicalize
+
+__all__ = [
+    "Article", "ArticleStore", "ArticleUrl", "CrawlRun", "CrawlRunLog", "Database", "DatabaseError",
+    "SaveOutcome", "SaveResult", "canonicalize", "content_fingerprint", "normalise_text", "try_canonicalize",
+]

@@ -1,0 +1,87 @@
+"""Engine and sessions. SQLite by default; PostgreSQL when the URL says so."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, SQLModel, create_engine
+
+import storage.models  # noqa: F401  (registers every table)
+
+
+class DatabaseError(Exception):
+    """The database cannot be opened or used; the message says which and why."""
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the daemon write while `newsmon status` reads; busy_timeout waits
+    # for a writer instead of failing at once with "database is locked".
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class Database:
+    """One database: an engine, its schema, and sessions on it."""
+
+    def __init__(self, url: str, *, create: bool = True, echo: bool = False) -> None:
+        self.url = url
+        try:
+            parsed = make_url(url)
+        except Exception as exc:  # sqlalchemy raises ArgumentError with a terse message
+            raise DatabaseError(f"not a database URL: {url!r} ({exc})") from None
+        self.dialect = parsed.get_backend_name()
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.dialect == "sqlite":
+            database = parsed.database
+            if database and database != ":memory:":
+                parent = Path(database).expanduser().parent
+                if not parent.exists():
+                    raise DatabaseError(f"cannot open {url}: folder {parent} does not exist")
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            kwargs["pool_pre_ping"] = True
+        try:
+            self.engine: Engine = create_engine(url, **kwargs)
+        except ModuleNotFoundError as exc:
+            raise DatabaseError(
+                f"no driver for {self.dialect}: {exc.name} is not installed "
+                "(for PostgreSQL: pip install -e '.[postgres]')"
+            ) from None
+        if self.dialect == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        if create:
+            self.create_all()
+
+    def create_all(self) -> None:
+        try:
+            SQLModel.metadata.create_all(self.engine)
+        except Exception as exc:
+            raise DatabaseError(f"cannot open {self.safe_url}: {exc}") from exc
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with any password hidden, for logs and messages."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that commits on success and rolls back on error."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,7 @@
+"""All tables. Importing this module registers every table with SQLModel's metadata."""
+
+from storage.models.articles import Article, ArticleUrl, FailedUrl
+from storage.models.runs import RUN_COUNT_FIELDS, RUN_STATUSES, CrawlRun
+from storage.models.types import UTCDateTime, utcnow
+
+__all__ = ["Article", "ArticleUrl", "FailedUrl", "CrawlRun", "RUN_COUNT_FIELDS", "RUN_STATUSES", "UTCDateTime", "utcnow"]
