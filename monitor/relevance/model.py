@@ -1,0 +1,435 @@
+"""The relevance model: Hanoi–Russia cooperation (core), Vietnam–Russia
+cooperation without a Hanoi party (national), or neither (none).
+
+How a judgement is made
+1. Terms (data in terms/*.toml) are found in title, lead and body, each
+   tagged with a side (hanoi, russia, vietnam, national, locality, pair,
+   cooperation, negative) and a kind (a Hanoi *party* vs Hanoi as a *venue*...).
+2. Each match is weighted by where it stands (title > lead > body) and by how
+   article-like its line is (menus and link lists count for nothing, headline-
+   like lines for little); wire datelines ("Hanoi (VNA) -") count for nothing.
+3. Evidence that Hanoi is a *party* (its bodies, institutions, city-to-city
+   framing) must appear in more than one sentence, or in the title, next to a
+   Russian side and cooperation words; otherwise an article with Russia,
+   a Vietnamese side and cooperation is national.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from .terms import Lexicon, Term, builtin_term_files, load_lexicon
+from .text import Prepared, Token, is_plain, prepare
+
+__all__ = ["Reason", "Judgement", "RelevanceModel", "LABELS"]
+
+LABELS = ("core", "national", "none")
+
+# Bumped when the scoring rules change, so stored judgements go stale even if
+# the term files did not change.
+RULES_VERSION = "1"
+
+_FIELD_WEIGHT = {"title": 2.5, "lead": 1.5, "body": 1.0}
+_GAP_RE = re.compile(r"[ \t\-'\"«»,.&/()]{0,4}")
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One piece of evidence: a phrase as it stands in the text."""
+
+    phrase: str
+    side: str  # hanoi | russia | vietnam | national | locality | pair | cooperation | negative
+    field: str  # title | lead | body
+    kind: str = ""  # e.g. party, venue, place, city_gov, named, dateline
+    weight: float = 0.0  # what it contributed after field/boilerplate weighting
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"phrase": self.phrase, "side": self.side, "field": self.field, "kind": self.kind, "weight": self.weight}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Reason":
+        return cls(
+            phrase=str(d["phrase"]),
+            side=str(d["side"]),
+            field=str(d["field"]),
+            kind=str(d.get("kind", "")),
+            weight=float(d.get("weight", 0.0)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    label: str  # core | national | none
+    score: float  # [0, 1]; none < 0.3 <= national < 0.6 <= core
+    reasons: list[Reason] = field(default_factory=list)
+    version: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "label": self.label,
+            "score": round(self.score, 4),
+            "reasons": [r.to_dict() for r in self.reasons],
+        }
+        if self.version:
+            d["version"] = self.version
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Judgement":
+        label = str(d["label"])
+        if label not in LABELS:
+            raise ValueError(f"unknown label {label!r}")
+        return cls(
+            label=label,
+            score=float(d["score"]),
+            reasons=[Reason.from_dict(r) for r in d.get("reasons", [])],
+            version=str(d.get("version", "")),
+        )
+
+
+@dataclass(slots=True)
+class _Match:
+    i: int  # first token
+    j: int  # one past last token
+    term: Term
+    side: str
+    kind: str
+    unit: int
+    weight: float = 0.0  # after field/line weighting
+
+
+class RelevanceModel:
+    """Rule model over term data. Build with `RelevanceModel.load()`."""
+
+    def __init__(self, lexicon: Lexicon, files: list[Path]) -> None:
+        self._lex = lexicon
+        self._files = files
+        self.version = hashlib.sha256((RULES_VERSION + lexicon.digest).encode()).hexdigest()[:12]
+
+    @classmethod
+    def load(cls, extra_terms: Path | None = None) -> "RelevanceModel":
+        """Built-in terms plus an optional user TOML file of the same shape."""
+        files = builtin_term_files()
+        if extra_terms is not None:
+            files = files + [Path(extra_terms)]
+        return cls(load_lexicon(files), files)
+
+    # ------------------------------------------------------------ matching
+    def _find(self, prep: Prepared) -> list[_Match]:
+        lex = self._lex
+        toks = prep.tokens
+        n = len(toks)
+        keys = [lex.keys(t.folded) for t in toks]
+        table = lex.table
+        found: dict[tuple[int, int, str], _Match] = {}
+        for i in range(n):
+            for first in keys[i]:
+                lens = lex.lengths.get(first)
+                if not lens:
+                    continue
+                for L in lens:
+                    if i + L > n:
+                        continue
+                    if L == 1:
+                        combos: Iterable[tuple[str, ...]] = ((first,),)
+                    else:
+                        combos = itertools.product((first,), *keys[i + 1 : i + L])
+                    for key in combos:
+                        terms = table.get(key)
+                        if terms and (L == 1 or self._joined(prep, i, L)):
+                            self._take(prep, i, L, terms, found)
+        return self._resolve(found)
+
+    def _take(self, prep: Prepared, i: int, L: int, terms: list[Term], found: dict[tuple[int, int, str], _Match]) -> None:
+        toks = prep.tokens
+        for term in terms:
+            if not _accents_ok(toks, i, L, term):
+                continue
+            if term.check and not self._check(term.check, prep, i, L):
+                continue
+            key = (i, i + L, term.side)
+            old = found.get(key)
+            if old is None or term.weight > old.term.weight:
+                found[key] = _Match(i, i + L, term, term.side, term.kind, prep.token_unit[i])
+
+    def _resolve(self, found: dict[tuple[int, int, str], _Match]) -> list[_Match]:
+        # A longer phrase of the same side hides the shorter ones inside it
+        # ("Hanoi People's Committee" is one party mention, not also a place);
+        # block phrases hide everything inside them.
+        ms = sorted(found.values(), key=lambda m: (m.i - m.j, m.i))
+        kept: list[_Match] = []
+        for m in ms:
+            hidden = False
+            for k in kept:
+                if k.i <= m.i and m.j <= k.j and (k.j - k.i) > (m.j - m.i) and (k.side == m.side or k.side == "block"):
+                    hidden = True
+                    break
+            if not hidden:
+                kept.append(m)
+        return sorted((m for m in kept if m.side != "block"), key=lambda m: m.i)
+
+    def _joined(self, prep: Prepared, i: int, L: int) -> bool:
+        """Words of a phrase must be adjacent in one sentence ("St. Petersburg" yes, "Hanoi. Moscow" no)."""
+        toks = prep.tokens
+        u = prep.token_unit[i]
+        text = prep.text
+        for k in range(i, i + L - 1):
+            if prep.token_unit[k + 1] != u:
+                return False
+            gap = text[toks[k].end : toks[k + 1].start]
+            if not _GAP_RE.fullmatch(gap):
+                return False
+            if "." in gap and len(toks[k].text) > 3:
+                return False
+        return True
+
+    def _check(self, check: str, prep: Prepared, i: int, L: int) -> bool:
+        toks = prep.tokens
+        text = prep.text
+        names = self._lex.vi_names
+
+        def prev(k: int) -> Token | None:
+            if k - 1 < 0 or prep.token_unit[k - 1] != prep.token_unit[k]:
+                return None
+            if text[toks[k - 1].end : toks[k].start].strip():
+                return None  # punctuation between: not one name
+            return toks[k - 1]
+
+        if check == "vi_person_name":
+            p = prev(i)
+            if p is None:
+                return True
+            if p.folded in names.get("titles", ()):
+                return False
+            pp = prev(i - 1)
+            if pp is not None and f"{pp.folded} {p.folded}" in names.get("titles", ()):
+                return False
+            if p.text[:1].isupper():
+                if p.folded in names.get("given", ()) or p.folded in names.get("surnames", ()):
+                    return False
+                if pp is not None and pp.text[:1].isupper() and pp.folded in names.get("surnames", ()):
+                    return False
+            return True
+        if check == "vi_capital":
+            first = toks[i]
+            if not first.text[:1].isupper():
+                return False  # lower-case "thủ đô" is any capital
+            p = prev(i)
+            if p is not None and p.folded in ("hai", "cac", "nhung"):
+                return False
+            j = i + L
+            if j < len(toks) and prep.token_unit[j] == prep.token_unit[i] and not text[toks[j - 1].end : toks[j].start].strip():
+                nxt = toks[j]
+                if nxt.text[:1].isupper() or nxt.folded in ("cua", "hai", "cac", "nuoc", "moi"):
+                    return False  # "Thủ đô Kiev", "thủ đô của Ukraine"
+            return True
+        return True
+
+    # ------------------------------------------------------------ judging
+    def judge(self, title: str, body: str, lead: str = "", lang: str | None = None) -> Judgement:
+        """Label one article. `lang` is accepted for callers' convenience; the
+        terms of all three languages are matched regardless, since they do not
+        collide and copy often mixes them."""
+        prep = prepare(title, body, lead)
+        matches = self._find(prep)
+        return self._decide(prep, matches)
+
+    def _decide(self, prep: Prepared, matches: list[_Match]) -> Judgement:
+        units = prep.units
+        toks = prep.tokens
+        datelines = prep.dateline_spans
+
+        # Wire datelines name where the story was filed, not a party.
+        for m in matches:
+            s = toks[m.i].start
+            if any(a <= s < b for a, b in datelines):
+                m.kind = "dateline"
+            u = units[m.unit]
+            m.weight = 0.0 if m.kind == "dateline" else m.term.weight * _FIELD_WEIGHT[u.field] * u.weight
+
+        def total(side: str, kinds: Iterable[str] | None = None) -> float:
+            ks = set(kinds) if kinds is not None else None
+            return sum(m.weight for m in matches if m.side == side and (ks is None or m.kind in ks))
+
+        hanoi_seen = total("hanoi") + total("pair", ("named",))
+        loc_seen = total("locality")
+        # Unnamed city bodies ("UBND Thành phố") belong to the article's main city.
+        for m in matches:
+            if m.side == "city":
+                if hanoi_seen > 0 and hanoi_seen >= loc_seen:
+                    m.side, m.kind = "hanoi", "city_body"
+                else:
+                    m.side, m.kind = "locality", "city_body"
+
+        russia_city_seen = any(m.side == "russia" and m.kind in ("city", "city_gov") and m.weight > 0 for m in matches)
+        city_level = any(
+            m.weight > 0
+            and (
+                (m.side == "hanoi" and m.kind in ("party", "city_body"))
+                or (m.side == "pair" and m.kind in ("generic", "event"))
+                or (m.side == "russia" and m.kind == "city_gov")
+            )
+            for m in matches
+        )
+
+        # Evidence that Hanoi is a party, per unit.
+        def hanoi_party_weight(m: _Match) -> float:
+            if m.weight <= 0:
+                return 0.0
+            if m.side == "hanoi" and m.kind in ("party", "city_body", "residents", "agent"):
+                return m.weight
+            if m.side == "pair":
+                if m.kind == "named":
+                    # "Hanoi and Moscow" may stand for the two states; it is city
+                    # framing only when city-level actors appear somewhere.
+                    return m.weight if city_level else 0.0
+                if m.kind == "event":
+                    return m.weight if hanoi_seen > 0 else 0.0
+                if m.kind == "generic":
+                    return m.weight if (hanoi_seen > 0 and russia_city_seen) else 0.0
+            return 0.0
+
+        nu = len(units)
+        hp_unit = [0.0] * nu
+        h_unit = [0.0] * nu
+        r_unit = [0.0] * nu
+        rc_unit = [0.0] * nu
+        v_unit = [0.0] * nu
+        c_unit = [0.0] * nu
+        for m in matches:
+            w = m.weight
+            if w <= 0:
+                continue
+            hp = hanoi_party_weight(m)
+            if hp:
+                hp_unit[m.unit] += hp
+            if m.side == "hanoi" or (m.side == "pair" and m.kind == "named"):
+                h_unit[m.unit] += w
+            if m.side == "russia" or (m.side == "pair" and m.kind == "named"):
+                r_unit[m.unit] += w
+                if m.kind in ("city", "city_gov", "named"):
+                    rc_unit[m.unit] += w
+            # State-level words can be Russian too ("President Putin"), so
+            # they do not make a Vietnamese side on their own.
+            if m.side in ("vietnam", "locality", "hanoi"):
+                v_unit[m.unit] += w
+            if m.side == "cooperation":
+                c_unit[m.unit] += w
+
+        para_of = [u.para for u in units]
+        paras: dict[int, list[int]] = {}
+        for k, p in enumerate(para_of):
+            paras.setdefault(p, []).append(k)
+        c_para = {p: sum(c_unit[k] for k in ks) for p, ks in paras.items()}
+        r_para = {p: sum(r_unit[k] for k in ks) for p, ks in paras.items()}
+
+        # Core: units where Hanoi-as-party stands with a Russian side, with
+        # cooperation words in the same paragraph. Same sentence counts fully,
+        # same paragraph half.
+        coop_doc = sum(c_unit)
+        core_units: list[int] = []
+        core_link = 0.0
+        for k in range(nu):
+            if hp_unit[k] <= 0:
+                continue
+            p = para_of[k]
+            # The title sets the subject: cooperation anywhere in the article
+            # qualifies it; elsewhere it must be in the same paragraph.
+            if units[k].field == "title":
+                if coop_doc < 2.0:
+                    continue
+            elif c_para[p] <= 0:
+                continue
+            if r_unit[k] > 0:
+                core_link += min(hp_unit[k], 3.0)
+                core_units.append(k)
+            elif r_para[p] > 0:
+                core_link += 0.5 * min(hp_unit[k], 3.0)
+                core_units.append(k)
+        # Units with Hanoi (any) and Russia together: supporting closeness.
+        hr_units = [k for k in range(nu) if h_unit[k] > 0 and r_unit[k] > 0]
+
+        # National: Russia with any Vietnamese side and cooperation nearby.
+        nat_link = 0.0
+        for k in range(nu):
+            if r_unit[k] > 0 and v_unit[k] > 0 and (c_unit[k] > 0 or c_para[para_of[k]] > 0):
+                nat_link += units[k].weight * _FIELD_WEIGHT[units[k].field]
+
+        coop = total("cooperation")
+        neg = total("negative")
+        russia = total("russia")
+        hp_total = sum(hp_unit)
+        title_hp = any(hp_unit[k] > 0 and units[k].field == "title" for k in range(nu))
+        distinct = len(set(core_units))
+        hanoi_nonvenue = total("hanoi", ("place", "party", "city_body", "residents", "agent"))
+
+        topic_off = neg > max(2.0, 0.6 * coop)
+
+        is_core = (
+            not topic_off
+            and russia > 0
+            and coop >= 2.0
+            and (distinct >= 2 or (title_hp and distinct >= 1 and len(hr_units) >= 2))
+            and core_link >= 2.0
+            and hp_total >= 2.0
+        )
+        is_national = (not is_core) and not topic_off and russia > 0 and coop >= 1.5 and nat_link >= 1.0
+
+        if is_core:
+            strength = min(1.0, (core_link + hp_total) / 20.0)
+            score = 0.6 + 0.4 * strength
+            label = "core"
+        elif is_national:
+            strength = min(1.0, (nat_link + 0.5 * min(hp_total, 4.0)) / 12.0)
+            score = 0.3 + 0.3 * strength
+            label = "national"
+        else:
+            partial = min(1.0, (min(russia, 3.0) + min(hanoi_nonvenue, 3.0) + min(coop, 3.0)) / 9.0)
+            score = 0.3 * partial * (0.3 if topic_off else 1.0)
+            label = "none"
+        score = max(0.0, min(1.0, score))
+
+        reasons = self._reasons(prep, matches, hanoi_party_weight)
+        return Judgement(label=label, score=round(score, 4), reasons=reasons, version=self.version)
+
+    def _reasons(self, prep: Prepared, matches: list[_Match], hp_of: Any) -> list[Reason]:
+        out: list[Reason] = []
+        seen: set[tuple[str, str, str, str]] = set()
+        for m in matches:
+            a, b = prep.tokens[m.i].start, prep.tokens[m.j - 1].end
+            phrase = prep.text[a:b]
+            field_ = prep.units[m.unit].field
+            kind = m.kind
+            if m.side == "pair" and m.weight > 0 and hp_of(m) == 0:
+                kind = f"{kind}-unconfirmed"
+            key = (phrase.lower(), m.side, field_, kind)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(Reason(phrase=phrase, side=m.side, field=field_, kind=kind, weight=round(m.weight, 3)))
+        # Strongest first so a reader sees why at a glance; cap the list.
+        out.sort(key=lambda r: -r.weight)
+        return out[:40]
+
+
+def _accents_ok(toks: list[Token], i: int, L: int, term: Term) -> bool:
+    """A word written with diacritics only matches the same diacritics or none."""
+    acc = term.accented
+    if len(acc) == 1 and L == 1:
+        pairs = [(toks[i].text.lower(), acc[0])]
+    elif len(acc) == L:
+        pairs = [(toks[i + k].text.lower(), acc[k]) for k in range(L)]
+    else:
+        return True
+    for got, want in pairs:
+        if want is None or len(got) != len(want) or got == want:
+            continue
+        for g, w in zip(got, want):
+            if g != w and not is_plain(g):
+                return False
+    return True

@@ -1,0 +1,255 @@
+"""Text normalisation, tokenising and segmentation for the relevance model.
+
+Everything here keeps character offsets stable: `prepare()` NFC-normalises the
+text once, and every later view (folded text, tokens, units) indexes into that
+same string, so a match can always be shown as the phrase it was in the text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = [
+    "Token",
+    "Unit",
+    "Prepared",
+    "fold",
+    "fold_char",
+    "normalize",
+    "prepare",
+    "tokenize",
+]
+
+# One-to-one character replacements (so offsets survive): typographic quotes,
+# dashes and odd spaces become their plain forms.
+_CHAR_MAP = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u02bc": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\u200b": " ",
+        "\ufeff": " ",
+        "\r": "\n",
+    }
+)
+
+
+def normalize(text: str) -> str:
+    """NFC form with plain quotes, dashes and spaces (length-preserving after NFC)."""
+    return unicodedata.normalize("NFC", text or "").translate(_CHAR_MAP)
+
+
+@lru_cache(maxsize=4096)
+def fold_char(ch: str) -> str:
+    """Lower-case one character and strip Vietnamese/Latin diacritics.
+
+    Always returns exactly one character so folded text aligns with the
+    original. Cyrillic keeps its letters (й must stay й) except ё -> е, which
+    Russian papers use inconsistently.
+    """
+    low = ch.lower()
+    if len(low) != 1:
+        low = ch
+    if low in "đð":
+        return "d"
+    if low == "ё":
+        return "е"
+    if low < "\u00c0" or low > "\u024f" and not ("\u1e00" <= low <= "\u1eff"):
+        return low
+    base = unicodedata.normalize("NFD", low)[0]
+    return base if base.isalpha() else low
+
+
+def fold(text: str) -> str:
+    """Accent- and case-insensitive view of `text`, same length."""
+    return "".join(fold_char(c) for c in text)
+
+
+def is_plain(ch: str) -> bool:
+    """True for a character that carries no diacritic (ASCII letters, Cyrillic...)."""
+    return fold_char(ch) == ch.lower() or not ch.isalpha()
+
+
+_TOKEN_RE = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    start: int
+    end: int
+    text: str  # as in the normalised text
+    folded: str  # lower case, accents stripped
+
+
+def tokenize(text: str) -> list[Token]:
+    """Word tokens of already-normalised text (hyphens, apostrophes, dots split words)."""
+    folded = fold(text)
+    return [Token(m.start(), m.end(), text[m.start() : m.end()], m.group()) for m in _TOKEN_RE.finditer(folded)]
+
+
+@dataclass(slots=True)
+class Unit:
+    """A sentence (or the title) with the weight its place in the article earns."""
+
+    start: int
+    end: int
+    field: str  # "title" | "lead" | "body"
+    para: int  # paragraph index, shared by sentences of one paragraph
+    weight: float  # 0 for boilerplate, lower for headline-like lines
+
+
+@dataclass(slots=True)
+class Prepared:
+    text: str
+    tokens: list[Token]
+    units: list[Unit]
+    token_unit: list[int]  # unit index for each token
+    dateline_spans: list[tuple[int, int]]
+
+
+# Abbreviations that end with a dot but do not end a sentence.
+_ABBREV = {
+    "st", "mr", "mrs", "ms", "dr", "tp", "prof", "gs", "ts", "pgs", "ths", "no", "vs", "gen",
+    "lt", "col", "sen", "rep", "ông", "bà", "г", "гг", "им", "ул", "т", "д", "tr", "jr", "inc",
+    "co", "ltd", "corp", "sgt", "capt", "ttxvn", "vna",
+}
+_SENT_END_RE = re.compile(r"[.!?…]+[\"')»\]]*(?=\s|[A-ZÀ-ỸĐА-ЯЁ\"«(])")
+
+# Lines that are page furniture rather than article text.
+_BOILER_RE = re.compile(
+    r"^\W*(xem thêm|tin liên quan|tin cùng chuyên mục|bài liên quan|đọc thêm|related|read more|see also|"
+    r"tags?|share( this)?|comments?|bình luận|chia sẻ|từ khóa|читайте также|новости партнеров|"
+    r"выбор читателей|комментари\w*|поделиться|теги|похожие новости|©|copyright|source:|nguồn:|"
+    r"источник:|photo:|ảnh:|фото:|weather|top vnd|auto-refresh|mid-market|trang chủ|главная)\b",
+    re.IGNORECASE,
+)
+_MENU_SEP_RE = re.compile(r"[|•·]")
+_TERMINAL = set('.!?…:;"\')»]')
+
+# "Hanoi (VNA) -", "HÀ NỘI -", "HANOI, September 5. /TASS/.", "Ханой, 5 мая (ВИА) -",
+# "МОСКВА, 30 ноября. /ТАСС/.": a place that only says where the wire was filed.
+_DATELINE_RE = re.compile(
+    r"^[\W\d]*(?:date\s+[\d-]+\s+)?"
+    r"(?P<place>[A-ZÀ-ỸĐА-ЯЁ][\w.'’]*(?:[ -][A-ZÀ-ỸĐА-ЯЁ][\w'’]*){0,2})"
+    r"(?:\s*[,.]\s*[^\n()/]{1,28}?)?"
+    r"\s*(?:\(\s*[^()\n]{2,20}\)\s*[.:]?\s*-?|/\s*[^/\n]{2,20}/\s*[.:]?|-\s*(?:РИА|ТАСС|ИТАР|Интерфакс|RIA|TASS|VNA|VNS|TTXVN|ВИА)?)"
+)
+
+
+def _split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    s = start
+    for m in _SENT_END_RE.finditer(text, start, end):
+        # Don't split after "St." / "Mr." / initials like "V. Putin".
+        j = m.start()
+        k = j
+        while k > s and (text[k - 1].isalpha()):
+            k -= 1
+        word = text[k:j].lower()
+        if text[m.start()] == "." and (word in _ABBREV or len(word) == 1):
+            continue
+        if m.end() - s > 1:
+            out.append((s, m.end()))
+        s = m.end()
+    if end > s and text[s:end].strip():
+        out.append((s, end))
+    return out
+
+
+def _line_weight(line: str, is_last: bool) -> float:
+    """Down-weight menus, widgets, link lists and bare headings."""
+    stripped = line.strip()
+    if not stripped:
+        return 0.0
+    if _BOILER_RE.match(stripped):
+        return 0.0
+    words = stripped.split()
+    if len(words) <= 3 and stripped[-1] not in ".!?":
+        return 0.0
+    if len(_MENU_SEP_RE.findall(stripped)) >= 2 or stripped[0] in "•·|":
+        return 0.0
+    if stripped[-1] not in _TERMINAL and not is_last:
+        # Headline-like (related-article titles, captions, headings).
+        return 0.35
+    return 1.0
+
+
+def prepare(title: str, body: str, lead: str = "") -> Prepared:
+    """Join title, lead and body into one normalised text cut into weighted units.
+
+    When no lead is given, the first real paragraph of the body acts as lead:
+    in news copy it carries the subject, so it counts like a given lead.
+    """
+    title_n = normalize(title).strip()
+    lead_n = normalize(lead).strip()
+    body_n = normalize(body)
+    parts: list[str] = []
+    units: list[Unit] = []
+    datelines: list[tuple[int, int]] = []
+    pos = 0
+    para = 0
+
+    def add_block(block: str, field: str, detect_lead: bool) -> None:
+        nonlocal pos, para
+        base = pos
+        parts.append(block)
+        parts.append("\n")
+        pos += len(block) + 1
+        lines = block.split("\n")
+        title_key = fold(title_n).strip() if title_n else None
+        offset = base
+        nonempty = [i for i, ln in enumerate(lines) if ln.strip()]
+        last_i = nonempty[-1] if nonempty else -1
+        lead_taken = not detect_lead
+        for i, line in enumerate(lines):
+            lstart, lend = offset, offset + len(line)
+            offset = lend + 1
+            if not line.strip():
+                continue
+            w = _line_weight(line, i == last_i and field != "title")
+            if field == "body" and title_key and fold(line).strip() == title_key:
+                w = 0.0  # the title repeated as the first line of the body
+            f = field
+            if not lead_taken and w >= 1.0 and len(line.split()) >= 12:
+                f = "lead"
+                lead_taken = True
+            if field in ("body", "lead"):
+                m = _DATELINE_RE.match(line)
+                if m:
+                    datelines.append((lstart + m.start("place"), lstart + m.end("place")))
+            if field == "title":
+                units.append(Unit(lstart, lend, "title", para, 1.0))
+            else:
+                for s, e in _split_sentences(block, lstart - base, lend - base):
+                    units.append(Unit(base + s, base + e, f, para, w))
+            para += 1
+
+    if title_n:
+        add_block(title_n.replace("\n", " "), "title", False)
+    if lead_n:
+        add_block(lead_n, "lead", False)
+    add_block(body_n, "body", not lead_n)
+    text = "".join(parts)
+    tokens = tokenize(text)
+    token_unit: list[int] = []
+    ui = 0
+    for t in tokens:
+        while ui + 1 < len(units) and units[ui].end <= t.start:
+            ui += 1
+        token_unit.append(ui)
+    return Prepared(text, tokens, units, token_unit, datelines)
