@@ -14,6 +14,7 @@ from monitor.context import AppContext
 COMMAND_MODULES = (
     "crawl",
     "mirror",
+    "relevance",
 )
 
 
