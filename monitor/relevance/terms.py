@@ -56,7 +56,7 @@ class Lexicon:
 
     def keys(self, folded_word: str) -> tuple[str, ...]:
         """Table keys a folded word can stand for: itself if some phrase uses
-        it as written, and the longest `prefix*` it starts with."""
+        it as written, and every `prefix*` it starts with (longest first)."""
         c = self._canon_cache.get(folded_word)
         if c is not None:
             return c
@@ -66,7 +66,6 @@ class Lexicon:
         for n in self.prefix_lengths:
             if n <= len(folded_word) and folded_word[:n] in self.prefixes[n]:
                 out.append(folded_word[:n] + "*")
-                break
         c = tuple(out) if out else (folded_word,)
         if len(self._canon_cache) > 200_000:  # bound memory in long-running processes
             self._canon_cache.clear()

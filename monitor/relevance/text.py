@@ -138,6 +138,11 @@ _BOILER_RE = re.compile(
     r"источник:|photo:|ảnh:|фото:|weather|top vnd|auto-refresh|mid-market|trang chủ|главная)\b",
     re.IGNORECASE,
 )
+_LINKS_HEADER_RE = re.compile(
+    r"^\W*(xem thêm|tin liên quan|tin cùng chuyên mục|bài liên quan|đọc thêm|tin khác|related( news| articles| stories)?|"
+    r"read more|see also|more news|читайте также|похожие новости|другие новости|новости по теме)\W*$",
+    re.IGNORECASE,
+)
 _MENU_SEP_RE = re.compile(r"[|•·]")
 _TERMINAL = set('.!?…:;"\')»]')
 
@@ -216,12 +221,19 @@ def prepare(title: str, body: str, lead: str = "") -> Prepared:
         nonempty = [i for i, ln in enumerate(lines) if ln.strip()]
         last_i = nonempty[-1] if nonempty else -1
         lead_taken = not detect_lead
+        in_links = False  # inside a "Related news" / "Xem thêm" list
         for i, line in enumerate(lines):
             lstart, lend = offset, offset + len(line)
             offset = lend + 1
             if not line.strip():
                 continue
             w = _line_weight(line, i == last_i and field != "title")
+            if _LINKS_HEADER_RE.match(line.strip()):
+                in_links = True
+            elif in_links and w < 1.0:
+                w = 0.0  # an item of the link list
+            elif w >= 1.0 and line.rstrip()[-1:] in ".!?":
+                in_links = False
             if field == "body" and title_key and fold(line).strip() == title_key:
                 w = 0.0  # the title repeated as the first line of the body
             f = field
