@@ -210,6 +210,18 @@ class RelevanceConfig(_Strict):
     terms_file: str | None = None
 
 
+class DaemonConfig(_Strict):
+    """How `newsmon run` stops and how it guards its database."""
+
+    # On SIGTERM/SIGINT, running crawls get this long to finish before they are killed.
+    shutdown_grace_seconds: float = Field(default=60, ge=0)
+    # A crawl told to stop (SIGTERM) is killed outright (SIGKILL) this long after.
+    kill_grace_seconds: float = Field(default=10, ge=0)
+    heartbeat_seconds: float = Field(default=15, gt=0)
+    # A lock whose heartbeat is older than this belongs to a dead daemon and may be taken over.
+    lock_stale_seconds: float = Field(default=120, gt=0)
+
+
 class AppConfig(_Strict):
     database_url: str = DEFAULT_DATABASE_URL
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -222,6 +234,7 @@ class AppConfig(_Strict):
     digest: DigestConfig = Field(default_factory=DigestConfig)
     smtp: SmtpConfig = Field(default_factory=SmtpConfig)
     relevance: RelevanceConfig = Field(default_factory=RelevanceConfig)
+    daemon: DaemonConfig = Field(default_factory=DaemonConfig)
     # Where the config came from, for relative paths and messages; not a TOML key.
     config_path: str | None = Field(default=None, exclude=True)
 
