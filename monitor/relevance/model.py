@@ -124,31 +124,35 @@ class RelevanceModel:
         lex = self._lex
         toks = prep.tokens
         n = len(toks)
-        keys = [lex.keys(t.folded) for t in toks]
-        table = lex.table
+        cached = lex._canon_cache.get
+        keys = [cached(t[2]) for t in toks]
+        for k, ks in enumerate(keys):
+            if ks is None:
+                keys[k] = lex.keys(toks[k][2])
+        trie = lex.trie
         found: dict[tuple[int, int, str], _Match] = {}
         for i in range(n):
-            for first in keys[i]:
-                lens = lex.lengths.get(first)
-                if not lens:
+            for k0 in keys[i]:
+                node = trie.get(k0)
+                if node is None:
                     continue
-                for L in lens:
-                    if i + L > n:
-                        continue
-                    if L == 1:
-                        combos: Iterable[tuple[str, ...]] = ((first,),)
-                    else:
-                        combos = itertools.product((first,), *keys[i + 1 : i + L])
-                    for key in combos:
-                        terms = table.get(key)
-                        if terms and (L == 1 or self._joined(prep, i, L)):
-                            self._take(prep, i, L, terms, found)
+                # Walk the phrase trie word by word; most starts die at word two.
+                stack = [(node, i + 1)]
+                while stack:
+                    (children, terms), j = stack.pop()
+                    if terms and (j - i == 1 or self._joined(prep, i, j - i)):
+                        self._take(prep, i, j - i, terms, found)
+                    if children and j < n:
+                        for k in keys[j]:
+                            nxt = children.get(k)
+                            if nxt is not None:
+                                stack.append((nxt, j + 1))
         return self._resolve(found)
 
     def _take(self, prep: Prepared, i: int, L: int, terms: list[Term], found: dict[tuple[int, int, str], _Match]) -> None:
         toks = prep.tokens
         for term in terms:
-            if not _accents_ok(toks, i, L, term):
+            if not _accents_ok(prep.text, toks, i, L, term):
                 continue
             if term.check and not self._check(term.check, prep, i, L):
                 continue
@@ -162,15 +166,20 @@ class RelevanceModel:
         # ("Hanoi People's Committee" is one party mention, not also a place);
         # block phrases hide everything inside them.
         ms = sorted(found.values(), key=lambda m: (m.i - m.j, m.i))
+        covers: dict[int, list[_Match]] = {}  # token -> kept multi-word matches over it
         kept: list[_Match] = []
         for m in ms:
             hidden = False
-            for k in kept:
-                if k.i <= m.i and m.j <= k.j and (k.j - k.i) > (m.j - m.i) and (k.side == m.side or k.side == "block"):
+            for k in covers.get(m.i, ()):
+                if m.j <= k.j and (k.j - k.i) > (m.j - m.i) and (k.side == m.side or k.side == "block"):
                     hidden = True
                     break
-            if not hidden:
-                kept.append(m)
+            if hidden:
+                continue
+            kept.append(m)
+            if m.j - m.i > 1:
+                for t in range(m.i, m.j):
+                    covers.setdefault(t, []).append(m)
         return sorted((m for m in kept if m.side != "block"), key=lambda m: m.i)
 
     def _joined(self, prep: Prepared, i: int, L: int) -> bool:
@@ -181,10 +190,12 @@ class RelevanceModel:
         for k in range(i, i + L - 1):
             if prep.token_unit[k + 1] != u:
                 return False
-            gap = text[toks[k].end : toks[k + 1].start]
+            gap = text[toks[k][1] : toks[k + 1][0]]
+            if gap == " ":
+                continue
             if not _GAP_RE.fullmatch(gap):
                 return False
-            if "." in gap and len(toks[k].text) > 3:
+            if "." in gap and toks[k][1] - toks[k][0] > 3:
                 return False
         return True
 
@@ -196,36 +207,38 @@ class RelevanceModel:
         def prev(k: int) -> Token | None:
             if k - 1 < 0 or prep.token_unit[k - 1] != prep.token_unit[k]:
                 return None
-            if text[toks[k - 1].end : toks[k].start].strip():
+            if text[toks[k - 1][1] : toks[k][0]].strip():
                 return None  # punctuation between: not one name
             return toks[k - 1]
+
+        def upper(t: Token) -> bool:
+            return text[t[0]].isupper()
 
         if check == "vi_person_name":
             p = prev(i)
             if p is None:
                 return True
-            if p.folded in names.get("titles", ()):
+            if p[2] in names.get("titles", ()):
                 return False
             pp = prev(i - 1)
-            if pp is not None and f"{pp.folded} {p.folded}" in names.get("titles", ()):
+            if pp is not None and f"{pp[2]} {p[2]}" in names.get("titles", ()):
                 return False
-            if p.text[:1].isupper():
-                if p.folded in names.get("given", ()) or p.folded in names.get("surnames", ()):
+            if upper(p):
+                if p[2] in names.get("given", ()) or p[2] in names.get("surnames", ()):
                     return False
-                if pp is not None and pp.text[:1].isupper() and pp.folded in names.get("surnames", ()):
+                if pp is not None and upper(pp) and pp[2] in names.get("surnames", ()):
                     return False
             return True
         if check == "vi_capital":
-            first = toks[i]
-            if not first.text[:1].isupper():
+            if not upper(toks[i]):
                 return False  # lower-case "thủ đô" is any capital
             p = prev(i)
-            if p is not None and p.folded in ("hai", "cac", "nhung"):
+            if p is not None and p[2] in ("hai", "cac", "nhung"):
                 return False
             j = i + L
-            if j < len(toks) and prep.token_unit[j] == prep.token_unit[i] and not text[toks[j - 1].end : toks[j].start].strip():
+            if j < len(toks) and prep.token_unit[j] == prep.token_unit[i] and not text[toks[j - 1][1] : toks[j][0]].strip():
                 nxt = toks[j]
-                if nxt.text[:1].isupper() or nxt.folded in ("cua", "hai", "cac", "nuoc", "moi"):
+                if upper(nxt) or nxt[2] in ("cua", "hai", "cac", "nuoc", "moi"):
                     return False  # "Thủ đô Kiev", "thủ đô của Ukraine"
             return True
         return True
@@ -246,15 +259,19 @@ class RelevanceModel:
 
         # Wire datelines name where the story was filed, not a party.
         for m in matches:
-            s = toks[m.i].start
+            s = toks[m.i][0]
             if any(a <= s < b for a, b in datelines):
                 m.kind = "dateline"
             u = units[m.unit]
             m.weight = 0.0 if m.kind == "dateline" else m.term.weight * _FIELD_WEIGHT[u.field] * u.weight
 
+        sums: dict[tuple[str, str], float] = {}
+        for m in matches:
+            if m.weight > 0:
+                sums[(m.side, m.kind)] = sums.get((m.side, m.kind), 0.0) + m.weight
+
         def total(side: str, kinds: Iterable[str] | None = None) -> float:
-            ks = set(kinds) if kinds is not None else None
-            return sum(m.weight for m in matches if m.side == side and (ks is None or m.kind in ks))
+            return sum(v for (sd, kd), v in sums.items() if sd == side and (kinds is None or kd in kinds))
 
         hanoi_seen = total("hanoi") + total("pair", ("named",))
         loc_seen = total("locality")
@@ -265,6 +282,11 @@ class RelevanceModel:
                     m.side, m.kind = "hanoi", "city_body"
                 else:
                     m.side, m.kind = "locality", "city_body"
+
+        sums.clear()
+        for m in matches:
+            if m.weight > 0:
+                sums[(m.side, m.kind)] = sums.get((m.side, m.kind), 0.0) + m.weight
 
         russia_city_seen = any(m.side == "russia" and m.kind in ("city", "city_gov") and m.weight > 0 for m in matches)
         city_level = any(
@@ -401,7 +423,7 @@ class RelevanceModel:
         out: list[Reason] = []
         seen: set[tuple[str, str, str, str]] = set()
         for m in matches:
-            a, b = prep.tokens[m.i].start, prep.tokens[m.j - 1].end
+            a, b = prep.tokens[m.i][0], prep.tokens[m.j - 1][1]
             phrase = prep.text[a:b]
             field_ = prep.units[m.unit].field
             kind = m.kind
@@ -417,17 +439,17 @@ class RelevanceModel:
         return out[:40]
 
 
-def _accents_ok(toks: list[Token], i: int, L: int, term: Term) -> bool:
+def _accents_ok(text: str, toks: list[Token], i: int, L: int, term: Term) -> bool:
     """A word written with diacritics only matches the same diacritics or none."""
     acc = term.accented
     if len(acc) == 1 and L == 1:
-        pairs = [(toks[i].text.lower(), acc[0])]
+        pairs = [(text[toks[i][0] : toks[i][1]].lower(), acc[0])]
     elif len(acc) == L:
-        pairs = [(toks[i + k].text.lower(), acc[k]) for k in range(L)]
+        pairs = [(text[toks[i + k][0] : toks[i + k][1]].lower(), acc[k]) for k in range(L)]
     else:
         return True
     for got, want in pairs:
-        if want is None or len(got) != len(want) or got == want:
+        if want is None or got == want or got.isascii() or len(got) != len(want):
             continue
         for g, w in zip(got, want):
             if g != w and not is_plain(g):

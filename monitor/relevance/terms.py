@@ -46,17 +46,18 @@ class Term:
 @dataclass(slots=True)
 class Lexicon:
     table: dict[tuple[str, ...], list[Term]] = field(default_factory=dict)
-    lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)  # first key -> phrase lengths
+    # Word-by-word trie over phrase keys: key -> [children, terms ending here].
+    trie: dict[str, list[Any]] = field(default_factory=dict)
     prefixes: dict[int, set[str]] = field(default_factory=dict)  # length -> prefixes
     prefix_lengths: tuple[int, ...] = ()
     exact: set[str] = field(default_factory=set)
     vi_names: dict[str, frozenset[str]] = field(default_factory=dict)
     digest: str = ""
-    _canon_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _canon_cache: dict[str, Any] = field(default_factory=dict)
 
     def keys(self, folded_word: str) -> tuple[str, ...]:
-        """Table keys a folded word can stand for: itself if some phrase uses
-        it as written, and every `prefix*` it starts with (longest first)."""
+        """Phrase-word keys a folded word can stand for: itself if some phrase
+        uses it as written, and every `prefix*` it starts with."""
         c = self._canon_cache.get(folded_word)
         if c is not None:
             return c
@@ -66,7 +67,7 @@ class Lexicon:
         for n in self.prefix_lengths:
             if n <= len(folded_word) and folded_word[:n] in self.prefixes[n]:
                 out.append(folded_word[:n] + "*")
-        c = tuple(out) if out else (folded_word,)
+        c = tuple(out)
         if len(self._canon_cache) > 200_000:  # bound memory in long-running processes
             self._canon_cache.clear()
         self._canon_cache[folded_word] = c
@@ -175,10 +176,13 @@ def load_lexicon(files: list[Path]) -> Lexicon:
     for words, term in parsed:
         key = tuple(w for w, _ in words)
         lex.table.setdefault(key, []).append(term)
-    lengths: dict[str, set[int]] = {}
-    for key in lex.table:
-        lengths.setdefault(key[0], set()).add(len(key))
-    lex.lengths = {k: tuple(sorted(v, reverse=True)) for k, v in lengths.items()}
+    for key, terms in lex.table.items():
+        level = lex.trie
+        node: list[Any] = []
+        for w in key:
+            node = level.setdefault(w, [{}, None])
+            level = node[0]
+        node[1] = terms
     lex.vi_names = {k: frozenset(v) for k, v in names.items()}
     lex._canon_cache.clear()
     return lex

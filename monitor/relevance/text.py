@@ -49,12 +49,16 @@ _CHAR_MAP = str.maketrans(
 )
 
 
+_SPECIAL_RE = re.compile("[" + "".join(chr(c) for c in _CHAR_MAP) + "]")
+
+
 def normalize(text: str) -> str:
     """NFC form with plain quotes, dashes and spaces (length-preserving after NFC)."""
-    return unicodedata.normalize("NFC", text or "").translate(_CHAR_MAP)
+    text = unicodedata.normalize("NFC", text or "")
+    # A regex scan is much faster than translate() when, as usual, few characters change.
+    return _SPECIAL_RE.sub(lambda m: _CHAR_MAP[ord(m.group())], text)
 
 
-@lru_cache(maxsize=4096)
 def fold_char(ch: str) -> str:
     """Lower-case one character and strip Vietnamese/Latin diacritics.
 
@@ -65,19 +69,29 @@ def fold_char(ch: str) -> str:
     low = ch.lower()
     if len(low) != 1:
         low = ch
-    if low in "đð":
-        return "d"
-    if low == "ё":
-        return "е"
-    if low < "\u00c0" or low > "\u024f" and not ("\u1e00" <= low <= "\u1eff"):
-        return low
-    base = unicodedata.normalize("NFD", low)[0]
-    return base if base.isalpha() else low
+    return low.translate(_strip_table())
+
+
+@lru_cache(maxsize=1)
+def _strip_table() -> dict[int, str]:
+    """Lower-case accented Latin letter -> base letter, plus đ -> d and ё -> е."""
+    table: dict[int, str] = {ord("đ"): "d", ord("ð"): "d", ord("ё"): "е"}
+    for cp in list(range(0x00C0, 0x0250)) + list(range(0x1E00, 0x1F00)):
+        ch = chr(cp)
+        if ch != ch.lower() or not ch.isalpha():
+            continue
+        base = unicodedata.normalize("NFD", ch)[0]
+        if base != ch and base.isalpha() and base.isascii():
+            table[cp] = base
+    return table
 
 
 def fold(text: str) -> str:
     """Accent- and case-insensitive view of `text`, same length."""
-    return "".join(fold_char(c) for c in text)
+    low = text.lower()
+    if len(low) != len(text):  # rare letters whose lower case is longer
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return low.translate(_strip_table())
 
 
 def is_plain(ch: str) -> bool:
@@ -88,18 +102,32 @@ def is_plain(ch: str) -> bool:
 _TOKEN_RE = re.compile(r"[^\W_]+")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    start: int
-    end: int
-    text: str  # as in the normalised text
-    folded: str  # lower case, accents stripped
+# A token is a plain tuple (start, end, folded word) into the normalised text:
+# articles have hundreds of them, and tuples are the cheapest thing to build.
+Token = tuple[int, int, str]
 
 
 def tokenize(text: str) -> list[Token]:
     """Word tokens of already-normalised text (hyphens, apostrophes, dots split words)."""
-    folded = fold(text)
-    return [Token(m.start(), m.end(), text[m.start() : m.end()], m.group()) for m in _TOKEN_RE.finditer(folded)]
+    low = text.lower()
+    if len(low) != len(text):
+        low = fold(text)
+    # Fold word by word through a cache: words repeat, whole-text folding is slow.
+    cache = _FOLD_CACHE
+    words = _TOKEN_RE.findall(low)
+    folded = []
+    for w in words:
+        f = cache.get(w)
+        if f is None:
+            f = w if w.isascii() else fold(w)
+            if len(cache) > 100_000:
+                cache.clear()
+            cache[w] = f
+        folded.append(f)
+    return [(a, b, f) for (a, b), f in zip([m.span() for m in _TOKEN_RE.finditer(low)], folded)]
+
+
+_FOLD_CACHE: dict[str, str] = {}
 
 
 @dataclass(slots=True)
@@ -234,7 +262,7 @@ def prepare(title: str, body: str, lead: str = "") -> Prepared:
                 w = 0.0  # an item of the link list
             elif w >= 1.0 and line.rstrip()[-1:] in ".!?":
                 in_links = False
-            if field == "body" and title_key and fold(line).strip() == title_key:
+            if field == "body" and title_key and len(line.strip()) == len(title_key) and fold(line).strip() == title_key:
                 w = 0.0  # the title repeated as the first line of the body
             f = field
             if not lead_taken and w >= 1.0 and len(line.split()) >= 12:
@@ -261,7 +289,7 @@ def prepare(title: str, body: str, lead: str = "") -> Prepared:
     token_unit: list[int] = []
     ui = 0
     for t in tokens:
-        while ui + 1 < len(units) and units[ui].end <= t.start:
+        while ui + 1 < len(units) and units[ui].end <= t[0]:
             ui += 1
         token_unit.append(ui)
     return Prepared(text, tokens, units, token_unit, datelines)
