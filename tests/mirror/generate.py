@@ -118,16 +118,17 @@ def build(site: dict, articles: list[dict], env: Environment) -> tuple[dict, lis
     for c in site["category"]:
         listed = [a for a in c["articles"] if a["in_listing"]]
         chunks = [listed[i:i + size] for i in range(0, len(listed), size)] or [[]]
-        urls = [site["listing_path"].format(category=c["slug"])] + [
-            site["listing_page_path"].format(category=c["slug"], page=n) for n in range(2, len(chunks) + 1)]
+        # category fields (e.g. a numeric id the real URLs carry) may appear in the paths too
+        urls = [site["listing_path"].format(**c, category=c["slug"])] + [
+            site["listing_page_path"].format(**c, category=c["slug"], page=n) for n in range(2, len(chunks) + 1)]
         for n, items in enumerate(chunks, 1):
             render(urls[n - 1], "listing.html", category=c, items=items, page=n, pages=len(chunks),
                    next_url=urls[n] if n < len(chunks) else None,
                    prev_url=urls[n - 2] if n > 1 else None)
         if c.get("feed", True):
             items = [a for a in c["articles"] if a["in_feed"]][: site["feed_size"]]
-            fpath = site["feed_path"].format(category=c["slug"])
-            ffile = site["feed_file"].format(category=c["slug"])
+            fpath = site["feed_path"].format(**c, category=c["slug"])
+            ffile = site["feed_file"].format(**c, category=c["slug"])
             render("/" + ffile, "rss.xml", category=c, items=items)
             routes.append({"path": fpath, "file": ffile, "content_type": site["feed_content_type"]})
 
@@ -143,6 +144,12 @@ def build(site: dict, articles: list[dict], env: Environment) -> tuple[dict, lis
 
     for p in site.get("page", []):
         render(p["path"], p["template"])
+    # Page extensions the server cannot know (".vnp", ".vov") get their content type by route.
+    types = site.get("content_types", {})
+    for path in sorted(pages):
+        ext = path.rsplit("/", 1)[-1].rpartition(".")[2]
+        if "." + ext in types and not any(r["path"] == path for r in routes):
+            routes.append({"path": path, "content_type": types["." + ext]})
     return pages, routes
 
 
