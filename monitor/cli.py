@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "crawl",
     "mirror",
     "relevance",
+    "digest",
 )
 
 
@@ -27,8 +28,30 @@ COMMAND_MODULES = (
 def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
     """Watch news sites for Hanoi–Russia cooperation, store each article once, email digests."""
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    setup_logging(level)
     ctx.obj = AppContext(config_path=config_path, verbose=verbose)
+
+
+def setup_logging(level: int, log_file: str | None = None) -> None:
+    """One stderr handler (and optionally a file) at ``level``.
+
+    The level sits on the handlers, not only the root logger: Scrapy sets its own
+    loggers to DEBUG, and their records reach every root handler.
+    """
+    root = logging.getLogger()
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in list(root.handlers):
+        if getattr(handler, "_newsmon", False):
+            root.removeHandler(handler)
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    for handler in handlers:
+        handler.setLevel(level)
+        handler.setFormatter(fmt)
+        handler._newsmon = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    root.setLevel(min(level, root.level) if root.level else level)
 
 
 def _register() -> None:

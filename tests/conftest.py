@@ -93,3 +93,27 @@ def shared_eval() -> Path:
             pytest.fail(f"{path} is missing: CI must have ../shared beside the checkout")
         pytest.skip(f"{path} not found (the project expects ../shared beside the checkout)")
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server on loopback, started by the tests (CI installs the server)."""
+    from tests.pgserver import PostgresServer
+
+    try:
+        server = PostgresServer().start()
+    except (FileNotFoundError, subprocess.CalledProcessError) as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is needed in CI: {exc}")
+        pytest.skip(f"no PostgreSQL server here: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """A fresh empty database of each kind newsmon supports."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/newsmon.db"
+    server = request.getfixturevalue("postgres")
+    return server.create_database(f"t_{abs(hash(request.node.nodeid)) % 10**12}")

@@ -16,8 +16,8 @@ def article(url: str, title: str = "Hà Nội và Mát-xcơ-va ký kết hợp t
 
 
 @pytest.fixture
-def store(tmp_path) -> ArticleStore:
-    return ArticleStore(Database(f"sqlite:///{tmp_path}/t.db"))
+def store(database_url) -> ArticleStore:
+    return ArticleStore(Database(database_url))
 
 
 def test_new_then_unchanged_then_updated(store):
@@ -97,8 +97,8 @@ def test_query_filters(store):
     assert [x.title for x in store.query(since=datetime(2026, 11, 10, tzinfo=HANOI))] == ["A"]
 
 
-def test_crawl_runs(tmp_path):
-    runs = CrawlRunLog(Database(f"sqlite:///{tmp_path}/t.db"))
+def test_crawl_runs(database_url):
+    runs = CrawlRunLog(Database(database_url))
     run_id = runs.start("hanoimoi")
     assert runs.get(run_id).status == "running"
     runs.finish(run_id, "partial", {"requests": 10, "new": 3, "errors": 1}, "1 error", [{"url": "u", "reason": "r"}])
