@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "crawl",
     "mirror",
     "relevance",
+    "rescore",
     "digest",
 )
 
