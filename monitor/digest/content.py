@@ -1,0 +1,250 @@
+"""What a digest says: items grouped into stories, highlighted snippets, source health.
+
+Everything here is plain data (dataclasses) built from stored articles and crawl
+runs; rendering and sending happen elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from storage.models import Article, CrawlRun
+
+LANGUAGE_NAMES = {"vi": "Vietnamese", "ru": "Russian", "en": "English"}
+# Display order and names of the relevance model's evidence sides.
+SIDE_NAMES = {
+    "hanoi": "Hanoi", "russia": "Russia", "vietnam": "Vietnam", "national": "national",
+    "locality": "locality", "pair": "both sides", "cooperation": "cooperation",
+}
+SNIPPET_CHARS = 320
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of snippet text; ``mark`` says it is a matched term."""
+
+    text: str
+    mark: bool = False
+
+
+@dataclass(frozen=True)
+class OtherSource:
+    """Another article of the same story: shown as "also in: source (language)"."""
+
+    article_id: int
+    title: str
+    url: str
+    source: str
+    source_label: str
+    language: str
+    when: str
+
+
+@dataclass(frozen=True)
+class Item:
+    article_id: int
+    section: str  # core | national
+    title: str
+    url: str
+    source: str
+    source_label: str
+    language: str
+    language_name: str
+    when: str  # local date and time, or "" when the article has no date
+    snippet: list[Segment]
+    why: str
+    score: float
+    also_in: list[OtherSource] = field(default_factory=list)
+
+    @property
+    def article_ids(self) -> list[int]:
+        return [self.article_id, *(o.article_id for o in self.also_in)]
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    source: str
+    label: str
+    runs: int
+    failed: int  # failed, blocked or killed
+    found_nothing: int  # finished runs that stored nothing new
+    new: int
+    last_success: str  # local time, or "never"
+    last_status: str
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.last_success != "never"
+
+
+@dataclass
+class DigestContent:
+    topic: str
+    created: str  # local date and time of the digest
+    date: str  # local date, for the subject
+    timezone: str
+    since: str  # local time the health window starts
+    core: list[Item]
+    national: list[Item]
+    overflow: list[int]  # article ids beyond max_items: counted, not shown
+    health: list[SourceHealth]
+
+    @property
+    def core_articles(self) -> int:
+        return sum(len(i.article_ids) for i in self.core)
+
+    @property
+    def national_articles(self) -> int:
+        return sum(len(i.article_ids) for i in self.national)
+
+    @property
+    def article_count(self) -> int:
+        return self.core_articles + self.national_articles + len(self.overflow)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.core or self.national or self.overflow)
+
+    @property
+    def subject(self) -> str:
+        if self.empty:
+            return f"{self.topic}: nothing new · {self.date}"
+        stories = len(self.core)
+        text = f"{self.topic}: {stories} new {'story' if stories == 1 else 'stories'}"
+        if self.national:
+            text += f" (+{len(self.national)} also relevant)"
+        return f"{text} · {self.date}"
+
+
+# ---------------------------------------------------------------------------
+# building blocks
+# ---------------------------------------------------------------------------
+
+def local_time(value: datetime | None, tz: tzinfo) -> str:
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _clean(text: str | None) -> str:
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", text or "")).strip()
+
+
+def matched_phrases(reasons: Iterable[dict]) -> list[str]:
+    """Phrases to highlight: evidence that counted (not negative, not weak), longest first."""
+    # Weak topic words (education, training...) would light up half a lead; they stay in "why" only.
+    phrases = {_clean(str(r.get("phrase", ""))) for r in reasons if _counts(r) and r.get("kind") != "weak"}
+    return sorted((p for p in phrases if p), key=lambda p: (-len(p), p))
+
+
+def highlight(text: str, phrases: Sequence[str], limit: int = SNIPPET_CHARS) -> list[Segment]:
+    """Cut ``text`` to about ``limit`` characters at a word boundary, marking whole-word matches of ``phrases``."""
+    text = _clean(text)
+    if len(text) > limit:
+        cut = text.rfind(" ", 0, limit)
+        text = text[: cut if cut > limit // 2 else limit].rstrip(" ,.;:–-") + " …"
+    if not phrases:
+        return [Segment(text)] if text else []
+    pattern = re.compile(
+        r"(?<!\w)(" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)", re.IGNORECASE
+    )
+    segments: list[Segment] = []
+    pos = 0
+    for match in pattern.finditer(text):
+        if match.start() > pos:
+            segments.append(Segment(text[pos:match.start()]))
+        segments.append(Segment(match.group(0), mark=True))
+        pos = match.end()
+    if pos < len(text):
+        segments.append(Segment(text[pos:]))
+    return segments
+
+
+def _counts(reason: object) -> bool:
+    if not isinstance(reason, dict) or reason.get("side") == "negative":
+        return False
+    try:
+        return float(reason.get("weight", 1) or 0) > 0
+    except (TypeError, ValueError):
+        return False
+
+
+def explain(reasons: Iterable[dict], label: str | None, score: float | None, per_side: int = 3) -> str:
+    """A one-line "why it matched": label and score, then the strongest phrases per side,
+    e.g. ``core 0.82 · Hanoi: Hà Nội · Russia: Moskva · cooperation: hợp tác, ký kết``."""
+    by_side: dict[str, list[str]] = {}
+    ranked = sorted((r for r in reasons if _counts(r)), key=lambda r: -float(r.get("weight", 1) or 0))
+    for r in ranked:
+        phrase = _clean(str(r.get("phrase", "")))
+        side = str(r.get("side", ""))
+        bucket = by_side.setdefault(side, [])
+        if phrase and phrase.lower() not in (p.lower() for p in bucket) and len(bucket) < per_side:
+            bucket.append(phrase)
+    order = [*SIDE_NAMES, *sorted(set(by_side) - set(SIDE_NAMES))]
+    parts = [f"{SIDE_NAMES.get(side, side)}: {', '.join(by_side[side])}" for side in order if by_side.get(side)]
+    head = f"{label or '?'} {score:.2f}" if score is not None else (label or "?")
+    return " · ".join([head, *parts])
+
+
+def _headline_key(article: Article) -> tuple:
+    # Core before national, then the earliest report, then the fullest text.
+    far = datetime.max.replace(tzinfo=article.first_seen_at.tzinfo)
+    return (article.label != "core", article.published_at or article.first_seen_at or far,
+            -len(article.body or ""), article.id)
+
+
+def group_stories(articles: Sequence[Article]) -> list[list[Article]]:
+    """Articles sharing a story_id become one group (headline first); the rest stand alone."""
+    groups: dict[object, list[Article]] = {}
+    for article in articles:
+        key = ("story", article.story_id) if article.story_id is not None else ("article", article.id)
+        groups.setdefault(key, []).append(article)
+    return [sorted(group, key=_headline_key) for group in groups.values()]
+
+
+def make_item(group: Sequence[Article], tz: tzinfo, labels: dict[str, str]) -> Item:
+    head, others = group[0], group[1:]
+    reasons = list(head.reasons or [])
+    return Item(
+        article_id=head.id,
+        section="core" if head.label == "core" else "national",
+        title=_clean(head.title) or head.url,
+        url=head.url,
+        source=head.source,
+        source_label=labels.get(head.source, head.source),
+        language=head.language,
+        language_name=LANGUAGE_NAMES.get(head.language, head.language),
+        when=local_time(head.published_at, tz),
+        snippet=highlight(head.lead or head.body, matched_phrases(reasons)),
+        why=explain(reasons, head.label, head.score),
+        score=head.score or 0.0,
+        also_in=[
+            OtherSource(o.id, _clean(o.title), o.url, o.source, labels.get(o.source, o.source),
+                        LANGUAGE_NAMES.get(o.language, o.language), local_time(o.published_at, tz))
+            for o in others
+        ],
+    )
+
+
+def source_health(runs: Sequence[CrawlRun], sources: Iterable[str], last_success: dict[str, CrawlRun | None],
+                  labels: dict[str, str], tz: tzinfo) -> list[SourceHealth]:
+    """Per source, over ``runs``: how many failed, how many found nothing new, and the last success."""
+    names = list(dict.fromkeys([*sources, *(r.source for r in runs)]))
+    rows = []
+    for name in names:
+        mine = [r for r in runs if r.source == name and r.status != "running"]
+        success = last_success.get(name)
+        rows.append(SourceHealth(
+            source=name,
+            label=labels.get(name, name),
+            runs=len(mine),
+            failed=sum(1 for r in mine if r.status in ("failed", "blocked", "killed")),
+            found_nothing=sum(1 for r in mine if r.status in ("ok", "partial") and r.new == 0),
+            new=sum(r.new for r in mine),
+            last_success=local_time(success.finished_at or success.started_at, tz) if success else "never",
+            last_status=mine[-1].status if mine else "no runs",
+        ))
+    return rows
