@@ -1,6 +1,7 @@
 """All tables. Importing this module registers every table with SQLModel's metadata."""
 
 from storage.models.articles import Article, ArticleUrl, FailedUrl
+from storage.models.daemon import DAEMON_LOCK_ID, DaemonLock
 from storage.models.digests import DELIVERED_STATUSES, DIGEST_STATUSES, Digest, DigestItem
 from storage.models.runs import RUN_COUNT_FIELDS, RUN_STATUSES, CrawlRun
 from storage.models.types import UTCDateTime, utcnow
