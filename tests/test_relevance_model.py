@@ -310,3 +310,45 @@ def test_bad_extra_terms_file_is_a_clear_error(tmp_path: Path) -> None:
     bad.write_text('[[terms]]\nside = "mars"\nphrases = ["x"]\n', encoding="utf-8")
     with pytest.raises(ValueError, match="bad.toml"):
         RelevanceModel.load(bad)
+
+
+# ------------------------------------------------- institutions and headings
+
+@pytest.mark.parametrize(
+    "title,body,lang",
+    [
+        (
+            "Hanoi Medical University and a Kazan university agree on exchanges",
+            "Hanoi Medical University and Kazan Federal University signed a cooperation agreement on student "
+            "exchanges.\nHanoi Medical University will send interns to Kazan, and the Russian partner will open "
+            "a joint laboratory.",
+            "en",
+        ),
+        (
+            "Đại học Y Hà Nội hợp tác với đại học Ca-dan",
+            "Trường Đại học Y Hà Nội và Đại học Liên bang Ca-dan (Liên bang Nga) đã ký thỏa thuận hợp tác đào tạo.\n"
+            "Theo thỏa thuận, Đại học Y Hà Nội sẽ cử sinh viên sang Ca-dan thực tập.",
+            "vi",
+        ),
+    ],
+)
+def test_hanoi_named_with_an_institution_is_a_party(model: RelevanceModel, title: str, body: str, lang: str) -> None:
+    j = model.judge(title, body, lang=lang)
+    assert j.label == "core"
+    assert any(r.side == "hanoi" and r.kind == "party" for r in j.reasons)
+
+
+def test_city_pair_at_paragraph_start_is_not_a_dateline(model: RelevanceModel) -> None:
+    j = model.judge("", "Hà Nội - Mát-xcơ-va: hợp tác ngày càng sâu rộng giữa hai thủ đô.", lang="vi")
+    assert not any(r.kind == "dateline" for r in j.reasons)
+    assert any(r.side == "pair" for r in j.reasons)
+
+
+def test_russia_in_headline_without_cooperation_words_is_national_when_body_cooperates(model: RelevanceModel) -> None:
+    j = model.judge(
+        "Trường đại học Nga tuyển sinh viên Việt Nam",
+        "Đại sứ quán Nga thông báo học bổng năm 2026 cho sinh viên Việt Nam.\n"
+        "Chương trình hợp tác giáo dục giữa hai nước được đánh giá cao.",
+        lang="vi",
+    )
+    assert j.label == "national"

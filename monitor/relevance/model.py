@@ -265,6 +265,17 @@ class RelevanceModel:
             u = units[m.unit]
             m.weight = 0.0 if m.kind == "dateline" else m.term.weight * _FIELD_WEIGHT[u.field] * u.weight
 
+        # "Hanoi Medical University", "Sở Công Thương Hà Nội", "Ханойский
+        # университет": Hanoi next to an institution word names a Hanoi body.
+        inst_at = {k for m in matches if m.side == "institution" for k in range(m.i, m.j)}
+        if inst_at:
+            for m in matches:
+                if m.side == "hanoi" and m.kind == "place" and m.weight > 0:
+                    near = range(max(0, m.i - 4), min(len(toks), m.j + 3))
+                    if any(k in inst_at and prep.token_unit[k] == m.unit for k in near):
+                        m.kind = "party"
+        matches = [m for m in matches if m.side != "institution"]
+
         sums: dict[tuple[str, str], float] = {}
         for m in matches:
             if m.weight > 0:
@@ -303,8 +314,11 @@ class RelevanceModel:
         def hanoi_party_weight(m: _Match) -> float:
             if m.weight <= 0:
                 return 0.0
-            if m.side == "hanoi" and m.kind in ("party", "city_body", "residents", "agent"):
+            if m.side == "hanoi" and m.kind in ("party", "city_body", "residents"):
                 return m.weight
+            if m.side == "hanoi" and m.kind == "agent":
+                # "ties with Hanoi" may mean the Vietnamese state, as "named" below.
+                return m.weight if city_level else 0.0
             if m.side == "pair":
                 if m.kind == "named":
                     # "Hanoi and Moscow" may stand for the two states; it is city
@@ -316,6 +330,7 @@ class RelevanceModel:
                     return m.weight if (hanoi_seen > 0 and russia_city_seen) else 0.0
             return 0.0
 
+        vietnam_seen = total("vietnam") + total("locality") > 0
         nu = len(units)
         hp_unit = [0.0] * nu
         h_unit = [0.0] * nu
@@ -338,7 +353,7 @@ class RelevanceModel:
                     rc_unit[m.unit] += w
             # State-level words can be Russian too ("President Putin"), so
             # they do not make a Vietnamese side on their own.
-            if m.side in ("vietnam", "locality", "hanoi"):
+            if m.side in ("vietnam", "locality", "hanoi") or (m.side == "national" and vietnam_seen):
                 v_unit[m.unit] += w
             if m.side == "cooperation":
                 c_unit[m.unit] += w
@@ -379,7 +394,8 @@ class RelevanceModel:
         # National: Russia with any Vietnamese side and cooperation nearby.
         nat_link = 0.0
         for k in range(nu):
-            if r_unit[k] > 0 and v_unit[k] > 0 and (c_unit[k] > 0 or c_para[para_of[k]] > 0):
+            near_coop = c_unit[k] > 0 or c_para[para_of[k]] > 0 or (units[k].field == "title" and coop_doc >= 2.0)
+            if r_unit[k] > 0 and v_unit[k] > 0 and near_coop:
                 nat_link += units[k].weight * _FIELD_WEIGHT[units[k].field]
 
         coop = total("cooperation")

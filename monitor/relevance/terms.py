@@ -20,7 +20,7 @@ from .text import fold, normalize
 
 __all__ = ["Term", "Lexicon", "load_lexicon", "builtin_term_files"]
 
-SIDES = {"hanoi", "russia", "vietnam", "national", "locality", "city", "pair", "cooperation", "negative", "block"}
+SIDES = {"institution", "hanoi", "russia", "vietnam", "national", "locality", "city", "pair", "cooperation", "negative", "block"}
 CHECKS = {None, "vi_person_name", "vi_capital"}
 
 _WORD_RE = re.compile(r"[^\W_]+\*?")

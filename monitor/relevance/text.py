@@ -176,12 +176,25 @@ _TERMINAL = set('.!?…:;"\')»]')
 
 # "Hanoi (VNA) -", "HÀ NỘI -", "HANOI, September 5. /TASS/.", "Ханой, 5 мая (ВИА) -",
 # "МОСКВА, 30 ноября. /ТАСС/.": a place that only says where the wire was filed.
-_DATELINE_RE = re.compile(
-    r"^[\W\d]*(?:date\s+[\d-]+\s+)?"
-    r"(?P<place>[A-ZÀ-ỸĐА-ЯЁ][\w.'’]*(?:[ -][A-ZÀ-ỸĐА-ЯЁ][\w'’]*){0,2})"
-    r"(?:\s*[,.]\s*[^\n()/]{1,28}?)?"
-    r"\s*(?:\(\s*[^()\n]{2,20}\)\s*[.:]?\s*-?|/\s*[^/\n]{2,20}/\s*[.:]?|-\s*(?:РИА|ТАСС|ИТАР|Интерфакс|RIA|TASS|VNA|VNS|TTXVN|ВИА)?)"
+_AGENCY = r"(?:VNA|VNS|TTXVN|TASS|ТАСС|ИТАР|ВИА|РИА|RIA|Интерфакс|INTERFAX|Sputnik|Спутник|Reuters|AFP|AP|Xinhua|HNP|TĐO|VOV|VTV)"
+_PLACE = r"(?P<place>[A-ZÀ-ỸĐА-ЯЁ][\w.'’]*(?:[ -][A-ZÀ-ỸĐА-ЯЁ][\w'’]*){0,2})"
+_LEAD_IN = r"^[\W\d]*(?:date\s+[\d-]+\s+)?"
+_DATELINE_RES = (
+    # Place, optional date, then the agency in brackets or slashes.
+    re.compile(_LEAD_IN + _PLACE + r"(?:\s*[,.]\s*[^\n()/]{1,28}?)?\s*(?:\(\s*(?:[A-ZА-ЯЁĐ]{2,8}|" + _AGENCY + r")[^()\n]{0,8}\)|/\s*[^/\n]{2,20}/)"),
+    # Place, then an agency name within a few words ("Москва. 6 февраля. INTERFAX.RU -").
+    re.compile(_LEAD_IN + _PLACE + r"\s*[,.][^\n]{0,40}?\b" + _AGENCY + r"\b"),
+    # An all-capitals place then a dash ("HÀ NỘI -", "КАЛУГА, 25 ноя -"); checked for capitals below.
+    re.compile(_LEAD_IN + _PLACE + r"(?:\s*,\s*[^\n()/-]{1,28}?)?\s*-"),
 )
+
+
+def _dateline(line: str) -> tuple[int, int] | None:
+    for k, rx in enumerate(_DATELINE_RES):
+        m = rx.match(line)
+        if m and (k < 2 or m.group("place").isupper()):
+            return m.start("place"), m.end("place")
+    return None
 
 
 def _split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -269,9 +282,9 @@ def prepare(title: str, body: str, lead: str = "") -> Prepared:
                 f = "lead"
                 lead_taken = True
             if field in ("body", "lead"):
-                m = _DATELINE_RE.match(line)
-                if m:
-                    datelines.append((lstart + m.start("place"), lstart + m.end("place")))
+                span = _dateline(line) if i < 12 else None
+                if span:
+                    datelines.append((lstart + span[0], lstart + span[1]))
             if field == "title":
                 units.append(Unit(lstart, lend, "title", para, 1.0))
             else:
