@@ -42,6 +42,18 @@ def model() -> RelevanceModel:
     return RelevanceModel.load()
 
 
+def add_article(db: Database, model: RelevanceModel, n: int, title: str, body: str, lead: str = "",
+                lang: str = "vi", *, story: int | None = None, published: datetime | None = None,
+                source: str = "hanoimoi") -> int:
+    """Store article number ``n``, judged by the real relevance model."""
+    j = model.judge(title, body, lead=lead, lang=lang)
+    article = Article(url=f"https://hanoimoi.vn/bai-{n}-{lang}.html", canonical_url="", source=source,
+                      title=title, lead=lead, body=body, language=lang,
+                      published_at=published or NOW - timedelta(hours=20, minutes=n),
+                      label=j.label, score=j.score, reasons=[r.to_dict() for r in j.reasons], story_id=story)
+    return ArticleStore(db).save(article).article_id
+
+
 class Env:
     """A config file, a database and a way to add judged articles."""
 
@@ -60,12 +72,8 @@ class Env:
     def add(self, title: str, body: str, lead: str = "", lang: str = "vi", *, story: int | None = None,
             published: datetime | None = None, source: str = "hanoimoi") -> int:
         self.n += 1
-        j = self.model.judge(title, body, lead=lead, lang=lang)
-        article = Article(url=f"https://hanoimoi.vn/bai-{self.n}-{lang}.html", canonical_url="", source=source,
-                          title=title, lead=lead, body=body, language=lang,
-                          published_at=published or NOW - timedelta(hours=20, minutes=self.n),
-                          label=j.label, score=j.score, reasons=[r.to_dict() for r in j.reasons], story_id=story)
-        return ArticleStore(self.db).save(article).article_id
+        return add_article(self.db, self.model, self.n, title, body, lead, lang, story=story,
+                           published=published, source=source)
 
     def label(self, article_id: int) -> str:
         return ArticleStore(self.db).get(article_id).label
