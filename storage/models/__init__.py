@@ -3,6 +3,7 @@
 from storage.models.articles import Article, ArticleUrl, FailedUrl
 from storage.models.daemon import DAEMON_LOCK_ID, DaemonLock
 from storage.models.digests import DELIVERED_STATUSES, DIGEST_STATUSES, Digest, DigestItem
+from storage.models.http_cache import HttpValidator
 from storage.models.runs import RUN_COUNT_FIELDS, RUN_STATUSES, CrawlRun
 from storage.models.types import UTCDateTime, utcnow
 
