@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 # --------------------------------------------------------------------------
 # Scrapy settings (module-level constants, read by `scrapy crawl` as well)
@@ -53,6 +53,10 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
+    # Below RedirectMiddleware (600), so it sees final responses only, and below
+    # DownloaderStats (850), so a 304 it turns into "not modified" is still counted; it
+    # keys validators by the real URL, which the mirror's re-issued request carries in meta.
+    "spiders.middlewares.ConditionalRequestMiddleware": 560,
     # Before HttpProxyMiddleware (750), so a source's proxy is in place when it runs.
     "spiders.middlewares.SourceProxyMiddleware": 740,
     # Close to the downloader: rewrites real URLs to the offline mirror and back,
@@ -136,6 +140,8 @@ class SourceConfig(_Strict):
     listing_pages: list[str] = Field(default_factory=list)
     link_pattern: str | None = None
     selectors: dict[str, str] = Field(default_factory=dict)
+    # Time zone of dates a generic source's pages write without an offset (default: Vietnam's).
+    timezone: str | None = None
 
     @field_validator("schedule")
     @classmethod
@@ -158,6 +164,52 @@ class SourceConfig(_Strict):
             except re.error as exc:
                 raise ValueError(f"not a valid regular expression: {exc}") from None
         return value
+
+    @field_validator("feeds", "sitemaps", "listing_pages")
+    @classmethod
+    def _urls(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not re.match(r"^https?://[^\s/]+", value):
+                raise ValueError(f"{value!r} is not an absolute http(s) URL")
+        return values
+
+    @field_validator("selectors")
+    @classmethod
+    def _selectors(cls, values: dict[str, str]) -> dict[str, str]:
+        import soupsieve
+
+        for key, css in values.items():
+            if key not in GENERIC_SELECTOR_KEYS:
+                raise ValueError(f"unknown selector {key!r} (known: {', '.join(GENERIC_SELECTOR_KEYS)})")
+            try:
+                soupsieve.compile(css)
+            except soupsieve.SelectorSyntaxError as exc:
+                reason = str(exc).splitlines()[0]
+                raise ValueError(f"{key} = {css!r} is not a valid CSS selector ({reason})") from None
+        return values
+
+    @field_validator("timezone")
+    @classmethod
+    def _source_tz(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r}") from None
+        return value or None
+
+    @model_validator(mode="after")
+    def _generic_needs_somewhere_to_look(self) -> "SourceConfig":
+        if self.spider == "generic":
+            if not (self.feeds or self.sitemaps or self.listing_pages):
+                raise ValueError('a source with spider = "generic" needs feeds, sitemaps or listing_pages')
+            if self.listing_pages and not self.link_pattern:
+                raise ValueError("listing_pages need a link_pattern (a regex every article URL matches)")
+        return self
+
+
+# CSS selectors a generic source may give, one per field of an article.
+GENERIC_SELECTOR_KEYS = ("title", "lead", "body", "date", "author", "tags")
 
 
 class CrawlConfig(_Strict):

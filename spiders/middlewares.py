@@ -11,10 +11,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from spiders.resources import crawler_articles
 from storage import try_canonicalize
+from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -141,3 +143,105 @@ class KnownArticleFilter:
         outputs = [o async for o in result]
         for o in self._filter(outputs):
             yield o
+
+
+CONDITIONAL_META = "newsmon_conditional"
+INDEX_KINDS = ("feed", "listing", "sitemap")
+
+
+class NotModified(IgnoreRequest):
+    """The server answered 304: the index page is as it was when last fetched whole."""
+
+
+class ConditionalRequestMiddleware:
+    """Fetches feeds, listing pages and sitemaps with If-None-Match / If-Modified-Since.
+
+    Polling an unchanged index then costs a 304 and nothing below it is requested.
+    Validators are kept per source and keyed by the real URL (under the mirror, the
+    re-issued request carries it in meta). They are saved only when the crawl
+    finishes normally: a killed crawl may not have fetched the articles an index
+    listed, so its next poll must see that index whole. Validators older than
+    NEWSMON_CONDITIONAL_MAX_AGE_HOURS (default 24; 0 = no limit) are not sent, so
+    articles that failed to load are found again at least that often.
+    Off with NEWSMON_CONDITIONAL_REQUESTS = False.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.enabled = settings.getbool("NEWSMON_CONDITIONAL_REQUESTS", True)
+        hours = settings.getfloat("NEWSMON_CONDITIONAL_MAX_AGE_HOURS", 24)
+        self.max_age = timedelta(hours=hours) if hours > 0 else None
+        self.source = settings.get("NEWSMON_SOURCE") or getattr(crawler.spidercls, "name", "")
+        self._known: dict[str, Any] | None = None
+        self._fetched: dict[str, tuple[str | None, str | None]] = {}
+        self._confirmed: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "ConditionalRequestMiddleware":
+        from scrapy import signals
+
+        mw = cls(crawler)
+        crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
+        return mw
+
+    def _store(self):
+        from spiders.resources import crawler_database
+        from storage.http_cache import HttpValidatorStore
+
+        return HttpValidatorStore(crawler_database(self.crawler))
+
+    def _validators(self) -> dict[str, Any]:
+        if self._known is None:
+            self._known = self._store().for_source(self.source)
+        return self._known
+
+    @staticmethod
+    def _key(request: Request) -> str:
+        return request.meta.get(REAL_URL_META) or request.url
+
+    def _wanted(self, request: Request) -> bool:
+        return self.enabled and request.meta.get("newsmon_kind") in INDEX_KINDS
+
+    def process_request(self, request: Request, spider=None) -> None:
+        if not self._wanted(request):
+            return None
+        if request.meta.get(CONDITIONAL_META):
+            # A redirect copies the headers of the URL it came from; they belong to that URL.
+            request.headers.pop(b"If-None-Match", None)
+            request.headers.pop(b"If-Modified-Since", None)
+        row = self._validators().get(self._key(request))
+        fresh = row is not None and (self.max_age is None or utcnow() - row.fetched_at <= self.max_age)
+        request.meta[CONDITIONAL_META] = bool(fresh)
+        if fresh:
+            if row.etag:
+                request.headers[b"If-None-Match"] = row.etag
+            if row.last_modified:
+                request.headers[b"If-Modified-Since"] = row.last_modified
+        return None
+
+    def process_response(self, request: Request, response: Response, spider=None) -> Response:
+        if not self._wanted(request):
+            return response
+        url = self._key(request)
+        if response.status == 304 and request.meta.get(CONDITIONAL_META):
+            self.crawler.stats.inc_value("newsmon/not_modified")
+            self._confirmed.add(url)
+            logger.info("%s %s: not modified since last fetched (304)", request.meta.get("newsmon_kind"), url)
+            raise NotModified(f"{url}: not modified (HTTP 304)")
+        if response.status == 200:
+            etag = response.headers.get(b"ETag")
+            last_modified = response.headers.get(b"Last-Modified")
+            self._fetched[url] = (
+                etag.decode("latin-1") if etag else None,
+                last_modified.decode("latin-1") if last_modified else None,
+            )
+        return response
+
+    def spider_closed(self, spider, reason: str) -> None:
+        if not self.enabled or not (self._fetched or self._confirmed):
+            return
+        if reason != "finished":
+            logger.info("crawl ended (%s): validators of %d index page(s) not saved", reason, len(self._fetched))
+            return
+        self._store().record(self.source, self._fetched, self._confirmed)
