@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,10 @@ _WEEKDAY = re.compile(r"^\s*(?:thứ\s+\w+|chủ\s+nhật|\w+day|понедел�
 _NUMERIC = re.compile(
     r"(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})(?:\D{1,5}(?P<H>\d{1,2})[:hg](?P<M>\d{2}))?"
 )
+# "(GMT+7)", "GMT+07:00", "UTC+3": an explicit offset beats the source's default time zone.
+_GMT_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\b", re.I)
+# RFC 822 as feeds write it ("Wed, 25 Nov 2026 14:20:00 +0300"): English names whatever the site's language.
+_RFC822 = re.compile(r"^(?:[A-Z][a-z]{2},\s*)?\d{1,2}\s+[A-Z][a-z]{2}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?\s+(?:[+-]\d{4}|[A-Z]{1,3})$")
 _TIME_FIRST = re.compile(r"^(?P<H>\d{1,2}):(?P<M>\d{2})\s+(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})$")
 _PARSER_SETTINGS = {
     "DATE_ORDER": "DMY",
@@ -32,6 +37,10 @@ def _numeric(text: str, tz: tzinfo) -> datetime | None:
     if not match:
         return None
     g = match.groupdict()
+    offset = _GMT_OFFSET.search(text)
+    if offset:
+        sign = -1 if offset.group(1) == "-" else 1
+        tz = timezone(sign * timedelta(hours=int(offset.group(2)), minutes=int(offset.group(3) or 0)))
     try:
         return datetime(int(g["y"]), int(g["m"]), int(g["d"]), int(g["H"] or 0), int(g["M"] or 0), tzinfo=tz)
     except ValueError:
@@ -59,6 +68,12 @@ def parse_date(text: str | None, tz: ZoneInfo = VIETNAM, languages: tuple[str, .
         return value if value.tzinfo else value.replace(tzinfo=tz)
     except ValueError:
         pass
+    if _RFC822.match(text):
+        try:
+            value = parsedate_to_datetime(text)
+            return value if value.tzinfo else value.replace(tzinfo=tz)
+        except (TypeError, ValueError):
+            pass
     text = _WEEKDAY.sub("", text)
     value = _numeric(text, tz)
     if value is None:
