@@ -130,6 +130,14 @@ class RelevanceModel:
             if ks is None:
                 keys[k] = lex.keys(toks[k][2])
         trie = lex.trie
+        text = prep.text
+        # Lower-case original words, or None where they carry no accent (the
+        # common case, for which the accent check is trivially true).
+        self_orig: list[str | None] = []
+        for a, b, f in toks:
+            w = text[a:b].lower()
+            self_orig.append(None if w == f else w)
+        prep.orig = self_orig
         found: dict[tuple[int, int, str], _Match] = {}
         for i in range(n):
             for k0 in keys[i]:
@@ -152,7 +160,7 @@ class RelevanceModel:
     def _take(self, prep: Prepared, i: int, L: int, terms: list[Term], found: dict[tuple[int, int, str], _Match]) -> None:
         toks = prep.tokens
         for term in terms:
-            if not _accents_ok(prep.text, toks, i, L, term):
+            if not _accents_ok(prep, i, L, term):
                 continue
             if term.check and not self._check(term.check, prep, i, L):
                 continue
@@ -455,17 +463,18 @@ class RelevanceModel:
         return out[:40]
 
 
-def _accents_ok(text: str, toks: list[Token], i: int, L: int, term: Term) -> bool:
+def _accents_ok(prep: Prepared, i: int, L: int, term: Term) -> bool:
     """A word written with diacritics only matches the same diacritics or none."""
     acc = term.accented
+    orig = prep.orig
     if len(acc) == 1 and L == 1:
-        pairs = [(text[toks[i][0] : toks[i][1]].lower(), acc[0])]
+        pairs = [(orig[i], acc[0])]
     elif len(acc) == L:
-        pairs = [(text[toks[i + k][0] : toks[i + k][1]].lower(), acc[k]) for k in range(L)]
+        pairs = [(orig[i + k], acc[k]) for k in range(L)]
     else:
         return True
     for got, want in pairs:
-        if want is None or got == want or got.isascii() or len(got) != len(want):
+        if got is None or want is None or got == want or len(got) != len(want):
             continue
         for g, w in zip(got, want):
             if g != w and not is_plain(g):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 __all__ = [
@@ -148,6 +148,7 @@ class Prepared:
     units: list[Unit]
     token_unit: list[int]  # unit index for each token
     dateline_spans: list[tuple[int, int]]
+    orig: list[str | None] = field(default_factory=list)  # filled by the matcher
 
 
 # Abbreviations that end with a dot but do not end a sentence.
