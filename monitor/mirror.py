@@ -16,6 +16,7 @@ import hashlib
 import logging
 import mimetypes
 import threading
+import time
 import tomllib
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -47,6 +48,8 @@ class Route:
     content_type: str | None = None
     status: int = 200
     redirect: str | None = None
+    # Seconds to wait before answering: a slow or hung site, for time-limit tests.
+    delay: float = 0
 
 
 @dataclass
@@ -113,6 +116,8 @@ class MirrorHandler(BaseHTTPRequestHandler):
             return self._send_error(HTTPStatus.FORBIDDEN, "Access denied", head)
 
         route = self.state.routes(host).get(path)
+        if route is not None and route.delay:
+            time.sleep(route.delay)
         if route is not None:
             if route.redirect:
                 location = route.redirect
