@@ -412,3 +412,20 @@ def test_sink_stores_messages_and_eml_files(tmp_path: Path) -> None:
         with pytest.raises(smtplib.SMTPDataError), smtplib.SMTP("127.0.0.1", sink.port, timeout=5) as client:
             client.sendmail("a@example.org", ["b@example.org"], "Subject: x\r\n\r\nhi\r\n")
         assert len(sink.messages) == 1
+
+
+def test_database_refuses_an_article_in_two_digests(env: Env) -> None:
+    # The guarantee does not rest on the service's bookkeeping alone: a second digest run that
+    # composed the same article at the same moment cannot record it.
+    from storage.digests import DigestConflict, NewItem
+
+    article = env.add(VI_TITLE, VI_BODY, VI_LEAD, "vi")
+    store = DigestStore(env.db)
+
+    def digest(n: int) -> Digest:
+        return Digest(message_id=f"<d{n}@example.org>", subject="s", sender="a@example.org", raw_message="x", html="x")
+
+    store.create(digest(1), [NewItem(article, "core")])
+    with pytest.raises(DigestConflict):
+        store.create(digest(2), [NewItem(article, "core")])
+    assert [d.message_id for d in store.all()] == ["<d1@example.org>"]  # the failed one left no row behind

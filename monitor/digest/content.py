@@ -44,6 +44,13 @@ class OtherSource:
     language: str
     when: str
 
+    @property
+    def display(self) -> str:
+        """"VietnamPlus (English)"; the language is left out when the source's name already says it."""
+        if self.language.lower() in self.source_label.lower():
+            return self.source_label
+        return f"{self.source_label} ({self.language})"
+
 
 @dataclass(frozen=True)
 class Item:
@@ -172,7 +179,7 @@ def _counts(reason: object) -> bool:
         return False
 
 
-def explain(reasons: Iterable[dict], label: str | None, score: float | None, per_side: int = 3) -> str:
+def explain(reasons: Iterable[dict], label: str | None, score: float | None, per_side: int = 2) -> str:
     """A one-line "why it matched": label and score, then the strongest phrases per side,
     e.g. ``core 0.82 · Hanoi: Hà Nội · Russia: Moskva · cooperation: hợp tác, ký kết``."""
     by_side: dict[str, list[str]] = {}
