@@ -1,0 +1,227 @@
+"""`newsmon run`, `newsmon status`, `newsmon demo`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import click
+
+from monitor.context import AppContext, pass_app
+from settings import ConfigError
+
+
+def _print_once(report, as_json: bool) -> None:
+    for crawl in report.crawls:
+        if as_json:
+            click.echo(json.dumps(crawl.as_dict(), ensure_ascii=False))
+        else:
+            c = crawl.counts
+            click.echo(f"{crawl.source}: {crawl.status}  requests={c.get('requests', 0)} "
+                       f"seen={c.get('articles_seen', 0)} new={c.get('new', 0)} updated={c.get('updated', 0)} "
+                       f"duplicates={c.get('duplicates', 0)} errors={c.get('errors', 0)} "
+                       f"blocked={c.get('blocked', 0)}  ({crawl.seconds:.1f} s)")
+            if crawl.message:
+                click.echo(f"  {crawl.message}")
+    digest = report.digest
+    if as_json:
+        click.echo(json.dumps({"digest": digest.as_dict() if digest is not None else None}, ensure_ascii=False))
+    elif digest is None:
+        click.echo("digest: not run" + (" (interrupted)" if report.interrupted else ""))
+    else:
+        where = f" -> {digest.outbox_path}" if digest.outbox_path else ""
+        error = f": {digest.error}" if digest.error else ""
+        click.echo(f"digest: {digest.status}, {digest.item_count} article(s){where}{error}")
+
+
+@click.command()
+@click.option("--once", is_flag=True,
+              help="Crawl every enabled source, then send the digest, then exit (for cron, or to try it out).")
+@click.option("--json", "as_json", is_flag=True,
+              help="With --once: one JSON object per crawl, then one {\"digest\": ...} line.")
+@pass_app
+def run(app: AppContext, once: bool, as_json: bool) -> None:
+    """Run the daemon: crawl each source and send digests on the configured schedules.
+
+    Crawl schedules come from each source's `schedule` or `crawl.default_schedule`,
+    digest schedules from `digest.schedules`, all in `timezone`. The schedule is
+    kept in the database, so after a restart runs missed while the daemon was down
+    are caught up once. Each crawl runs in its own process and is killed after its
+    `time_limit_minutes`. Only one daemon may use a database at a time.
+
+    SIGTERM or SIGINT stops scheduling, lets running crawls finish for
+    `daemon.shutdown_grace_seconds`, then stops them (recorded as killed).
+
+    Exit status: 0 after a clean stop; 1 when another newsmon is running on this
+    database, the config or log file is unusable, or the lock was lost. With
+    --once: 0 when every crawl finished (ok or partial) and the digest was
+    delivered or had nothing new, 1 otherwise.
+    """
+    from monitor.daemon.lock import LockHeld
+    from monitor.daemon.logs import setup_logging
+    from scheduler import Daemon, check_schedules
+
+    config = app.config
+    try:
+        check_schedules(config)
+        setup_logging(config, app.verbose)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot open the log file: {exc}") from None
+    if not config.enabled_sources():
+        raise click.ClickException("no sources are enabled in the config")
+    daemon = Daemon(config, db=app.db)
+    try:
+        if once:
+            report = daemon.run_once()
+            _print_once(report, as_json)
+            sys.exit(0 if report.ok else 1)
+        sys.exit(daemon.run_forever())
+    except LockHeld as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+def status(app: AppContext, as_json: bool) -> None:
+    """Show the daemon and every source: last crawl with its counts and status, next
+    scheduled run, pending digests, and stored and relevant article counts.
+
+    Reads only; works whether or not the daemon is running. Times are in the
+    configured time zone.
+    """
+    from scheduler import daemon_status, format_status
+
+    config = app.config
+    info = daemon_status(config, app.db)
+    if as_json:
+        click.echo(json.dumps(info.as_dict(config.tz), ensure_ascii=False))
+    else:
+        click.echo(format_status(info, config.tz))
+
+
+_DEMO_MARK = "# Written by `newsmon demo`"
+
+
+def _demo_config(mirror_url: str, smtp_port: int) -> str:
+    return f"""{_DEMO_MARK}: crawls the offline mirror and mails the digest to a
+# loopback SMTP server. Both exist only while the demo runs; `newsmon -c THIS status`
+# and `newsmon -c THIS articles` keep working afterwards.
+database_url = "newsmon.db"
+mirror = "{mirror_url}"
+log_level = "WARNING"
+
+[digest]
+recipients = ["analyst@example.org"]
+sender = "newsmon-demo@example.org"
+outbox = "outbox"
+
+[smtp]
+host = "127.0.0.1"
+port = {smtp_port}
+security = "none"
+"""
+
+
+def _clear_demo(folder: Path) -> None:
+    """Remove what an earlier demo left in FOLDER (only its own files)."""
+    config = folder / "newsmon.toml"
+    if config.exists() and not config.read_text(encoding="utf-8", errors="replace").startswith(_DEMO_MARK):
+        raise click.ClickException(f"{folder} holds a newsmon.toml that the demo did not write; "
+                                   "choose another folder with --dir")
+    for name in ("newsmon.db", "newsmon.db-wal", "newsmon.db-shm", "newsmon.db-journal"):
+        (folder / name).unlink(missing_ok=True)
+    for sub in ("received", "outbox"):
+        if (folder / sub).is_dir():
+            shutil.rmtree(folder / sub)
+
+
+def _save_html(eml: Path) -> Path | None:
+    message = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
+    part = message.get_body(preferencelist=("html",))
+    if part is None:
+        return None
+    html = eml.with_suffix(".html")
+    html.write_text(part.get_content(), encoding="utf-8")
+    return html
+
+
+@click.command()
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"),
+              show_default=True, help="Scratch folder for the demo's config, database and received mail.")
+@click.option("--keep", is_flag=True, help="Keep the database of an earlier demo (default: start afresh).")
+def demo(folder: Path, keep: bool) -> None:
+    """Try newsmon without the internet: crawl the offline mirror, mail a digest to a loopback SMTP server.
+
+    Starts the mirror of the news sites and an SMTP server on loopback ports,
+    writes a config into FOLDER, runs what `newsmon run --once` runs (every
+    source crawled in its own process, then the digest), and prints where the
+    database and the received digest (.eml and .html) are. Your own config and
+    NEWSMON_* variables are not used.
+
+    Exit status: 0 when a digest was received, 1 otherwise.
+    """
+    from monitor.mirror import MirrorServer, default_root
+    from monitor.smtp_sink import SmtpSink
+    from scheduler import Daemon
+    from settings import load_config
+    from storage import ArticleStore, Database
+
+    folder = folder.resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    if not keep:
+        _clear_demo(folder)
+    root = default_root()
+    if not root.is_dir():
+        raise click.ClickException(f"the offline mirror is not at {root}: run the demo from a checkout of newsmon")
+    received = folder / "received"
+    with MirrorServer(root) as mirror, SmtpSink(folder=received) as sink:
+        config_path = folder / "newsmon.toml"
+        config_path.write_text(_demo_config(mirror.url, sink.port), encoding="utf-8")
+        try:
+            config = load_config(config_path, env={})
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+        # Only the demo's own settings: a NEWSMON_DB or NEWSMON_SMTP_HOST in the caller's
+        # environment must not send the demo somewhere real.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
+        env["NEWSMON_MIRROR"] = mirror.url
+        click.echo(f"mirror at {mirror.url}, SMTP server at 127.0.0.1:{sink.port}; crawling "
+                   f"{', '.join(config.enabled_sources())} ...", err=True)
+        db = Database(config.database_url)
+        report = Daemon(config, db=db, child_env=env, cwd=str(folder)).run_once()
+        if report.digest is not None and report.digest.status == "sent":
+            sink.wait_for(1, timeout=5)
+        emls = sorted(received.glob("*.eml")) if received.is_dir() else []
+
+    click.echo("")
+    for crawl in report.crawls:
+        c = crawl.counts
+        click.echo(f"{crawl.source:<14} {crawl.status:<8} new={c.get('new', 0)} seen={c.get('articles_seen', 0)} "
+                   f"duplicates={c.get('duplicates', 0)} errors={c.get('errors', 0)}  ({crawl.seconds:.1f} s)")
+    counts = ArticleStore(db).counts()
+    click.echo(f"articles stored: {counts.get('total', 0)} (core {counts.get('core', 0)}, "
+               f"national {counts.get('national', 0)}, none {counts.get('none', 0)})")
+    click.echo(f"database: {folder / 'newsmon.db'}")
+    digest = report.digest
+    if emls:
+        html = _save_html(emls[-1])
+        click.echo(f"digest received: {emls[-1]}" + (f"\n  as HTML: {html}" if html else ""))
+        click.echo(f"next: newsmon -c {config_path} status")
+        return
+    status = digest.status if digest is not None else "not run"
+    reason = f" ({digest.error})" if digest is not None and digest.error else ""
+    if digest is not None and digest.status == "empty":
+        reason = " (nothing new: run without --keep to start afresh)"
+    click.echo(f"no digest received: {status}{reason}")
+    sys.exit(1)
+
+
+commands = [run, status, demo]

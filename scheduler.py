@@ -1,0 +1,660 @@
+"""The daemon: crawls and digests on the configured schedules, unattended for months.
+
+APScheduler 3.x decides *when*; this module decides *how*:
+
+- Every crawl runs in a child process (``monitor.daemon.children``): a fresh Twisted
+  reactor each time (no ReactorNotRestartable, no signal handlers off the main thread),
+  its memory handed back when it ends, and a time limit after which its whole process
+  group is killed and the run recorded as killed.
+- Jobs live in APScheduler's SQLAlchemy job store in newsmon's own database, under fixed
+  ids (``crawl:<source>``, ``digest:<schedule>``). A restart keeps a job whose schedule is
+  unchanged, so its stored next run time, even one in the past, survives; only a
+  changed schedule replaces it (``replace_existing``), and jobs no longer configured go.
+- ``coalesce=True`` and ``misfire_grace_time=None``: runs missed while the daemon was
+  down are caught up exactly once, however long it was down (APScheduler's default grace
+  of one second would drop them silently, and ``coalesce=False`` would replay a burst).
+- ``max_instances=1`` per job plus a lock per source: never two crawls of one source at
+  once; a semaphore lets different sources overlap up to ``crawl.max_parallel``.
+- One daemon per database (``monitor.daemon.lock``); SIGTERM/SIGINT stop scheduling,
+  give running crawls ``daemon.shutdown_grace_seconds`` to finish, then stop them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import signal
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from settings import AppConfig, ConfigError, parse_schedule
+from storage import CrawlRunLog, Database
+from storage.models import utcnow
+
+logger = logging.getLogger("newsmon.daemon")
+
+# The running daemon, for the job functions below: the job store keeps jobs as references
+# to module-level functions plus their arguments, never as bound methods of a live object.
+_ACTIVE: "Daemon | None" = None
+
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def crawl_job(source: str) -> None:
+    """Scheduled crawl of one source (a job store reference: keep the name stable)."""
+    daemon = _ACTIVE
+    if daemon is None:
+        logger.warning("crawl of %s fired with no daemon running; skipped", source)
+        return
+    daemon.crawl(source)
+
+
+def digest_job(schedule: str) -> None:
+    """Scheduled digest (a job store reference: keep the name stable)."""
+    daemon = _ACTIVE
+    if daemon is None:
+        logger.warning("digest (%s) fired with no daemon running; skipped", schedule)
+        return
+    daemon.digest(schedule)
+
+
+# ----------------------------------------------------------------------------- schedules
+
+
+def _crontab_weekdays(text: str) -> str:
+    """A crontab day-of-week field (0 or 7 = Sunday) as APScheduler 3 names.
+
+    APScheduler 3 counts 0 as Monday, so "0 8 * * 1" passed straight through would mail
+    the weekly digest on Tuesdays. Numbers, names, ranges and steps are expanded here to
+    an explicit list of day names, which both agree on.
+    """
+    if text == "*":
+        return "*"
+    days: set[int] = set()
+    for part in text.lower().split(","):
+        rng, _, step_text = part.partition("/")
+        step = int(step_text) if step_text else 1
+        if step < 1:
+            raise ValueError(f"bad step in day-of-week {text!r}")
+        if rng == "*":
+            lo, hi = 0, 6
+        else:
+            a, _, b = rng.partition("-")
+            lo = _weekday_number(a)
+            hi = _weekday_number(b) if b else (6 if step_text else lo)
+            if hi < lo:
+                raise ValueError(f"day-of-week range {rng!r} runs backwards")
+        days.update(d % 7 for d in range(lo, hi + 1, step))
+    if len(days) == 7:
+        return "*"
+    return ",".join(_WEEKDAYS[d] for d in sorted(days))
+
+
+def _weekday_number(text: str) -> int:
+    if text.isdigit() and 0 <= int(text) <= 7:
+        return int(text)
+    if text[:3] in _WEEKDAYS:
+        return _WEEKDAYS.index(text[:3])
+    raise ValueError(f"{text!r} is not a day of the week (0-7 or sun..sat)")
+
+
+def make_trigger(text: str, tz: Any):
+    """An APScheduler trigger for a schedule string ("interval:30m", "cron:0 7 * * *")."""
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    kind, value = parse_schedule(text)
+    if kind == "interval":
+        return IntervalTrigger(seconds=value.total_seconds(), timezone=tz)
+    minute, hour, day, month, weekday = value.split()
+    if day != "*" and weekday != "*":
+        # cron fires when either matches, APScheduler only when both do: refuse the ambiguity.
+        raise ValueError("restrict the day of the month or the day of the week, not both")
+    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=_crontab_weekdays(weekday),
+                       timezone=tz)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One job the config asks for."""
+
+    id: str
+    kind: str  # crawl | digest
+    arg: str  # the source name, or the digest schedule
+    schedule: str
+    config_key: str  # where the schedule came from, for error messages
+
+    def signature(self, tz_name: str) -> str:
+        # Stored as the job's name: an unchanged signature means "keep the stored job".
+        return f"{self.kind} {self.arg} [{self.schedule}] {tz_name}"
+
+
+def job_specs(config: AppConfig) -> list[JobSpec]:
+    specs: list[JobSpec] = []
+    for name, source in config.enabled_sources().items():
+        key = f"sources.{name}.schedule" if source.schedule else "crawl.default_schedule"
+        specs.append(JobSpec(f"crawl:{name}", "crawl", name, source.schedule or config.crawl.default_schedule, key))
+    for i, text in enumerate(dict.fromkeys(config.digest.schedules)):
+        specs.append(JobSpec(f"digest:{text}", "digest", text, text, f"digest.schedules[{i}]"))
+    return specs
+
+
+def check_schedules(config: AppConfig) -> list[JobSpec]:
+    """Every job the config asks for, with each schedule checked; ConfigError names the key."""
+    specs = job_specs(config)
+    for spec in specs:
+        try:
+            make_trigger(spec.schedule, config.tz)
+        except ValueError as exc:
+            raise ConfigError(f"{config.config_path or 'config'}: {spec.config_key}: "
+                              f"bad schedule {spec.schedule!r}: {exc}") from None
+    return specs
+
+
+# ----------------------------------------------------------------------------- reports
+
+
+@dataclass
+class CrawlReport:
+    """How one crawl run by the daemon ended, as recorded in crawl_run."""
+
+    source: str
+    status: str
+    run_id: int | None
+    counts: dict[str, int] = field(default_factory=dict)
+    message: str | None = None
+    seconds: float = 0.0
+    peak_rss_kb: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "status": self.status, "run_id": self.run_id, "message": self.message,
+                "seconds": round(self.seconds, 2), "peak_rss_kb": self.peak_rss_kb, **self.counts}
+
+
+_COUNT_KEYS = ("requests", "articles_seen", "new", "updated", "unchanged", "duplicates", "errors", "blocked",
+               "not_modified")
+
+
+@dataclass
+class OnceReport:
+    crawls: list[CrawlReport]
+    digest: Any | None  # monitor.digest.DigestOutcome
+    interrupted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        crawls_ok = all(r.status in ("ok", "partial") for r in self.crawls)
+        digest_ok = self.digest is None or getattr(self.digest, "status", None) in ("sent", "outbox", "empty")
+        return crawls_ok and digest_ok and not self.interrupted
+
+
+# ----------------------------------------------------------------------------- the daemon
+
+
+class Daemon:
+    """Runs crawls (as children) and digests for one config; ``run_forever`` is `newsmon run`,
+    ``run_once`` is `newsmon run --once`."""
+
+    def __init__(self, config: AppConfig, *, db: Database | None = None,
+                 child_env: Mapping[str, str] | None = None, cwd: str | None = None) -> None:
+        self.config = config
+        self.db = db or Database(config.database_url)
+        self.child_env = dict(os.environ if child_env is None else child_env)
+        self.cwd = cwd
+        self._parallel = threading.BoundedSemaphore(config.crawl.max_parallel)
+        self._source_locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self._children: dict[str, Any] = {}
+        self._busy = 0
+        self._crawls = 0
+        self._busy_cond = threading.Condition()
+        self._stopping = threading.Event()
+        self._stop_requested = threading.Event()
+        self._signals = 0
+        self.lock_lost = False
+
+    # ------------------------------------------------------------------ one crawl
+
+    def _source_lock(self, source: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._source_locks.setdefault(source, threading.Lock())
+
+    @contextmanager
+    def _busy_with(self, crawl: bool = False) -> Iterator[None]:
+        with self._busy_cond:
+            self._busy += 1
+            self._crawls += crawl
+        try:
+            yield
+        finally:
+            with self._busy_cond:
+                self._busy -= 1
+                self._crawls -= crawl
+                self._busy_cond.notify_all()
+
+    def _wait_for_crawls(self) -> None:
+        """Block while crawls run or wait for a slot (bounded by the longest time limit)."""
+        limit = max([self.time_limit(name) for name in self.config.enabled_sources()] or [0])
+        deadline = time.monotonic() + limit + self.config.daemon.kill_grace_seconds + 30
+        with self._busy_cond:
+            if self._crawls:
+                logger.info("digest waits for %d running crawl(s) to finish", self._crawls)
+            while self._crawls and not self._stopping.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                self._busy_cond.wait(min(left, 1.0))
+
+    def time_limit(self, source: str) -> float:
+        src = self.config.sources.get(source)
+        minutes = src.time_limit_minutes if src and src.time_limit_minutes else self.config.crawl.time_limit_minutes
+        return minutes * 60
+
+    def crawl(self, source: str) -> CrawlReport | None:
+        """Crawl one source in a child process and record how it ended; None when it did not
+        start (the previous crawl of this source is still running, or the daemon is stopping)."""
+        from monitor.daemon.children import CrawlChild, crawl_command
+
+        lock = self._source_lock(source)
+        if not lock.acquire(blocking=False):
+            logger.warning("crawl of %s skipped: the previous crawl of it is still running", source)
+            return None
+        try:
+            with self._busy_with(crawl=True):
+                while not self._parallel.acquire(timeout=0.5):
+                    if self._stopping.is_set():
+                        return None
+                try:
+                    if self._stopping.is_set():
+                        return None
+                    child = CrawlChild(source, crawl_command(self.config.config_path, source), self.child_env,
+                                       time_limit=self.time_limit(source),
+                                       kill_grace=self.config.daemon.kill_grace_seconds, cwd=self.cwd)
+                    with self._busy_cond:
+                        self._children[source] = child
+                    try:
+                        result = child.run()
+                    finally:
+                        with self._busy_cond:
+                            self._children.pop(source, None)
+                finally:
+                    self._parallel.release()
+                return self._record(result)
+        finally:
+            lock.release()
+
+    def _record(self, result) -> CrawlReport:
+        from storage.daemon import close_stopped_crawl
+
+        if result.stop_reason is not None:
+            run = close_stopped_crawl(self.db, result.source, result.started_at, "killed",
+                                      f"killed by the daemon: {result.stop_reason}")
+            report = _report_from_run(run, result)
+        elif result.outcome is None:
+            last = result.stderr_tail.splitlines()[-1] if result.stderr_tail else "no output"
+            run = close_stopped_crawl(self.db, result.source, result.started_at, "failed",
+                                      f"the crawl process exited with code {result.returncode}: {last[:300]}")
+            report = _report_from_run(run, result)
+        else:
+            out = result.outcome
+            report = CrawlReport(result.source, str(out.get("status", "failed")), out.get("run_id"),
+                                 {k: int(out.get(k) or 0) for k in _COUNT_KEYS}, out.get("message"),
+                                 result.seconds, result.peak_rss_kb)
+        c = report.counts
+        line = (f"crawl {report.source}: {report.status} run={report.run_id} requests={c.get('requests', 0)} "
+                f"seen={c.get('articles_seen', 0)} new={c.get('new', 0)} updated={c.get('updated', 0)} "
+                f"duplicates={c.get('duplicates', 0)} errors={c.get('errors', 0)} blocked={c.get('blocked', 0)} "
+                f"in {report.seconds:.1f}s")
+        if report.status in ("ok", "partial"):
+            logger.info(line)
+        else:
+            logger.warning("%s: %s", line, report.message or "no message")
+        return report
+
+    # ------------------------------------------------------------------ digests
+
+    def digest(self, schedule: str = "once") -> Any | None:
+        """Send the digest of what is new; errors are logged, never raised (the job goes on)."""
+        if self._stopping.is_set():
+            return None
+        from monitor.digest import run_digest
+
+        # A digest sent mid-crawl would split that crawl's articles over two mails.
+        self._wait_for_crawls()
+        if self._stopping.is_set():
+            return None
+        with self._busy_with():
+            try:
+                outcome = run_digest(self.config, self.db, env=self.child_env)
+            except Exception:
+                logger.exception("digest (%s) failed", schedule)
+                return None
+        if outcome.status in ("sent", "outbox"):
+            logger.info("digest (%s): %s, %d article(s), digest %s", schedule, outcome.status,
+                        outcome.item_count, outcome.digest_id)
+        elif outcome.status == "empty":
+            logger.info("digest (%s): nothing new to send", schedule)
+        else:
+            logger.warning("digest (%s): %s, not delivered yet: %s", schedule, outcome.status, outcome.error)
+        return outcome
+
+    # ------------------------------------------------------------------ stopping
+
+    def request_stop(self) -> None:
+        self._stop_requested.set()
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        self._signals += 1
+        if self._signals == 1:
+            logger.info("received %s: stopping", signal.Signals(signum).name)
+            self._stop_requested.set()
+        else:
+            logger.warning("received %s again: stopping running crawls now", signal.Signals(signum).name)
+            self._stop_children("the daemon was stopped")
+
+    def _install_signals(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._on_signal)
+
+    def _stop_children(self, reason: str) -> None:
+        with self._busy_cond:
+            children = list(self._children.values())
+        for child in children:
+            child.stop(reason)
+
+    def _wait_idle(self, timeout: float, *, until_signal: bool = False) -> bool:
+        deadline = time.monotonic() + timeout
+        start_signals = self._signals
+        with self._busy_cond:
+            while self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0 or (until_signal and self._signals != start_signals):
+                    return False
+                self._busy_cond.wait(min(left, 0.5))
+        return True
+
+    def _drain(self) -> None:
+        """Stop starting work; let running crawls finish within the grace period; then stop them."""
+        self._stopping.set()
+        grace = self.config.daemon.shutdown_grace_seconds
+        with self._busy_cond:
+            running = sorted(self._children)
+        if running:
+            logger.info("waiting up to %gs for running crawl(s) to finish: %s", grace, ", ".join(running))
+        if not self._wait_idle(grace, until_signal=True):
+            self._stop_children("the daemon was stopped")
+            # The children get SIGTERM, then SIGKILL after kill_grace; recording follows.
+            if not self._wait_idle(self.config.daemon.kill_grace_seconds + 30):
+                logger.error("some crawls did not end in time; exiting anyway")
+
+    # ------------------------------------------------------------------ run --once
+
+    def run_once(self, *, hold_lock: bool = True) -> OnceReport:
+        """Crawl every enabled source (children, up to max_parallel at once), then send the digest."""
+        from monitor.crawling import check_sources
+        from monitor.daemon.lock import DatabaseLock
+
+        names = check_sources(self.config, None)
+        lock = None
+        if hold_lock:
+            lock = DatabaseLock(self.db, mode="once", stale_after=self.config.daemon.lock_stale_seconds,
+                                heartbeat_seconds=self.config.daemon.heartbeat_seconds, on_lost=self.request_stop)
+            lock.acquire()
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = {}
+        if in_main:
+            previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+            self._install_signals()
+        try:
+            CrawlRunLog(self.db).mark_abandoned(None, "the crawl's process ended without finishing it")
+            reports: list[CrawlReport] = []
+            with ThreadPoolExecutor(max_workers=max(1, len(names)), thread_name_prefix="newsmon-crawl") as pool:
+                futures = [pool.submit(self.crawl, name) for name in names]
+                watcher = threading.Thread(target=self._watch_stop, daemon=True)
+                watcher.start()
+                for future in futures:
+                    report = future.result()
+                    if report is not None:
+                        reports.append(report)
+            interrupted = self._stop_requested.is_set()
+            digest = None if interrupted else self.digest("once")
+            return OnceReport(reports, digest, interrupted)
+        finally:
+            self._stopping.set()
+            self._stop_requested.set()  # ends the watcher
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            if lock is not None:
+                lock.release()
+
+    def _watch_stop(self) -> None:
+        self._stop_requested.wait()
+        if not self._stopping.is_set():
+            self._drain()
+
+    # ------------------------------------------------------------------ the daemon
+
+    def _scheduler(self):
+        from apscheduler.executors.pool import ThreadPoolExecutor as JobThreads
+        from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        specs = job_specs(self.config)
+        # A thread per job: crawls waiting for a parallel slot hold a thread without
+        # holding up the digest or each other's schedule.
+        return BackgroundScheduler(
+            jobstores={"default": SQLAlchemyJobStore(engine=self.db.engine)},
+            executors={"default": JobThreads(max_workers=max(4, len(specs) + 1))},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone=self.config.tz,
+        )
+
+    def sync_jobs(self, scheduler) -> dict[str, str]:
+        """Make the stored jobs match the config: keep unchanged ones (and their next run
+        time), replace changed ones, remove ones no longer configured. Returns id → action."""
+        specs = check_schedules(self.config)
+        wanted = {spec.id: spec for spec in specs}
+        actions: dict[str, str] = {}
+        for job in scheduler.get_jobs():
+            if re.match(r"^(crawl|digest):", job.id) and job.id not in wanted:
+                scheduler.remove_job(job.id)
+                actions[job.id] = "removed"
+        tz_name = self.config.timezone
+        for spec in specs:
+            signature = spec.signature(tz_name)
+            existing = scheduler.get_job(spec.id)
+            if existing is not None and existing.name == signature:
+                actions[spec.id] = "kept"
+                continue
+            kwargs: dict[str, Any] = {}
+            if spec.kind == "crawl" and parse_schedule(spec.schedule)[0] == "interval":
+                # A new interval crawl starts at once rather than one interval after start-up.
+                kwargs["next_run_time"] = utcnow()
+            scheduler.add_job(crawl_job if spec.kind == "crawl" else digest_job,
+                              make_trigger(spec.schedule, self.config.tz), args=[spec.arg], id=spec.id,
+                              name=signature, replace_existing=True, **kwargs)
+            actions[spec.id] = "replaced" if existing is not None else "added"
+        return actions
+
+    def run_forever(self) -> int:
+        """`newsmon run`: schedule until SIGTERM/SIGINT; returns the exit status."""
+        global _ACTIVE
+        from monitor.daemon.lock import DatabaseLock
+
+        check_schedules(self.config)
+        lock = DatabaseLock(self.db, mode="daemon", stale_after=self.config.daemon.lock_stale_seconds,
+                            heartbeat_seconds=self.config.daemon.heartbeat_seconds, on_lost=self._lost_lock)
+        lock.acquire()
+        scheduler = None
+        try:
+            abandoned = CrawlRunLog(self.db).mark_abandoned(
+                None, "the daemon stopped while this crawl was running")
+            if abandoned:
+                logger.warning("closed %d crawl record(s) left running by a daemon that died", abandoned)
+            self._install_signals()
+            _ACTIVE = self
+            scheduler = self._scheduler()
+            scheduler.start(paused=True)
+            actions = self.sync_jobs(scheduler)
+            scheduler.resume()
+            logger.info("newsmon daemon started (pid %d, database %s, time zone %s)", os.getpid(),
+                        self.db.safe_url, self.config.timezone)
+            for job in sorted(scheduler.get_jobs(), key=lambda j: j.id):
+                when = job.next_run_time.isoformat(timespec="seconds") if job.next_run_time else "paused"
+                logger.info("job %s (%s): next run %s", job.id, actions.get(job.id, "kept"), when)
+            while not self._stop_requested.wait(1.0):
+                pass
+            scheduler.shutdown(wait=False)
+            self._drain()
+            logger.info("newsmon daemon stopped")
+            return 1 if self.lock_lost else 0
+        finally:
+            self._stopping.set()
+            if scheduler is not None and scheduler.running:
+                scheduler.shutdown(wait=False)
+            _ACTIVE = None
+            lock.release()
+
+    def _lost_lock(self) -> None:
+        self.lock_lost = True
+        self.request_stop()
+
+
+def _report_from_run(run, result) -> CrawlReport:
+    counts = {k: int(getattr(run, k, 0) or 0) for k in _COUNT_KEYS}
+    return CrawlReport(run.source, run.status, run.id, counts, run.message, result.seconds, result.peak_rss_kb)
+
+
+# ----------------------------------------------------------------------------- status
+
+
+@dataclass
+class SourceStatus:
+    name: str
+    enabled: bool
+    schedule: str
+    next_run: datetime | None
+    last_run: dict[str, Any] | None
+
+
+@dataclass
+class DaemonStatus:
+    daemon: dict[str, Any] | None
+    sources: list[SourceStatus]
+    digests: list[dict[str, Any]]
+    undelivered_digests: int
+    waiting_articles: int
+    last_digest: dict[str, Any] | None
+    articles: dict[str, int]
+
+    def as_dict(self, tz: Any) -> dict[str, Any]:
+        def iso(value: datetime | None) -> str | None:
+            return value.astimezone(tz).isoformat(timespec="seconds") if value else None
+
+        return {
+            "daemon": self.daemon,
+            "sources": [{"name": s.name, "enabled": s.enabled, "schedule": s.schedule, "next_run": iso(s.next_run),
+                         "last_run": s.last_run} for s in self.sources],
+            "digests": [{**d, "next_run": iso(d["next_run"])} for d in self.digests],
+            "undelivered_digests": self.undelivered_digests,
+            "articles_waiting_for_digest": self.waiting_articles,
+            "last_digest": self.last_digest,
+            "articles": self.articles,
+        }
+
+
+def daemon_status(config: AppConfig, db: Database) -> DaemonStatus:
+    """Everything `newsmon status` shows, read without changing anything."""
+    from storage import ArticleStore
+    from storage.daemon import DaemonLockStore, scheduled_runs
+    from storage.digests import DigestStore
+
+    from monitor.daemon.lock import DatabaseLock
+
+    holder = DaemonLockStore(db).current()
+    daemon = None
+    if holder is not None:
+        probe = DatabaseLock(db, stale_after=config.daemon.lock_stale_seconds)
+        daemon = {
+            "running": not probe.is_stale(holder),
+            "mode": holder.mode,
+            "pid": holder.pid,
+            "host": holder.host,
+            "started_at": holder.started_at.isoformat(timespec="seconds"),
+            "heartbeat_age_seconds": round((utcnow() - holder.heartbeat_at).total_seconds(), 1),
+            "rss_kb": holder.rss_kb,
+        }
+    jobs = scheduled_runs(db)
+    latest = CrawlRunLog(db).latest_per_source()
+    sources = [
+        SourceStatus(name, src.enabled, src.schedule or config.crawl.default_schedule,
+                     jobs.get(f"crawl:{name}"), latest[name].summary() if name in latest else None)
+        for name, src in config.sources.items()
+    ]
+    digests = [{"schedule": text, "next_run": jobs.get(f"digest:{text}")} for text in config.digest.schedules]
+    store = DigestStore(db)
+    labels = ["core", "national"] if config.digest.include_national else ["core"]
+    every = store.all()
+    undelivered = sum(1 for d in every if d.status in ("pending", "sending"))
+    last = store.last_delivered()
+    last_digest = None
+    if last is not None:
+        last_digest = {"id": last.id, "status": last.status, "article_count": last.article_count,
+                       "sent_at": last.sent_at.isoformat(timespec="seconds") if last.sent_at else None}
+    return DaemonStatus(daemon, sources, digests, undelivered, len(store.candidates(labels)), last_digest,
+                        ArticleStore(db).counts())
+
+
+def format_status(status: DaemonStatus, tz: Any) -> str:
+    """`newsmon status` as text for a person."""
+
+    def local(value: datetime | None) -> str:
+        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z") if value else "-"
+
+    lines: list[str] = []
+    d = status.daemon
+    if d is None:
+        lines.append("daemon: not running")
+    else:
+        state = "running" if d["running"] else "not running (stale lock: its process is gone)"
+        rss = f", {d['rss_kb'] / 1024:.0f} MiB resident" if d.get("rss_kb") else ""
+        what = "run --once" if d["mode"] == "once" else "daemon"
+        lines.append(f"{what}: {state}, pid {d['pid']} on {d['host']}, since {d['started_at']} UTC, "
+                     f"heartbeat {d['heartbeat_age_seconds']:.0f} s ago{rss}")
+    lines.append("")
+    lines.append("sources:")
+    for s in status.sources:
+        flag = "" if s.enabled else " (disabled)"
+        lines.append(f"  {s.name}{flag}  schedule {s.schedule}, next run {local(s.next_run) if s.enabled else '-'}")
+        run = s.last_run
+        if run is None:
+            lines.append("    last run: never")
+        else:
+            started = datetime.fromisoformat(run["started_at"]) if run.get("started_at") else None
+            lines.append(f"    last run: {run['status']} at {local(started)}  requests={run['requests']} "
+                         f"seen={run['articles_seen']} new={run['new']} updated={run['updated']} "
+                         f"duplicates={run['duplicates']} errors={run['errors']} blocked={run['blocked']}")
+            if run.get("message"):
+                lines.append(f"    {run['message']}")
+    lines.append("")
+    lines.append("digests:")
+    for dg in status.digests:
+        lines.append(f"  schedule {dg['schedule']}, next run {local(dg['next_run'])}")
+    lines.append(f"  {status.waiting_articles} relevant article(s) waiting for the next digest; "
+                 f"{status.undelivered_digests} digest(s) recorded but not delivered yet")
+    if status.last_digest:
+        ld = status.last_digest
+        lines.append(f"  last delivered: digest {ld['id']} ({ld['status']}, {ld['article_count']} article(s)) "
+                     f"at {ld['sent_at']}")
+    lines.append("")
+    a = status.articles
+    rest = ", ".join(f"{k} {v}" for k, v in sorted(a.items()) if k != "total")
+    lines.append(f"articles: {a.get('total', 0)} stored" + (f" ({rest})" if rest else ""))
+    return "\n".join(lines)

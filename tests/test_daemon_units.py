@@ -1,0 +1,259 @@
+"""The daemon's parts on their own: the database lock, crawl children and their kill,
+closing the records a killed crawl leaves, and schedules. Real processes and a real
+SQLite database; no daemon started here (see test_daemon.py for that)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from monitor.daemon.children import CrawlChild
+from monitor.daemon.lock import DatabaseLock, LockHeld
+from monitor.daemon.proc import pid_alive, rss_kb
+from scheduler import _crontab_weekdays, check_schedules, make_trigger
+from settings import AppConfig, ConfigError
+from storage import CrawlRunLog, Database
+from storage.daemon import DaemonLockStore, close_stopped_crawl
+from storage.models import utcnow
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Database:
+    return Database(f"sqlite:///{tmp_path / 'n.db'}")
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+# ----------------------------------------------------------------------------- lock
+
+
+def test_second_lock_is_refused_with_who_holds_it(db):
+    first = DatabaseLock(db, heartbeat_seconds=60)
+    first.acquire()
+    try:
+        second = DatabaseLock(db, heartbeat_seconds=60)
+        with pytest.raises(LockHeld) as info:
+            second.acquire()
+        message = str(info.value)
+        assert f"pid {os.getpid()}" in message and "already running" in message
+    finally:
+        first.release()
+    # Released: the next one gets it.
+    third = DatabaseLock(db, heartbeat_seconds=60)
+    assert third.acquire() is None
+    third.release()
+    assert DaemonLockStore(db).current() is None
+
+
+def test_lock_of_a_dead_process_on_this_host_is_taken_over_at_once(db):
+    store = DaemonLockStore(db)
+    lock = DatabaseLock(db, heartbeat_seconds=60, stale_after=3600)
+    gone = dead_pid()
+    assert store.try_acquire("old-owner", gone, lock.host, "daemon", lambda h: False) == (True, None)
+    previous = lock.acquire()
+    try:
+        assert previous is not None and previous.owner == "old-owner" and previous.pid == gone
+        assert store.current().owner == lock.owner
+        # The dead daemon's heartbeat thread, were it alive, would now find the lock gone.
+        assert store.heartbeat("old-owner") is False
+    finally:
+        lock.release()
+    # A container restarts its daemon with the same pid: a lock under our own pid that this
+    # process never took is a dead namesake's.
+    assert store.try_acquire("namesake", os.getpid(), lock.host, "daemon", lambda h: False)[0]
+    again = DatabaseLock(db, heartbeat_seconds=60, stale_after=3600)
+    assert again.acquire().owner == "namesake"
+    again.release()
+
+
+def test_lock_on_another_host_waits_for_its_heartbeat_to_go_stale(db):
+    store = DaemonLockStore(db)
+    assert store.try_acquire("remote", 4242, "some-other-host", "daemon", lambda h: False)[0]
+    fresh = DatabaseLock(db, heartbeat_seconds=60, stale_after=60)
+    with pytest.raises(LockHeld):
+        fresh.acquire()
+    # Its heartbeat stops: once older than stale_after, the lock is free to take.
+    with db.session() as session:
+        from storage.models import DaemonLock
+
+        row = session.get(DaemonLock, 1)
+        row.heartbeat_at = utcnow() - timedelta(seconds=61)
+        session.add(row)
+    previous = fresh.acquire()
+    assert previous is not None and previous.host == "some-other-host"
+    fresh.release()
+
+
+def test_heartbeat_refreshes_and_notices_a_lost_lock(db):
+    lost = []
+    lock = DatabaseLock(db, heartbeat_seconds=0.1, on_lost=lambda: lost.append(True))
+    lock.acquire()
+    first_beat = DaemonLockStore(db).current().heartbeat_at
+    time.sleep(0.4)
+    row = DaemonLockStore(db).current()
+    assert row.heartbeat_at > first_beat
+    assert row.rss_kb and row.rss_kb > 1000
+    # Someone takes it over (as a daemon would after deciding we were dead).
+    assert DaemonLockStore(db).try_acquire("usurper", 1, "elsewhere", "daemon", lambda h: True)[0]
+    deadline = time.monotonic() + 3
+    while not lost and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert lost == [True] and lock.held is False
+    lock.release()  # must not delete the usurper's lock
+    assert DaemonLockStore(db).current().owner == "usurper"
+
+
+def test_proc_helpers():
+    assert pid_alive(os.getpid()) and not pid_alive(dead_pid())
+    assert rss_kb() > 1000
+
+
+# ----------------------------------------------------------------------------- children
+
+SPAWNS_GRANDCHILD = """
+import subprocess, sys, time
+grand = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+print(grand.pid, flush=True)
+time.sleep(60)
+"""
+
+IGNORES_SIGTERM = """
+import signal, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+print('{"status": "never"}', flush=True)
+time.sleep(60)
+"""
+
+
+def _wait_gone(pid: int, seconds: float = 3) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not pid_alive(pid) or _is_zombie(pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return " Z " in Path(f"/proc/{pid}/stat").read_text().split(")", 1)[1][:4]
+    except OSError:
+        return False
+
+
+def test_time_limit_kills_the_whole_process_group():
+    child = CrawlChild("slow", [sys.executable, "-c", SPAWNS_GRANDCHILD], dict(os.environ),
+                       time_limit=1.0, kill_grace=1.0)
+    t0 = time.monotonic()
+    result = child.run()
+    took = time.monotonic() - t0
+    assert result.stop_reason == "exceeded its time limit of 1 s"
+    assert 1.0 <= took < 5
+    assert result.returncode is not None and result.returncode < 0  # ended by a signal
+    assert result.peak_rss_kb and result.peak_rss_kb > 1000
+
+
+def test_group_kill_reaches_grandchildren(tmp_path):
+    out = tmp_path / "pid"
+    script = SPAWNS_GRANDCHILD.replace("print(grand.pid, flush=True)", f"open({str(out)!r}, 'w').write(str(grand.pid))")
+    child = CrawlChild("slow", [sys.executable, "-c", script], dict(os.environ), time_limit=1.0, kill_grace=1.0)
+    result = child.run()
+    assert result.stop_reason is not None
+    grand = int(out.read_text())
+    assert _wait_gone(grand), "the crawl's own child outlived the kill"
+
+
+def test_a_child_ignoring_sigterm_is_killed_after_the_grace():
+    child = CrawlChild("stubborn", [sys.executable, "-c", IGNORES_SIGTERM], dict(os.environ),
+                       time_limit=0.5, kill_grace=0.5)
+    t0 = time.monotonic()
+    result = child.run()
+    assert result.killed_hard and result.returncode == -9
+    assert time.monotonic() - t0 < 4
+    assert result.outcome == {"status": "never"}  # what it printed is still read
+
+
+def test_stop_from_another_thread_and_result_of_a_normal_exit():
+    import threading
+
+    child = CrawlChild("x", [sys.executable, "-c", "import time; time.sleep(30)"], dict(os.environ),
+                       time_limit=60, kill_grace=1)
+    threading.Timer(0.5, child.stop, args=("the daemon was stopped",)).start()
+    result = child.run()
+    assert result.stop_reason == "the daemon was stopped" and result.seconds < 5
+
+    ok = CrawlChild("y", [sys.executable, "-c", "import sys; print('{\"status\": \"ok\", \"new\": 3}'); "
+                          "print('boom', file=sys.stderr)"], dict(os.environ), time_limit=30).run()
+    assert ok.stop_reason is None and ok.returncode == 0 and not ok.crashed
+    assert ok.outcome == {"status": "ok", "new": 3} and ok.stderr_tail == "boom"
+
+
+# ----------------------------------------------------------------------------- records
+
+
+def test_close_stopped_crawl_covers_every_way_a_child_ends(db):
+    runs = CrawlRunLog(db)
+    t0 = utcnow()
+    # 1. Killed hard: its record is still 'running'.
+    open_id = runs.start("a")
+    run = close_stopped_crawl(db, "a", t0, "killed", "killed by the daemon: time limit")
+    assert (run.id, run.status, run.message) == (open_id, "killed", "killed by the daemon: time limit")
+    assert runs.get(open_id).finished_at is not None
+    # 2. Closed itself on SIGTERM: the reason is prefixed, the counts kept.
+    own = runs.start("b")
+    runs.finish(own, "killed", {"new": 5}, "crawl stopped before finishing (shutdown)")
+    run = close_stopped_crawl(db, "b", t0, "killed", "killed by the daemon: time limit")
+    assert run.id == own and run.new == 5
+    assert run.message == "killed by the daemon: time limit; crawl stopped before finishing (shutdown)"
+    # 3. Died before opening one: a record is made, so the failure is visible.
+    run = close_stopped_crawl(db, "c", t0, "failed", "the crawl process exited with code 1: ImportError")
+    assert run.status == "failed" and runs.latest("c").id == run.id
+    # An earlier, finished run of the same source is never touched.
+    assert runs.get(open_id).status == "killed"
+    later = utcnow()
+    earlier = runs.start("a")
+    runs.finish(earlier, "ok", {})
+    fresh = close_stopped_crawl(db, "a", later + timedelta(seconds=5), "killed", "x")
+    assert fresh.id != earlier and runs.get(earlier).status == "ok"
+
+
+# ----------------------------------------------------------------------------- schedules
+
+
+@pytest.mark.parametrize("field,expected", [
+    ("*", "*"), ("1", "mon"), ("0", "sun"), ("7", "sun"), ("1-5", "mon,tue,wed,thu,fri"),
+    ("*/2", "sun,tue,thu,sat"), ("sat,sun", "sun,sat"), ("mon-fri", "mon,tue,wed,thu,fri"), ("0-6", "*"),
+])
+def test_crontab_weekdays_mean_what_cron_means(field, expected):
+    assert _crontab_weekdays(field) == expected
+
+
+def test_weekly_cron_fires_on_the_crontab_weekday_in_the_configured_zone():
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    trigger = make_trigger("cron:0 8 * * 1", tz)
+    # Wednesday 2026-11-25 → next Monday 08:00 Hanoi time.
+    fire = trigger.get_next_fire_time(None, datetime(2026, 11, 25, 12, 0, tzinfo=tz))
+    assert fire.weekday() == 0 and (fire.hour, fire.minute) == (8, 0) and fire.utcoffset() == timedelta(hours=7)
+    daily = make_trigger("cron:0 7 * * *", tz).get_next_fire_time(None, datetime(2026, 11, 25, 0, 30, tzinfo=timezone.utc))
+    assert daily == datetime(2026, 11, 26, 7, 0, tzinfo=tz)
+
+
+def test_bad_schedules_name_their_key():
+    config = AppConfig.model_validate({"crawl": {"default_schedule": "cron:61 * * * *"}, "sources": {"s": {}}})
+    with pytest.raises(ConfigError, match=r"crawl\.default_schedule.*61"):
+        check_schedules(config)
+    config = AppConfig.model_validate({"digest": {"schedules": ["cron:0 7 * * *", "cron:0 8 1 * 1"]},
+                                       "sources": {"s": {}}})
+    with pytest.raises(ConfigError, match=r"digest\.schedules\[1\].*not both"):
+        check_schedules(config)
