@@ -57,15 +57,21 @@ def run_crawls(config: AppConfig, names: list[str], *, install_logging: bool = T
     daemon runs each crawl in a child process for that reason.
     """
     from scrapy.crawler import Crawler, CrawlerProcess
+    from scrapy.settings import Settings
 
     from spiders.registry import spider_for
 
     outcomes: dict[str, CrawlOutcome] = {}
     crawlers: dict[str, Crawler] = {}
-    base = scrapy_settings(config, names[0] if names else "")
-    base.set("LOG_INSTALL_ROOT_HANDLER", install_logging, priority="cmdline")
-    if not install_logging:
-        base.set("LOG_ENABLED", False, priority="cmdline")
+
+    # Process-wide settings stay at "project" priority: CrawlerProcess.crawl() merges
+    # them into every crawler, and per-source values ("cmdline") must win there.
+    base = Settings()
+    base.setmodule("settings", priority="project")
+    base.set("LOG_INSTALL_ROOT_HANDLER", install_logging, priority="project")
+    base.set("LOG_ENABLED", install_logging, priority="project")
+    if config.log_level:
+        base.set("LOG_LEVEL", config.log_level, priority="project")
     process = CrawlerProcess(base)
     reactor_ready = False
     for name in names:
