@@ -75,10 +75,18 @@ def articles(app: AppContext, since: datetime | None, source: str | None, labels
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per source.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per source (every field below, last crawl in full).")
 @pass_app
 def sources(app: AppContext, as_json: bool) -> None:
-    """List configured sources: name (what `crawl` takes), kind, languages, schedule, last crawl."""
+    """List configured sources: name (what `crawl` takes), kind, languages, schedule, last crawl.
+
+    kind is "site" for a source with a spider of its own, "generic" for one
+    described by its config alone (spider = "generic"), "unknown" when the named
+    spider does not exist. With no [sources.*] tables in the config, every site
+    newsmon ships is listed.
+    """
+    from urllib.parse import urlsplit
+
     from spiders.registry import spider_classes
     from storage import CrawlRunLog
 
@@ -87,25 +95,44 @@ def sources(app: AppContext, as_json: bool) -> None:
     latest = CrawlRunLog(app.db).latest_per_source()
     for name, source in config.sources.items():
         cls = classes.get(source.spider or name)
+        kind = "unknown" if cls is None else "generic" if cls.name == "generic" else "site"
+        if kind == "generic":
+            where = [*source.feeds, *source.sitemaps, *source.listing_pages]
+            host = (urlsplit(where[0]).hostname or "") if where else ""
+            label = host.removeprefix("www.")
+            languages = list(source.languages or ())
+        else:
+            label = getattr(cls, "label", "") if cls else ""
+            languages = list(source.languages or (getattr(cls, "languages", ()) if cls else ()))
         run = latest.get(name)
         row = {
             "name": name,
-            "label": getattr(cls, "label", "") if cls else "",
-            "kind": "site" if cls is not None and cls.name != "generic" else ("generic" if cls else "unknown"),
-            "spider": cls.name if cls else None,
+            "label": label,
+            "kind": kind,
+            "spider": cls.name if cls else source.spider or name,
             "enabled": source.enabled,
-            "languages": list(source.languages or (getattr(cls, "languages", ()) if cls else ())),
+            "languages": languages,
             "schedule": source.schedule or config.crawl.default_schedule,
             "proxy": bool(source.proxy or config.crawl.proxy),
             "last_crawl": run.summary() if run else None,
         }
+        if kind == "generic":
+            row.update(feeds=list(source.feeds), sitemaps=list(source.sitemaps), listing_pages=list(source.listing_pages))
         if as_json:
             click.echo(json.dumps(row, ensure_ascii=False))
+            continue
+        if run is None:
+            last = "never crawled"
         else:
-            last = f"{run.status} at {run.started_at:%Y-%m-%d %H:%M} UTC, new={run.new} errors={run.errors}" if run else "never crawled"
-            flag = "" if source.enabled else " (disabled)"
-            click.echo(f"{name}{flag}: {row['label']} [{row['kind']}, {'/'.join(row['languages'])}] "
-                       f"schedule {row['schedule']}; last: {last}")
+            when = run.started_at.astimezone(config.tz).strftime("%Y-%m-%d %H:%M %Z")
+            last = (f"{run.status} at {when}, new={run.new} updated={run.updated} errors={run.errors} "
+                    f"not_modified={run.not_modified}")
+            if run.message:
+                last += f" ({run.message})"
+        flag = "" if source.enabled else " (disabled)"
+        kind_text = kind if cls else f"unknown spider {row['spider']!r}"
+        click.echo(f"{name}{flag}: {label or '-'} [{kind_text}, {'/'.join(languages) or 'any language'}] "
+                   f"schedule {row['schedule']}; last: {last}")
 
 
 commands = [crawl, articles, sources]
