@@ -5,6 +5,7 @@ from storage.models.daemon import DAEMON_LOCK_ID, DaemonLock
 from storage.models.digests import DELIVERED_STATUSES, DIGEST_STATUSES, Digest, DigestItem
 from storage.models.http_cache import HttpValidator
 from storage.models.runs import RUN_COUNT_FIELDS, RUN_STATUSES, CrawlRun
+from storage.models.stories import ArticleSignature, SignatureBand
 from storage.models.types import UTCDateTime, utcnow
 
 __all__ = ["Article", "ArticleUrl", "FailedUrl", "CrawlRun", "RUN_COUNT_FIELDS", "RUN_STATUSES", "UTCDateTime", "utcnow"]
