@@ -278,7 +278,7 @@ class NewsSpider(scrapy.Spider):
             author=(fields.get("author") or "").strip() or None,
             tags=[t for t in (fields.get("tags") or []) if t],
             language=fields.get("language") or self.language,
-            seen_urls=[u for u in seen if u],
+            seen_urls=list(dict.fromkeys(u for u in seen if u)),
         )
 
     def _same_site(self, url: str) -> bool:

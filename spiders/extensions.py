@@ -35,7 +35,8 @@ def _error_total(stats: dict[str, Any]) -> int:
 
 def run_counts(stats: dict[str, Any]) -> dict[str, int]:
     return {
-        "requests": stats.get("downloader/request_count", 0),
+        # HTTP requests that went out; a request rewritten to the mirror is counted once.
+        "requests": stats.get("downloader/request_count", 0) - stats.get("newsmon/mirror_rewrites", 0),
         "articles_seen": stats.get("newsmon/articles_seen", 0),
         "new": stats.get("newsmon/saved/new", 0),
         "updated": stats.get("newsmon/saved/updated", 0),

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 REAL_URL_META = "newsmon_real_url"
 ARTICLE_META = "newsmon_article"
+MIRROR_REWRITES_STAT = "newsmon/mirror_rewrites"
 
 
 def mirror_url(mirror: str, url: str) -> str:
@@ -47,12 +48,13 @@ class MirrorMiddleware:
     requests are rewritten on the way out and responses renamed on the way back.
     """
 
-    def __init__(self, mirror: str | None) -> None:
+    def __init__(self, mirror: str | None, stats=None) -> None:
         self.mirror = mirror.rstrip("/") if mirror else None
+        self.stats = stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "MirrorMiddleware":
-        return cls(crawler.settings.get("NEWSMON_MIRROR") or os.environ.get("NEWSMON_MIRROR"))
+        return cls(crawler.settings.get("NEWSMON_MIRROR") or os.environ.get("NEWSMON_MIRROR"), crawler.stats)
 
     def process_request(self, request: Request, spider=None) -> Request | None:
         if not self.mirror or request.url.startswith(self.mirror + "/"):
@@ -63,6 +65,9 @@ class MirrorMiddleware:
         meta["dont_obey_robotstxt"] = True  # robots.txt was checked for the real URL already
         if meta.get("redirect_urls"):
             meta["redirect_urls"] = [real_url(self.mirror, u) for u in meta["redirect_urls"]]
+        if self.stats is not None:
+            # DownloaderStats already counted the real-URL request, which never goes out.
+            self.stats.inc_value(MIRROR_REWRITES_STAT)
         return request.replace(url=mirror_url(self.mirror, request.url), meta=meta, dont_filter=True)
 
     def process_response(self, request: Request, response: Response, spider=None) -> Response:
@@ -171,6 +176,10 @@ class ConditionalRequestMiddleware:
         settings = crawler.settings
         self.enabled = settings.getbool("NEWSMON_CONDITIONAL_REQUESTS", True)
         hours = settings.getfloat("NEWSMON_CONDITIONAL_MAX_AGE_HOURS", 24)
+        refresh = settings.getfloat("NEWSMON_REFRESH_HOURS", 0)
+        if refresh > 0:
+            # Stored articles due for a refresh are found through the indexes: read them whole that often.
+            hours = min(hours, refresh) if hours > 0 else refresh
         self.max_age = timedelta(hours=hours) if hours > 0 else None
         self.source = settings.get("NEWSMON_SOURCE") or getattr(crawler.spidercls, "name", "")
         self._known: dict[str, Any] | None = None
