@@ -32,10 +32,19 @@ LABELS = ("core", "national", "none")
 
 # Bumped when the scoring rules change, so stored judgements go stale even if
 # the term files did not change.
-RULES_VERSION = "1"
+RULES_VERSION = "2"
 
 _FIELD_WEIGHT = {"title": 2.5, "lead": 1.5, "body": 1.0}
 _GAP_RE = re.compile(r"[ \t\-'\"«»,.&/()]{0,4}")
+# Between words of one institution's name: spaces, hyphens, apostrophes, quotes.
+_NAME_GAP_RE = re.compile(r" ?[-'\"«»]? ?")
+# Folded words that end an institution's name: after them Hanoi is a place or
+# a counterpart, not part of the name ("Công ty Nga tại Hà Nội", "office in Hanoi").
+_NAME_STOP = frozenset(
+    "tai o den toi vao voi cho tu ve sang tham giua ra khap quanh tren "
+    "in at to from with for into between visit visits visited visiting near across around "
+    "в во на из с со для к ко между по при у".split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +188,9 @@ class RelevanceModel:
         for m in ms:
             hidden = False
             for k in covers.get(m.i, ()):
-                if m.j <= k.j and (k.j - k.i) > (m.j - m.i) and (k.side == m.side or k.side == "block"):
+                # An unnamed city body inside a named one ("chính quyền thành
+                # phố Mát-xcơ-va") belongs to the named city, whatever its side.
+                if m.j <= k.j and (k.j - k.i) > (m.j - m.i) and (k.side == m.side or k.side == "block" or m.side == "city"):
                     hidden = True
                     break
             if hidden:
@@ -277,10 +288,12 @@ class RelevanceModel:
         # университет": Hanoi next to an institution word names a Hanoi body.
         inst_at = {k for m in matches if m.side == "institution" for k in range(m.i, m.j)}
         if inst_at:
+            # Another side's name in between ends the search: "Đại học Moskva
+            # và Hà Nội" is not a Hanoi university.
+            other_at = {k for m in matches if m.side in ("russia", "locality", "vietnam") for k in range(m.i, m.j)}
             for m in matches:
                 if m.side == "hanoi" and m.kind == "place" and m.weight > 0:
-                    near = range(max(0, m.i - 4), min(len(toks), m.j + 3))
-                    if any(k in inst_at and prep.token_unit[k] == m.unit for k in near):
+                    if self._names_institution(prep, m, inst_at, other_at):
                         m.kind = "party"
         matches = [m for m in matches if m.side != "institution"]
 
@@ -291,6 +304,9 @@ class RelevanceModel:
 
         def total(side: str, kinds: Iterable[str] | None = None) -> float:
             return sum(v for (sd, kd), v in sums.items() if sd == side and (kinds is None or kd in kinds))
+
+        def total_in(side: str, fields: tuple[str, ...]) -> float:
+            return sum(m.weight for m in matches if m.side == side and m.weight > 0 and units[m.unit].field in fields)
 
         hanoi_seen = total("hanoi") + total("pair", ("named",))
         loc_seen = total("locality")
@@ -416,13 +432,28 @@ class RelevanceModel:
 
         topic_off = neg > max(2.0, 0.6 * coop)
 
+        # The headline carries the subject: a title or lead sentence that
+        # itself joins a Hanoi party to a Russian side, under a cooperation
+        # title naming one of them, is not a passing mention even if the rest
+        # says "the two universities". (A Russian-only title must not be
+        # state-level news.)
+        title_r = any(r_unit[k] > 0 and units[k].field == "title" for k in range(nu))
+        title_c = any(c_unit[k] > 0 and units[k].field == "title" for k in range(nu))
+        head_state = total_in("national", ("title", "lead"))
+        headline_core = (
+            title_c
+            and (title_hp or (title_r and head_state == 0))
+            and any(r_unit[k] > 0 and units[k].field in ("title", "lead") for k in core_units)
+        )
+
         is_core = (
             not topic_off
             and russia > 0
             and coop >= 2.0
-            and (distinct >= 2 or (title_hp and distinct >= 1 and len(hr_units) >= 2))
-            and core_link >= 2.0
-            and hp_total >= 2.0
+            and (distinct >= 2 or headline_core or (title_hp and distinct >= 1 and len(hr_units) >= 2))
+            # One lead mention under a matching title is enough (see above).
+            and core_link >= (1.5 if headline_core else 2.0)
+            and hp_total >= (1.5 if headline_core else 2.0)
         )
         is_national = (not is_core) and not topic_off and russia > 0 and coop >= 1.5 and nat_link >= 1.0
 
@@ -442,6 +473,48 @@ class RelevanceModel:
 
         reasons = self._reasons(prep, matches, hanoi_party_weight)
         return Judgement(label=label, score=round(score, 4), reasons=reasons, version=self.version)
+
+    def _names_institution(self, prep: Prepared, m: _Match, inst_at: set[int], other_at: set[int]) -> bool:
+        """Is this Hanoi the end (or start) of an institution's name?
+
+        Vietnamese and Russian names put the head noun first and the city last,
+        often many words apart ("Công ty TNHH MTV Đường sắt Hà Nội", "Ban Quản
+        lý các khu công nghiệp và chế xuất Hà Nội", "департамент иностранных
+        дел Ханоя"); English puts the city first ("Hanoi Vietnam-Russia
+        Friendship Association"). So walk outwards word by word within one
+        name: stop at punctuation, at a preposition that makes Hanoi a place
+        ("tại", "in", "в"...), or at another side's name.
+        """
+        toks = prep.tokens
+        text = prep.text
+        unit = prep.token_unit
+        u = m.unit
+        # Leftwards: up to 10 words.
+        k = m.i - 1
+        first = True
+        while k >= 0 and m.i - k <= 10 and unit[k] == u:
+            gap = text[toks[k][1] : toks[k + 1][0]]
+            if gap != " " and not _NAME_GAP_RE.fullmatch(gap) and not (first and gap.endswith("(")):
+                break
+            if k in inst_at:
+                return True
+            if k in other_at or toks[k][2] in _NAME_STOP:
+                break
+            first = False
+            k -= 1
+        # Rightwards: up to 5 words.
+        k = m.j
+        n = len(toks)
+        while k < n and k - m.j < 5 and unit[k] == u:
+            gap = text[toks[k - 1][1] : toks[k][0]]
+            if gap != " " and not _NAME_GAP_RE.fullmatch(gap):
+                break
+            if k in inst_at:
+                return True
+            if k in other_at or toks[k][2] in _NAME_STOP:
+                break
+            k += 1
+        return False
 
     def _reasons(self, prep: Prepared, matches: list[_Match], hp_of: Any) -> list[Reason]:
         out: list[Reason] = []
