@@ -1,0 +1,319 @@
+"""`newsmon run` as a real separate process, on schedules of seconds, against the offline
+mirror and a loopback SMTP server: crawls recorded, one digest received, a second
+daemon refused, SIGTERM a clean exit, and a restart that catches up missed runs once
+without sending a digest twice."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.smtp_sink import SmtpSink
+from storage import CrawlRunLog, Database
+from storage.daemon import DaemonLockStore, scheduled_runs
+from storage.models import CrawlRun, utcnow
+from tests.conftest import Workspace
+
+# ----------------------------------------------------------------------------- helpers (shared by test_daemon_*)
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.2) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+class DaemonProcess:
+    """`newsmon run` started through the real entry point in its workspace."""
+
+    def __init__(self, ws: Workspace, name: str, *args: str, **env: str) -> None:
+        self.ws = ws
+        self.log_path = ws.path / f"{name}.log"
+        exe = shutil.which("newsmon")
+        cmd = [exe, *args] if exe else [sys.executable, "-m", "monitor", *args]
+        self._log = open(self.log_path, "w", encoding="utf-8")
+        self.proc = subprocess.Popen(cmd, cwd=ws.path, env=ws.env(**env), stdout=self._log,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.pid = self.proc.pid
+
+    @classmethod
+    def run(cls, ws: Workspace, name: str, **env: str) -> "DaemonProcess":
+        return cls(ws, name, "run", **env)
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8")
+
+    def wait_for_log(self, text: str, timeout: float = 30) -> str:
+        def seen() -> bool:
+            if self.proc.poll() is not None and text not in self.log():
+                raise AssertionError(f"the daemon exited ({self.proc.returncode}) before logging {text!r}:\n"
+                                     + self.log())
+            return text in self.log()
+
+        wait_until(seen, timeout, f"{text!r} in the daemon log")
+        return self.log()
+
+    def send(self, sig: int) -> None:
+        if self.proc.poll() is None:
+            os.kill(self.pid, sig)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        self.send(sig)
+        try:
+            return self.proc.wait(timeout=timeout)
+        finally:
+            self._log.close()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self._log.close()
+
+
+def runs_of(db_url: str, source: str) -> list[CrawlRun]:
+    return CrawlRunLog(Database(db_url)).since(source, utcnow() - timedelta(days=1))
+
+
+def loopback_config(mirror_url: str, smtp_port: int, extra: str = "") -> str:
+    return f"""
+mirror = "{mirror_url}"
+log_level = "INFO"
+
+[digest]
+recipients = ["analyst@example.org"]
+sender = "newsmon@example.org"
+
+[smtp]
+host = "127.0.0.1"
+port = {smtp_port}
+security = "none"
+{extra}"""
+
+
+def daemon_pids_for(config_path: Path) -> list[int]:
+    """Processes whose command line mentions this workspace's config (crawl children)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+            state = (entry / "stat").read_text().split(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if str(config_path) in cmdline and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+# ----------------------------------------------------------------------------- the lifecycle scenario
+
+
+@dataclass
+class Lifecycle:
+    ws: Workspace
+    sink: SmtpSink
+    first_log: str = ""
+    first_rc: int | None = None
+    first_pid: int = 0
+    first_runs: list[CrawlRun] = field(default_factory=list)
+    digests_while_running: int = 0
+    second: subprocess.CompletedProcess | None = None
+    status: dict | None = None
+    after_sigterm: dict[str, Any] = field(default_factory=dict)
+    restart_log: str = ""
+    restart_runs: list[CrawlRun] = field(default_factory=list)
+    restart_seconds: float = 0
+    digests_after_restart: int = 0
+    third_log: str = ""
+    third_rc: int | None = None
+    third_status: dict | None = None
+    jobs_before_third: dict = field(default_factory=dict)
+    runs_before_third: int = 0
+    runs_after_third: int = 0
+    jobs: dict = field(default_factory=dict)
+
+
+DIGEST_EVERY = 3  # seconds
+
+
+@pytest.fixture(scope="module")
+def lifecycle(tmp_path_factory, mirror) -> Lifecycle:
+    ws = Workspace(tmp_path_factory.mktemp("daemon"))
+    with SmtpSink() as sink:
+        ws.write_config(loopback_config(mirror.url, sink.port, f"""
+[crawl]
+default_schedule = "interval:1h"
+
+[sources.hanoimoi]
+
+[daemon]
+heartbeat_seconds = 1
+shutdown_grace_seconds = 20
+kill_grace_seconds = 2
+""").replace("[digest]\n", f'[digest]\nschedules = ["interval:{DIGEST_EVERY}s"]\n'))
+        life = Lifecycle(ws, sink)
+
+        # 1. First start: the interval crawl runs at once, the digest a few seconds later.
+        daemon = DaemonProcess.run(ws, "first")
+        try:
+            life.first_pid = daemon.pid
+            wait_until(lambda: sink.messages, 60, "the first digest")
+            wait_until(lambda: all(r.status != "running" for r in runs_of(ws.db_url, "hanoimoi")), 30,
+                       "the crawl record to close")
+            # A second daemon on the same database, while the first runs.
+            life.second = ws.run("run", timeout=60)
+            life.status = ws.run_json("status", "--json", timeout=60)[0]
+            # Two more digest periods: nothing new, so nothing more is sent.
+            time.sleep(2 * DIGEST_EVERY + 0.5)
+            life.digests_while_running = len(sink.messages)
+            life.first_rc = daemon.stop(signal.SIGTERM)
+            life.first_log = daemon.log()
+        finally:
+            daemon.kill()
+        life.first_runs = runs_of(ws.db_url, "hanoimoi")
+        db = Database(ws.db_url)
+        life.after_sigterm = {"lock": DaemonLockStore(db).current(), "jobs": scheduled_runs(db)}
+
+        # 2. Pretend the daemon was down for three hours: what a long outage leaves in the job
+        # store is next run times in the past (3 missed hourly crawls, 3600 missed digests).
+        _move_next_runs(ws.db_url, timedelta(hours=-3))
+        before = {r.id for r in runs_of(ws.db_url, "hanoimoi")}
+        daemon = DaemonProcess.run(ws, "restart")
+        t0 = time.monotonic()
+        try:
+            wait_until(lambda: [r for r in runs_of(ws.db_url, "hanoimoi")
+                                if r.id not in before and r.status != "running"], 60, "the catch-up crawl")
+            # Long enough for a replayed burst to show, and for a second digest to be sent if
+            # the first were sent again.
+            time.sleep(2 * DIGEST_EVERY + 1)
+            life.restart_seconds = time.monotonic() - t0
+            life.restart_log = daemon.log()
+            life.digests_after_restart = len(sink.messages)
+            # 3. Killed outright: its lock stays behind in the database.
+            daemon.stop(signal.SIGKILL)
+        finally:
+            daemon.kill()
+        life.restart_runs = [r for r in runs_of(ws.db_url, "hanoimoi") if r.id not in before]
+
+        # 4. The next start is not blocked by the dead daemon's lock.
+        life.jobs_before_third = scheduled_runs(Database(ws.db_url))
+        life.runs_before_third = len(runs_of(ws.db_url, "hanoimoi"))
+        daemon = DaemonProcess.run(ws, "third")
+        try:
+            daemon.wait_for_log("newsmon daemon started", 30)
+            life.third_status = ws.run_json("status", "--json", timeout=60)[0]
+            life.third_rc = daemon.stop(signal.SIGINT)
+            life.third_log = daemon.log()
+        finally:
+            daemon.kill()
+        life.jobs = scheduled_runs(Database(ws.db_url))
+        life.runs_after_third = len(runs_of(ws.db_url, "hanoimoi"))
+    return life
+
+
+def _move_next_runs(db_url: str, delta: timedelta) -> None:
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    store = SQLAlchemyJobStore(url=db_url)
+    store.start(None, "default")
+    try:
+        for job in store.get_all_jobs():
+            job.next_run_time = utcnow() + delta
+            store.update_job(job)
+    finally:
+        store.shutdown()
+
+
+def test_crawl_is_recorded_and_one_digest_is_received(lifecycle):
+    runs = lifecycle.first_runs
+    assert len(runs) == 1, [r.summary() for r in runs]
+    run = runs[0]
+    assert run.status == "partial" and run.new == 43 and run.finished_at is not None
+    assert lifecycle.digests_while_running == 1
+    message = lifecycle.sink.messages[0]
+    assert message["To"] == "analyst@example.org"
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "Kaluga" in html  # a core article from that crawl
+    log = lifecycle.first_log
+    assert "crawl hanoimoi: partial run=1 requests=" in log and " new=43 " in log
+    assert "digest (interval:3s): sent" in log
+
+
+def test_second_daemon_on_the_same_database_is_refused(lifecycle):
+    second = lifecycle.second
+    assert second.returncode == 1
+    assert "another newsmon is already running on this database" in second.stderr
+    assert f"pid {lifecycle.first_pid}" in second.stderr
+    # The first one was not disturbed: it went on to a clean stop.
+    assert lifecycle.first_rc == 0
+
+
+def test_status_while_the_daemon_runs(lifecycle):
+    status = lifecycle.status
+    assert status["daemon"]["running"] is True and status["daemon"]["pid"] == lifecycle.first_pid
+    assert status["daemon"]["rss_kb"] > 10_000
+    (source,) = status["sources"]
+    assert source["name"] == "hanoimoi" and source["last_run"]["status"] == "partial"
+    assert source["last_run"]["new"] == 43
+    assert source["next_run"] is not None and source["next_run"].endswith("+07:00")
+    assert status["digests"][0]["schedule"] == "interval:3s" and status["digests"][0]["next_run"]
+    assert status["last_digest"]["status"] == "sent"
+    assert status["articles"]["total"] == 43 and status["articles_waiting_for_digest"] == 0
+
+
+def test_sigterm_exits_zero_and_leaves_nothing_half_written(lifecycle):
+    assert lifecycle.first_rc == 0
+    assert "received SIGTERM: stopping" in lifecycle.first_log
+    assert "newsmon daemon stopped" in lifecycle.first_log
+    assert all(r.status != "running" and r.finished_at for r in lifecycle.first_runs)
+    assert lifecycle.after_sigterm["lock"] is None  # released
+    assert set(lifecycle.after_sigterm["jobs"]) == {"crawl:hanoimoi", "digest:interval:3s"}
+
+
+def test_restart_catches_up_missed_runs_once(lifecycle):
+    # Three hourly crawls were missed: exactly one catch-up crawl, not three.
+    assert len(lifecycle.restart_runs) == 1, [r.summary() for r in lifecycle.restart_runs]
+    assert lifecycle.restart_runs[0].new == 0  # everything was stored by the first run
+    assert "job crawl:hanoimoi (kept)" in lifecycle.restart_log
+    # 3600 missed digest periods were coalesced too: a handful of digest runs at most.
+    digest_runs = lifecycle.restart_log.count("digest (interval:3s):")
+    assert 1 <= digest_runs <= lifecycle.restart_seconds / DIGEST_EVERY + 2
+
+
+def test_restart_sends_no_digest_twice(lifecycle):
+    assert lifecycle.digests_after_restart == 1
+    assert "digest (interval:3s): nothing new to send" in lifecycle.restart_log
+
+
+def test_a_killed_daemons_lock_does_not_block_the_next_start(lifecycle):
+    assert "took over the lock of a daemon that is gone" in lifecycle.third_log
+    assert lifecycle.third_status["daemon"]["running"] is True
+    assert lifecycle.third_rc == 0 and "received SIGINT" in lifecycle.third_log
+
+
+def test_restarts_keep_unchanged_jobs_and_do_not_multiply_them(lifecycle):
+    assert set(lifecycle.jobs) == {"crawl:hanoimoi", "digest:interval:3s"}
+    # The hourly crawl was not due at the third start: its stored next run was kept, so it
+    # did not run (a job re-added at every start would have run at once, and lost missed runs).
+    assert "job crawl:hanoimoi (kept)" in lifecycle.third_log
+    assert lifecycle.jobs["crawl:hanoimoi"] == lifecycle.jobs_before_third["crawl:hanoimoi"]
+    assert lifecycle.jobs["crawl:hanoimoi"] > utcnow() + timedelta(minutes=50)
+    assert lifecycle.runs_after_third == lifecycle.runs_before_third
