@@ -9,6 +9,7 @@ plus literals for what the pages show (date forms, bylines).
 from __future__ import annotations
 
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -51,16 +52,23 @@ def page_text(source: str, article_id: int) -> str:
 
 @pytest.fixture(scope="module")
 def crawls(mirror, tmp_path_factory):
-    """Each edition crawled once, in its own workspace: {source: (summary, {url: article}, paths)}."""
-    out = {}
-    for source, (_, host, _) in EDITIONS.items():
+    """Each edition crawled once, in its own workspace and child process, the three at
+    the same time: {source: (summary, {url: article}, paths)}."""
+    before = len(mirror.hits)
+
+    def crawl(source: str) -> tuple[list[dict], list[dict]]:
         ws = Workspace(tmp_path_factory.mktemp(source))
         ws.write_config(f"[sources.{source}]\n")
-        before = len(mirror.hits)
         summaries = ws.run_json("crawl", source, "--json", NEWSMON_MIRROR=mirror.url)
-        paths = [h.path for h in mirror.hits[before:] if h.host == host]
-        stored = ws.run_json("articles", "--source", source, "--json")
+        return summaries, ws.run_json("articles", "--source", source, "--json")
+
+    with ThreadPoolExecutor(len(EDITIONS)) as pool:
+        results = dict(zip(EDITIONS, pool.map(crawl, EDITIONS)))
+    hits = mirror.hits[before:]
+    out = {}
+    for source, (summaries, stored) in results.items():
         assert len(summaries) == 1, summaries
+        paths = [h.path for h in hits if h.host == EDITIONS[source][1]]  # each edition has its own host
         out[source] = (summaries[0], {a["url"]: a for a in stored}, paths)
     return out
 

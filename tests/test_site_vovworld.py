@@ -51,11 +51,11 @@ def crawl(mirror, tmp_path_factory):
     paths = [h.path for h in mirror.hits[before:] if h.host == "vovworld.vn"]  # unquoted by the server
     stored = ws.run_json("articles", "--source", "vovworld", "--json")
     assert len(summaries) == 1, summaries
-    return summaries[0], {a["url"]: a for a in stored}, paths
+    return summaries[0], {a["url"]: a for a in stored}, paths, ws
 
 
 def test_every_article_is_stored_once_from_the_listings(crawl):
-    summary, stored, paths = crawl
+    summary, stored, paths, _ = crawl
     assert summary["status"] == "ok", summary
     assert summary["errors"] == 0, summary["error_samples"]
     assert summary["new"] == len(TRUTH) == 8
@@ -71,7 +71,7 @@ def test_every_article_is_stored_once_from_the_listings(crawl):
 
 
 def test_days_of_hanoi_article(crawl):
-    _, stored, _ = crawl
+    _, stored, _, _ = crawl
     truth = TRUTH[2456720]
     url = url_of(2456720)
     assert url.startswith("https://vovworld.vn/ru-RU/%D0%BA%D1%83%D0%BB%D1%8C%D1%82%D1%83%D1%80%D0%B0/")
@@ -91,7 +91,7 @@ def test_days_of_hanoi_article(crawl):
 
 
 def test_metro_article_keeps_the_vietnamese_share_label_out(crawl):
-    _, stored, _ = crawl
+    _, stored, _, _ = crawl
     truth = TRUTH[2460187]
     a = stored[url_of(2460187)]
     page = page_text(2460187)
@@ -107,10 +107,21 @@ def test_metro_article_keeps_the_vietnamese_share_label_out(crawl):
 
 
 def test_article_without_byline(crawl):
-    _, stored, _ = crawl
+    _, stored, _, _ = crawl
     a = stored[url_of(2459610)]
     assert a["author"] is None
     assert a["published_at"] == "2026-11-14T11:45:00+07:00"
+
+
+def test_second_crawl_requests_no_article_page(crawl, mirror):
+    """Stored percent-encoded Cyrillic URLs are recognised before a request is made."""
+    *_, ws = crawl
+    before = len(mirror.hits)
+    (summary,) = ws.run_json("crawl", "vovworld", "--json", NEWSMON_MIRROR=mirror.url)
+    paths = [h.path for h in mirror.hits[before:] if h.host == "vovworld.vn"]
+    assert summary["status"] == "ok", summary
+    assert summary["new"] == summary["articles_seen"] == summary["errors"] == 0
+    assert paths and not [p for p in paths if p.endswith(tuple(f"-{i}.vov" for i in TRUTH))]
 
 
 def test_ground_truth_mix():
