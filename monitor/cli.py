@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "rescore",
     "digest",
     "daemon",
+    "stories",
 )
 
 

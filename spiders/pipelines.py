@@ -10,6 +10,7 @@ from pathlib import Path
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from monitor.stories.pipeline import group_saved_article
 from spiders.extensions import note_error
 from spiders.items import ArticleItem
 from spiders.resources import crawler_articles
@@ -112,6 +113,7 @@ class StoragePipeline:
         )
         result = crawler_articles(self.crawler).save(article, extra_urls=item.seen_urls)
         self.crawler.stats.inc_value(f"newsmon/saved/{result.outcome.value}")
+        group_saved_article(self.crawler, result.article_id, result.outcome.value)
         if result.duplicate_of:
             logger.info("duplicate: %s has the same text as %s", item.url, result.duplicate_of)
         return item
