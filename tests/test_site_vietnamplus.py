@@ -9,7 +9,6 @@ plus literals for what the pages show (date forms, bylines).
 from __future__ import annotations
 
 import tomllib
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -52,24 +51,19 @@ def page_text(source: str, article_id: int) -> str:
 
 @pytest.fixture(scope="module")
 def crawls(mirror, tmp_path_factory):
-    """Each edition crawled once, in its own workspace and child process, the three at
-    the same time: {source: (summary, {url: article}, paths)}."""
+    """The three editions crawled together by one `newsmon crawl` (one process, one crawler
+    each): {source: (summary, {url: article}, mirror paths requested)}."""
+    ws = Workspace(tmp_path_factory.mktemp("vietnamplus"))
+    ws.write_config("".join(f"[sources.{source}]\n" for source in EDITIONS))
     before = len(mirror.hits)
-
-    def crawl(source: str) -> tuple[list[dict], list[dict]]:
-        ws = Workspace(tmp_path_factory.mktemp(source))
-        ws.write_config(f"[sources.{source}]\n")
-        summaries = ws.run_json("crawl", source, "--json", NEWSMON_MIRROR=mirror.url)
-        return summaries, ws.run_json("articles", "--source", source, "--json")
-
-    with ThreadPoolExecutor(len(EDITIONS)) as pool:
-        results = dict(zip(EDITIONS, pool.map(crawl, EDITIONS)))
+    summaries = {s["source"]: s for s in ws.run_json("crawl", *EDITIONS, "--json", NEWSMON_MIRROR=mirror.url)}
     hits = mirror.hits[before:]
+    assert set(summaries) == set(EDITIONS), summaries
     out = {}
-    for source, (summaries, stored) in results.items():
-        assert len(summaries) == 1, summaries
-        paths = [h.path for h in hits if h.host == EDITIONS[source][1]]  # each edition has its own host
-        out[source] = (summaries[0], {a["url"]: a for a in stored}, paths)
+    for source, (_, host, _) in EDITIONS.items():
+        stored = ws.run_json("articles", "--source", source, "--json")
+        paths = [h.path for h in hits if h.host == host]  # each edition has its own host
+        out[source] = (summaries[source], {a["url"]: a for a in stored}, paths)
     return out
 
 
