@@ -102,10 +102,8 @@ class MirrorHandler(BaseHTTPRequestHandler):
     def handle_get(self, head: bool) -> None:
         target = urlsplit(self.path)
         host, _, rest = unquote(target.path).lstrip("/").partition("/")
-        path = "/" + rest
-        status = self._serve(host, path, head)
-        with self.state.lock:
-            self.state.hits.append(Hit(host, path, status))
+        self._target = (host, "/" + rest)
+        self._serve(host, "/" + rest, head)
 
     def _serve(self, host: str, path: str, head: bool) -> int:
         root = self.state.root
@@ -193,6 +191,9 @@ class MirrorHandler(BaseHTTPRequestHandler):
             encoded = True
         else:
             encoded = False
+        # Logged before the response goes out: a client that has read it may look at the log at once.
+        with self.state.lock:
+            self.state.hits.append(Hit(*self._target, status))
         self.send_response(status)
         if content_type:
             self.send_header("Content-Type", content_type)
