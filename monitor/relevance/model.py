@@ -134,42 +134,53 @@ class RelevanceModel:
         toks = prep.tokens
         n = len(toks)
         cached = lex._canon_cache.get
-        keys = [cached(t[2]) for t in toks]
-        for k, ks in enumerate(keys):
-            if ks is None:
-                keys[k] = lex.keys(toks[k][2])
+        folded = [t[2] for t in toks]
+        keys = list(map(cached, folded))
+        if None in keys:
+            for k, ks in enumerate(keys):
+                if ks is None:
+                    keys[k] = lex.keys(folded[k])
         trie = lex.trie
-        text = prep.text
         # Lower-case original words, or None where they carry no accent (the
         # common case, for which the accent check is trivially true).
-        self_orig: list[str | None] = []
-        for a, b, f in toks:
-            w = text[a:b].lower()
-            self_orig.append(None if w == f else w)
-        prep.orig = self_orig
+        words = prep.words
+        if len(words) != n:
+            text = prep.text
+            words = [text[a:b].lower() for a, b, _ in toks]
+        prep.orig = [None if w == f else w for w, f in zip(words, folded)]
         found: dict[tuple[int, int, str], _Match] = {}
-        for i in range(n):
+        # Only words that some phrase uses can start a match: most cannot.
+        take = self._take
+        for i in [i for i, ks in enumerate(keys) if ks]:
             for k0 in keys[i]:
                 node = trie.get(k0)
                 if node is None:
                     continue
+                children, terms = node
+                if terms:
+                    take(prep, i, 1, terms, found)
+                if not children or i + 1 >= n:
+                    continue
                 # Walk the phrase trie word by word; most starts die at word two.
-                stack = [(node, i + 1)]
+                stack = [(children, i + 1)]
                 while stack:
-                    (children, terms), j = stack.pop()
-                    if terms and (j - i == 1 or self._joined(prep, i, j - i)):
-                        self._take(prep, i, j - i, terms, found)
-                    if children and j < n:
-                        for k in keys[j]:
-                            nxt = children.get(k)
-                            if nxt is not None:
-                                stack.append((nxt, j + 1))
+                    children, j = stack.pop()
+                    for k in keys[j]:
+                        nxt = children.get(k)
+                        if nxt is None:
+                            continue
+                        sub, terms = nxt
+                        if terms and self._joined(prep, i, j + 1 - i):
+                            take(prep, i, j + 1 - i, terms, found)
+                        if sub and j + 1 < n:
+                            stack.append((sub, j + 1))
         return self._resolve(found)
 
     def _take(self, prep: Prepared, i: int, L: int, terms: list[Term], found: dict[tuple[int, int, str], _Match]) -> None:
-        toks = prep.tokens
+        # Unaccented text words (most of them) pass the accent check as is.
+        plain = prep.orig[i] is None if L == 1 else not any(prep.orig[i : i + L])
         for term in terms:
-            if not _accents_ok(prep, i, L, term):
+            if not plain and not _accents_ok(prep, i, L, term):
                 continue
             if term.check and not self._check(term.check, prep, i, L):
                 continue
@@ -278,9 +289,10 @@ class RelevanceModel:
 
         # Wire datelines name where the story was filed, not a party.
         for m in matches:
-            s = toks[m.i][0]
-            if any(a <= s < b for a, b in datelines):
-                m.kind = "dateline"
+            if datelines:
+                s = toks[m.i][0]
+                if any(a <= s < b for a, b in datelines):
+                    m.kind = "dateline"
             u = units[m.unit]
             m.weight = 0.0 if m.kind == "dateline" else m.term.weight * _FIELD_WEIGHT[u.field] * u.weight
 

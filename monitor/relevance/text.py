@@ -11,6 +11,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+from bisect import bisect_left
+from itertools import accumulate
 
 __all__ = [
     "Token",
@@ -100,6 +102,9 @@ def is_plain(ch: str) -> bool:
 
 
 _TOKEN_RE = re.compile(r"[^\W_]+")
+# The same words as a capturing split: separators and words alternate, so word
+# offsets are running sums of part lengths, computed in C.
+_SPLIT_RE = re.compile(r"([^\W_]+)")
 
 
 # A token is a plain tuple (start, end, folded word) into the normalised text:
@@ -109,22 +114,30 @@ Token = tuple[int, int, str]
 
 def tokenize(text: str) -> list[Token]:
     """Word tokens of already-normalised text (hyphens, apostrophes, dots split words)."""
+    return _tokenize(text)[0]
+
+
+def _tokenize(text: str) -> tuple[list[Token], list[str]]:
+    """Tokens plus each token's lower-case word as written (before folding)."""
     low = text.lower()
     if len(low) != len(text):
         low = fold(text)
+    parts = _SPLIT_RE.split(low)
+    offs = list(accumulate(map(len, parts)))
+    words = parts[1::2]
     # Fold word by word through a cache: words repeat, whole-text folding is slow.
     cache = _FOLD_CACHE
-    words = _TOKEN_RE.findall(low)
-    folded = []
-    for w in words:
-        f = cache.get(w)
-        if f is None:
-            f = w if w.isascii() else fold(w)
-            if len(cache) > 100_000:
-                cache.clear()
-            cache[w] = f
-        folded.append(f)
-    return [(a, b, f) for (a, b), f in zip([m.span() for m in _TOKEN_RE.finditer(low)], folded)]
+    get = cache.get
+    folded = [get(w) or _fold_word(w) for w in words]
+    return list(zip(offs[0:-1:2], offs[1::2], folded)), words
+
+
+def _fold_word(w: str) -> str:
+    f = w if w.isascii() else fold(w)
+    if len(_FOLD_CACHE) > 100_000:  # bound memory in long-running processes
+        _FOLD_CACHE.clear()
+    _FOLD_CACHE[w] = f
+    return f
 
 
 _FOLD_CACHE: dict[str, str] = {}
@@ -149,6 +162,7 @@ class Prepared:
     token_unit: list[int]  # unit index for each token
     dateline_spans: list[tuple[int, int]]
     orig: list[str | None] = field(default_factory=list)  # filled by the matcher
+    words: list[str] = field(default_factory=list)  # lower-case word of each token as written
 
 
 # Abbreviations that end with a dot but do not end a sentence.
@@ -299,11 +313,19 @@ def prepare(title: str, body: str, lead: str = "") -> Prepared:
         add_block(lead_n, "lead", False)
     add_block(body_n, "body", not lead_n)
     text = "".join(parts)
-    tokens = tokenize(text)
+    tokens, words = _tokenize(text)
+    # A token belongs to the first unit that ends after its start (units are
+    # in text order): cut the token list at each unit's end, in C.
+    n = len(tokens)
     token_unit: list[int] = []
-    ui = 0
-    for t in tokens:
-        while ui + 1 < len(units) and units[ui].end <= t[0]:
-            ui += 1
-        token_unit.append(ui)
-    return Prepared(text, tokens, units, token_unit, datelines)
+    if units:
+        starts = [t[0] for t in tokens]
+        prev = 0
+        for k in range(len(units) - 1):
+            cut = bisect_left(starts, units[k].end, prev)
+            token_unit += [k] * (cut - prev)
+            prev = cut
+        token_unit += [len(units) - 1] * (n - prev)
+    else:
+        token_unit = [0] * n
+    return Prepared(text, tokens, units, token_unit, datelines, words=words)
