@@ -117,3 +117,30 @@ def database_url(request, tmp_path) -> str:
         return f"sqlite:///{tmp_path}/newsmon.db"
     server = request.getfixturevalue("postgres")
     return server.create_database(f"t_{abs(hash(request.node.nodeid)) % 10**12}")
+
+
+MIRROR_SRC = REPO / "tests" / "mirror" / "src"
+
+
+def fixture_articles(site: str) -> dict[int, dict]:
+    """Ground truth of one mirror site: its source articles (tests/mirror/src/SITE/articles/*.toml) by id."""
+    import tomllib
+
+    articles: dict[int, dict] = {}
+    for path in sorted((MIRROR_SRC / site / "articles").glob("*.toml")):
+        for article in tomllib.loads(path.read_text("utf-8"))["article"]:
+            articles[article["id"]] = article
+    return articles
+
+
+def crawl_one_source(mirror: MirrorServer, folder: Path, source: str, host: str) -> tuple[dict, dict[str, dict], list[str]]:
+    """Crawl SOURCE from the mirror in a fresh workspace: (crawl summary, stored articles by URL,
+    paths of HOST the crawl requested)."""
+    ws = Workspace(folder)
+    ws.write_config(f"[sources.{source}]\n")
+    before = len(mirror.hits)
+    summaries = ws.run_json("crawl", source, "--json", NEWSMON_MIRROR=mirror.url)
+    paths = [h.path for h in mirror.hits[before:] if h.host == host]
+    stored = ws.run_json("articles", "--source", source, "--json")
+    assert len(summaries) == 1, summaries
+    return summaries[0], {a["url"]: a for a in stored}, paths

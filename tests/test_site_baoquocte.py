@@ -8,7 +8,6 @@ fixture sources (tests/mirror/src/baoquocte/articles/*.toml), plus literals.
 
 from __future__ import annotations
 
-import tomllib
 from datetime import datetime
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from scrapy.http import HtmlResponse, Request
 
 from spiders.base import ArticleParseError
 from spiders.baoquocte import BaoquocteSpider
-from tests.conftest import Workspace
+from tests.conftest import crawl_one_source, fixture_articles
 
 SRC = Path(__file__).resolve().parent / "mirror" / "src" / "baoquocte"
 SITE = Path(__file__).resolve().parent / "mirror" / "sites" / "baoquocte.vn"
@@ -27,15 +26,7 @@ MOSCOW = f"{BASE}/chu-tich-ubnd-tp-ha-noi-tiep-doan-dai-bieu-chinh-quyen-thanh-p
 HANOI_DAYS = f"{BASE}/khai-mac-nhung-ngay-ha-noi-tai-moscow-nam-2026-333610.html"
 
 
-def ground_truth() -> dict[int, dict]:
-    articles = {}
-    for path in sorted((SRC / "articles").glob("*.toml")):
-        for a in tomllib.loads(path.read_text("utf-8"))["article"]:
-            articles[a["id"]] = a
-    return articles
-
-
-TRUTH = ground_truth()
+TRUTH = fixture_articles("baoquocte")
 
 
 def article_id(url: str) -> int:
@@ -45,14 +36,7 @@ def article_id(url: str) -> int:
 @pytest.fixture(scope="module")
 def crawl(mirror, tmp_path_factory):
     """Crawl baoquocte once; return (crawl summary, stored articles by URL, mirror paths requested)."""
-    ws = Workspace(tmp_path_factory.mktemp("baoquocte"))
-    ws.write_config("[sources.baoquocte]\n")
-    before = len(mirror.hits)
-    summaries = ws.run_json("crawl", "baoquocte", "--json", NEWSMON_MIRROR=mirror.url)
-    paths = [h.path for h in mirror.hits[before:] if h.host == "baoquocte.vn"]
-    stored = ws.run_json("articles", "--source", "baoquocte", "--json")
-    assert len(summaries) == 1, summaries
-    return summaries[0], {a["url"]: a for a in stored}, paths
+    return crawl_one_source(mirror, tmp_path_factory.mktemp("baoquocte"), "baoquocte", "baoquocte.vn")
 
 
 def test_crawl_uses_feed_and_listings(crawl):

@@ -8,7 +8,6 @@ the feed and sits on /society/page-2. Expected values come from the fixture sour
 
 from __future__ import annotations
 
-import tomllib
 from datetime import datetime
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from bs4 import BeautifulSoup
 from scrapy.http import HtmlResponse, Request
 
 from spiders.hanoitimes import HanoitimesSpider
-from tests.conftest import Workspace
+from tests.conftest import crawl_one_source, fixture_articles
 
 SRC = Path(__file__).resolve().parent / "mirror" / "src" / "hanoitimes"
 SITE = Path(__file__).resolve().parent / "mirror" / "sites" / "hanoitimes.vn"
@@ -28,15 +27,7 @@ NO_SAPO = f"{BASE}/hanoi-retailers-stock-up-for-year-end-shopping-season.924990.
 PAGE_TWO_ONLY = f"{BASE}/hanoi-alumni-of-soviet-universities-reunite-after-five-decades.924605.html"
 
 
-def ground_truth() -> dict[int, dict]:
-    articles = {}
-    for path in sorted((SRC / "articles").glob("*.toml")):
-        for a in tomllib.loads(path.read_text("utf-8"))["article"]:
-            articles[a["id"]] = a
-    return articles
-
-
-TRUTH = ground_truth()
+TRUTH = fixture_articles("hanoitimes")
 
 
 def article_id(url: str) -> int:
@@ -46,14 +37,7 @@ def article_id(url: str) -> int:
 @pytest.fixture(scope="module")
 def crawl(mirror, tmp_path_factory):
     """Crawl hanoitimes once; return (crawl summary, stored articles by URL, mirror paths requested)."""
-    ws = Workspace(tmp_path_factory.mktemp("hanoitimes"))
-    ws.write_config("[sources.hanoitimes]\n")
-    before = len(mirror.hits)
-    summaries = ws.run_json("crawl", "hanoitimes", "--json", NEWSMON_MIRROR=mirror.url)
-    paths = [h.path for h in mirror.hits[before:] if h.host == "hanoitimes.vn"]
-    stored = ws.run_json("articles", "--source", "hanoitimes", "--json")
-    assert len(summaries) == 1, summaries
-    return summaries[0], {a["url"]: a for a in stored}, paths
+    return crawl_one_source(mirror, tmp_path_factory.mktemp("hanoitimes"), "hanoitimes", "hanoitimes.vn")
 
 
 def test_crawl_stores_every_article_once(crawl):

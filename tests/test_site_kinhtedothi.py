@@ -8,7 +8,6 @@ The site has no working feed, so everything must come from the category listings
 
 from __future__ import annotations
 
-import tomllib
 from datetime import datetime
 from pathlib import Path
 
@@ -18,22 +17,14 @@ from scrapy.http import HtmlResponse, Request
 
 from spiders.base import ArticleParseError
 from spiders.kinhtedothi import KinhtedothiSpider
-from tests.conftest import Workspace
+from tests.conftest import crawl_one_source, fixture_articles
 
 SRC = Path(__file__).resolve().parent / "mirror" / "src" / "kinhtedothi"
 SITE = Path(__file__).resolve().parent / "mirror" / "sites" / "kinhtedothi.vn"
 BASE = "https://kinhtedothi.vn"
 
 
-def ground_truth() -> dict[int, dict]:
-    articles = {}
-    for path in sorted((SRC / "articles").glob("*.toml")):
-        for a in tomllib.loads(path.read_text("utf-8"))["article"]:
-            articles[a["id"]] = a
-    return articles
-
-
-TRUTH = ground_truth()
+TRUTH = fixture_articles("kinhtedothi")
 
 
 def url_of(article_id: int) -> str:
@@ -43,14 +34,7 @@ def url_of(article_id: int) -> str:
 @pytest.fixture(scope="module")
 def crawl(mirror, tmp_path_factory):
     """Crawl kinhtedothi once; return (crawl summary, stored articles by URL, mirror paths requested)."""
-    ws = Workspace(tmp_path_factory.mktemp("kinhtedothi"))
-    ws.write_config("[sources.kinhtedothi]\n")
-    before = len(mirror.hits)
-    summaries = ws.run_json("crawl", "kinhtedothi", "--json", NEWSMON_MIRROR=mirror.url)
-    paths = [h.path for h in mirror.hits[before:] if h.host == "kinhtedothi.vn"]
-    stored = ws.run_json("articles", "--source", "kinhtedothi", "--json")
-    assert len(summaries) == 1, summaries
-    return summaries[0], {a["url"]: a for a in stored}, paths
+    return crawl_one_source(mirror, tmp_path_factory.mktemp("kinhtedothi"), "kinhtedothi", "kinhtedothi.vn")
 
 
 def test_crawl_finds_every_article_without_a_feed(crawl):

@@ -7,7 +7,6 @@ plus literals for what the pages show (date form, capitalised bylines).
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -16,12 +15,11 @@ from scrapy.http import HtmlResponse, Request
 
 from spiders.nhandan import NhandanSpider
 from storage import canonicalize
-from tests.conftest import Workspace
+from tests.conftest import crawl_one_source, fixture_articles
 
 SRC = Path(__file__).resolve().parent / "mirror" / "src" / "nhandan"
 SITE = Path(__file__).resolve().parent / "mirror" / "sites" / "nhandan.vn"
-TRUTH = {a["id"]: a for f in sorted((SRC / "articles").glob("*.toml"))
-         for a in tomllib.loads(f.read_text("utf-8"))["article"]}
+TRUTH = fixture_articles("nhandan")
 
 
 def page_of(article_id: int) -> Path:
@@ -36,14 +34,7 @@ def url_of(article_id: int) -> str:
 @pytest.fixture(scope="module")
 def crawl(mirror, tmp_path_factory):
     """Crawl nhandan once; return (crawl summary, stored articles by URL, mirror paths requested)."""
-    ws = Workspace(tmp_path_factory.mktemp("nhandan"))
-    ws.write_config("[sources.nhandan]\n")
-    before = len(mirror.hits)
-    summaries = ws.run_json("crawl", "nhandan", "--json", NEWSMON_MIRROR=mirror.url)
-    paths = [h.path for h in mirror.hits[before:] if h.host == "nhandan.vn"]
-    stored = ws.run_json("articles", "--source", "nhandan", "--json")
-    assert len(summaries) == 1, summaries
-    return summaries[0], {a["url"]: a for a in stored}, paths
+    return crawl_one_source(mirror, tmp_path_factory.mktemp("nhandan"), "nhandan", "nhandan.vn")
 
 
 def test_every_article_is_stored_once(crawl):

@@ -8,7 +8,6 @@ plus literals for what the pages show (date forms, bylines).
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from scrapy.http import HtmlResponse, Request
 from spiders.base import ArticleParseError
 from spiders.vietnamplus import VietnamplusEnSpider, VietnamplusRuSpider, VietnamplusSpider
 from storage import canonicalize
-from tests.conftest import Workspace
+from tests.conftest import Workspace, fixture_articles
 
 MIRROR = Path(__file__).resolve().parent / "mirror"
 EDITIONS = {
@@ -29,12 +28,7 @@ EDITIONS = {
 }
 
 
-def ground_truth(folder: str) -> dict[int, dict]:
-    return {a["id"]: a for f in sorted((MIRROR / "src" / folder / "articles").glob("*.toml"))
-            for a in tomllib.loads(f.read_text("utf-8"))["article"]}
-
-
-TRUTH = {source: ground_truth(folder) for source, (folder, _, _) in EDITIONS.items()}
+TRUTH = {source: fixture_articles(folder) for source, (folder, _, _) in EDITIONS.items()}
 
 
 def url_of(source: str, article_id: int) -> str:

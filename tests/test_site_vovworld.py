@@ -9,7 +9,6 @@ sources (tests/mirror/src/vovworld/articles/*.toml), plus literals for the date 
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,12 +19,11 @@ from scrapy.http import HtmlResponse, Request
 from spiders.base import ArticleParseError
 from spiders.vovworld import VovworldSpider
 from storage import canonicalize
-from tests.conftest import Workspace
+from tests.conftest import Workspace, fixture_articles
 
 SRC = Path(__file__).resolve().parent / "mirror" / "src" / "vovworld"
 SITE = Path(__file__).resolve().parent / "mirror" / "sites" / "vovworld.vn"
-TRUTH = {a["id"]: a for f in sorted((SRC / "articles").glob("*.toml"))
-         for a in tomllib.loads(f.read_text("utf-8"))["article"]}
+TRUTH = fixture_articles("vovworld")
 
 
 def path_of(article_id: int) -> str:
