@@ -17,7 +17,8 @@ How a judgement is made
 from __future__ import annotations
 
 import hashlib
-import itertools
+from itertools import compress
+from operator import itemgetter
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,32 +132,25 @@ class RelevanceModel:
     # ------------------------------------------------------------ matching
     def _find(self, prep: Prepared) -> list[_Match]:
         lex = self._lex
-        toks = prep.tokens
-        n = len(toks)
-        cached = lex._canon_cache.get
-        folded = [t[2] for t in toks]
-        keys = list(map(cached, folded))
-        if None in keys:
-            for k, ks in enumerate(keys):
-                if ks is None:
-                    keys[k] = lex.keys(folded[k])
-        trie = lex.trie
+        words = prep.words
+        n = len(words)
+        # One cached lookup per word gives its folded form, accent, phrase
+        # keys and phrase starts; the columns are then split off in C.
+        infos = list(map(lex._word_cache.get, words))
+        if None in infos:
+            info = lex.word_info
+            infos = [x or info(w) for x, w in zip(infos, words)]
+        prep.folded = list(map(itemgetter(0), infos))
         # Lower-case original words, or None where they carry no accent (the
         # common case, for which the accent check is trivially true).
-        words = prep.words
-        if len(words) != n:
-            text = prep.text
-            words = [text[a:b].lower() for a, b, _ in toks]
-        prep.orig = [None if w == f else w for w, f in zip(words, folded)]
+        prep.orig = list(map(itemgetter(1), infos))
+        keys = list(map(itemgetter(2), infos))
+        roots = list(map(itemgetter(3), infos))
         found: dict[tuple[int, int, str], _Match] = {}
-        # Only words that some phrase uses can start a match: most cannot.
+        # Only words that start some phrase can start a match: most cannot.
         take = self._take
-        for i in [i for i, ks in enumerate(keys) if ks]:
-            for k0 in keys[i]:
-                node = trie.get(k0)
-                if node is None:
-                    continue
-                children, terms = node
+        for i in compress(range(n), roots):
+            for children, terms in roots[i]:
                 if terms:
                     take(prep, i, 1, terms, found)
                 if not children or i + 1 >= n:
@@ -214,32 +208,32 @@ class RelevanceModel:
 
     def _joined(self, prep: Prepared, i: int, L: int) -> bool:
         """Words of a phrase must be adjacent in one sentence ("St. Petersburg" yes, "Hanoi. Moscow" no)."""
-        toks = prep.tokens
+        starts, ends = prep.starts, prep.ends
         u = prep.token_unit[i]
         text = prep.text
         for k in range(i, i + L - 1):
             if prep.token_unit[k + 1] != u:
                 return False
-            gap = text[toks[k][1] : toks[k + 1][0]]
+            gap = text[ends[k] : starts[k + 1]]
             if gap == " ":
                 continue
             if not _GAP_RE.fullmatch(gap):
                 return False
-            if "." in gap and toks[k][1] - toks[k][0] > 3:
+            if "." in gap and ends[k] - starts[k] > 3:
                 return False
         return True
 
     def _check(self, check: str, prep: Prepared, i: int, L: int) -> bool:
-        toks = prep.tokens
+        starts, ends, folded = prep.starts, prep.ends, prep.folded
         text = prep.text
         names = self._lex.vi_names
 
         def prev(k: int) -> Token | None:
             if k - 1 < 0 or prep.token_unit[k - 1] != prep.token_unit[k]:
                 return None
-            if text[toks[k - 1][1] : toks[k][0]].strip():
+            if text[ends[k - 1] : starts[k]].strip():
                 return None  # punctuation between: not one name
-            return toks[k - 1]
+            return (starts[k - 1], ends[k - 1], folded[k - 1])
 
         def upper(t: Token) -> bool:
             return text[t[0]].isupper()
@@ -260,14 +254,14 @@ class RelevanceModel:
                     return False
             return True
         if check == "vi_capital":
-            if not upper(toks[i]):
+            if not text[starts[i]].isupper():
                 return False  # lower-case "thủ đô" is any capital
             p = prev(i)
             if p is not None and p[2] in ("hai", "cac", "nhung"):
                 return False
             j = i + L
-            if j < len(toks) and prep.token_unit[j] == prep.token_unit[i] and not text[toks[j - 1][1] : toks[j][0]].strip():
-                nxt = toks[j]
+            if j < len(starts) and prep.token_unit[j] == prep.token_unit[i] and not text[ends[j - 1] : starts[j]].strip():
+                nxt = (starts[j], ends[j], folded[j])
                 if upper(nxt) or nxt[2] in ("cua", "hai", "cac", "nuoc", "moi"):
                     return False  # "Thủ đô Kiev", "thủ đô của Ukraine"
             return True
@@ -284,13 +278,13 @@ class RelevanceModel:
 
     def _decide(self, prep: Prepared, matches: list[_Match]) -> Judgement:
         units = prep.units
-        toks = prep.tokens
+        starts = prep.starts
         datelines = prep.dateline_spans
 
         # Wire datelines name where the story was filed, not a party.
         for m in matches:
             if datelines:
-                s = toks[m.i][0]
+                s = starts[m.i]
                 if any(a <= s < b for a, b in datelines):
                     m.kind = "dateline"
             u = units[m.unit]
@@ -497,7 +491,7 @@ class RelevanceModel:
         name: stop at punctuation, at a preposition that makes Hanoi a place
         ("tại", "in", "в"...), or at another side's name.
         """
-        toks = prep.tokens
+        starts, ends, folded = prep.starts, prep.ends, prep.folded
         text = prep.text
         unit = prep.token_unit
         u = m.unit
@@ -505,25 +499,25 @@ class RelevanceModel:
         k = m.i - 1
         first = True
         while k >= 0 and m.i - k <= 10 and unit[k] == u:
-            gap = text[toks[k][1] : toks[k + 1][0]]
+            gap = text[ends[k] : starts[k + 1]]
             if gap != " " and not _NAME_GAP_RE.fullmatch(gap) and not (first and gap.endswith("(")):
                 break
             if k in inst_at:
                 return True
-            if k in other_at or toks[k][2] in _NAME_STOP:
+            if k in other_at or folded[k] in _NAME_STOP:
                 break
             first = False
             k -= 1
         # Rightwards: up to 5 words.
         k = m.j
-        n = len(toks)
+        n = len(starts)
         while k < n and k - m.j < 5 and unit[k] == u:
-            gap = text[toks[k - 1][1] : toks[k][0]]
+            gap = text[ends[k - 1] : starts[k]]
             if gap != " " and not _NAME_GAP_RE.fullmatch(gap):
                 break
             if k in inst_at:
                 return True
-            if k in other_at or toks[k][2] in _NAME_STOP:
+            if k in other_at or folded[k] in _NAME_STOP:
                 break
             k += 1
         return False
@@ -532,7 +526,7 @@ class RelevanceModel:
         out: list[Reason] = []
         seen: set[tuple[str, str, str, str]] = set()
         for m in matches:
-            a, b = prep.tokens[m.i][0], prep.tokens[m.j - 1][1]
+            a, b = prep.starts[m.i], prep.ends[m.j - 1]
             phrase = prep.text[a:b]
             field_ = prep.units[m.unit].field
             kind = m.kind

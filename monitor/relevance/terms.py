@@ -54,6 +54,24 @@ class Lexicon:
     vi_names: dict[str, frozenset[str]] = field(default_factory=dict)
     digest: str = ""
     _canon_cache: dict[str, Any] = field(default_factory=dict)
+    _word_cache: dict[str, Any] = field(default_factory=dict)
+
+    def word_info(self, word: str) -> tuple[str, str | None, tuple[str, ...], tuple[list[Any], ...]]:
+        """Everything the matcher needs of one lower-case word as written, in
+        one cached lookup: its folded form, the word itself if folding changed
+        it (else None, so the accent check can be skipped), its phrase keys,
+        and the trie nodes of those keys that start a phrase."""
+        info = self._word_cache.get(word)
+        if info is not None:
+            return info
+        folded = word if word.isascii() else fold(word)
+        keys = self.keys(folded)
+        roots = tuple(node for node in map(self.trie.get, keys) if node is not None)
+        info = (folded, None if word == folded else word, keys, roots)
+        if len(self._word_cache) > 200_000:  # bound memory in long-running processes
+            self._word_cache.clear()
+        self._word_cache[word] = info
+        return info
 
     def keys(self, folded_word: str) -> tuple[str, ...]:
         """Phrase-word keys a folded word can stand for: itself if some phrase
@@ -185,6 +203,7 @@ def load_lexicon(files: list[Path]) -> Lexicon:
         node[1] = terms
     lex.vi_names = {k: frozenset(v) for k, v in names.items()}
     lex._canon_cache.clear()
+    lex._word_cache.clear()
     return lex
 
 

@@ -119,17 +119,21 @@ def tokenize(text: str) -> list[Token]:
 
 def _tokenize(text: str) -> tuple[list[Token], list[str]]:
     """Tokens plus each token's lower-case word as written (before folding)."""
+    starts, ends, words = _split_words(text)
+    get = _FOLD_CACHE.get
+    # Fold word by word through a cache: words repeat, whole-text folding is slow.
+    folded = [get(w) or _fold_word(w) for w in words]
+    return list(zip(starts, ends, folded)), words
+
+
+def _split_words(text: str) -> tuple[list[int], list[int], list[str]]:
+    """Start and end offsets and lower-case words as written, all built in C."""
     low = text.lower()
     if len(low) != len(text):
         low = fold(text)
     parts = _SPLIT_RE.split(low)
     offs = list(accumulate(map(len, parts)))
-    words = parts[1::2]
-    # Fold word by word through a cache: words repeat, whole-text folding is slow.
-    cache = _FOLD_CACHE
-    get = cache.get
-    folded = [get(w) or _fold_word(w) for w in words]
-    return list(zip(offs[0:-1:2], offs[1::2], folded)), words
+    return offs[0:-1:2], offs[1::2], parts[1::2]
 
 
 def _fold_word(w: str) -> str:
@@ -156,13 +160,24 @@ class Unit:
 
 @dataclass(slots=True)
 class Prepared:
+    """The normalised text cut into units, with its words as parallel lists
+    (start offsets, end offsets, lower-case words as written): columns are
+    built in C, where a list of per-word tuples would cost a Python loop."""
+
     text: str
-    tokens: list[Token]
+    starts: list[int]
+    ends: list[int]
+    words: list[str]  # lower-case word of each token as written
     units: list[Unit]
     token_unit: list[int]  # unit index for each token
     dateline_spans: list[tuple[int, int]]
+    folded: list[str] = field(default_factory=list)  # filled by the matcher
     orig: list[str | None] = field(default_factory=list)  # filled by the matcher
-    words: list[str] = field(default_factory=list)  # lower-case word of each token as written
+
+    @property
+    def tokens(self) -> list[Token]:
+        folded = self.folded or [fold(w) for w in self.words]
+        return list(zip(self.starts, self.ends, folded))
 
 
 # Abbreviations that end with a dot but do not end a sentence.
@@ -313,13 +328,12 @@ def prepare(title: str, body: str, lead: str = "") -> Prepared:
         add_block(lead_n, "lead", False)
     add_block(body_n, "body", not lead_n)
     text = "".join(parts)
-    tokens, words = _tokenize(text)
+    starts, ends, words = _split_words(text)
     # A token belongs to the first unit that ends after its start (units are
     # in text order): cut the token list at each unit's end, in C.
-    n = len(tokens)
+    n = len(starts)
     token_unit: list[int] = []
     if units:
-        starts = [t[0] for t in tokens]
         prev = 0
         for k in range(len(units) - 1):
             cut = bisect_left(starts, units[k].end, prev)
@@ -328,4 +342,4 @@ def prepare(title: str, body: str, lead: str = "") -> Prepared:
         token_unit += [len(units) - 1] * (n - prev)
     else:
         token_unit = [0] * n
-    return Prepared(text, tokens, units, token_unit, datelines, words=words)
+    return Prepared(text, starts, ends, words, units, token_unit, datelines)
