@@ -149,14 +149,30 @@ class RelevanceModel:
         found: dict[tuple[int, int, str], _Match] = {}
         # Only words that start some phrase can start a match: most cannot.
         take = self._take
+        unit_of, text, starts, ends = prep.token_unit, prep.text, prep.starts, prep.ends
         for i in compress(range(n), roots):
             for children, terms in roots[i]:
                 if terms:
                     take(prep, i, 1, terms, found)
                 if not children or i + 1 >= n:
                     continue
-                # Walk the phrase trie word by word; most starts die at word two.
-                stack = [(children, i + 1)]
+                # Walk the phrase trie word by word; most starts die at word
+                # two, so that word is tried before any stack is built.
+                j = i + 1
+                stack = []
+                for k in keys[j]:
+                    nxt = children.get(k)
+                    if nxt is None:
+                        continue
+                    sub, terms = nxt
+                    # Two words in one sentence with one space between are
+                    # joined (the common case of `_joined`, without a call).
+                    if terms and (
+                        (unit_of[j] == unit_of[i] and text[ends[i] : starts[j]] == " ") or self._joined(prep, i, 2)
+                    ):
+                        take(prep, i, 2, terms, found)
+                    if sub and j + 1 < n:
+                        stack.append((sub, j + 1))
                 while stack:
                     children, j = stack.pop()
                     for k in keys[j]:
@@ -172,7 +188,21 @@ class RelevanceModel:
 
     def _take(self, prep: Prepared, i: int, L: int, terms: list[Term], found: dict[tuple[int, int, str], _Match]) -> None:
         # Unaccented text words (most of them) pass the accent check as is.
-        plain = prep.orig[i] is None if L == 1 else not any(prep.orig[i : i + L])
+        if L == 1:
+            got = prep.orig[i]
+            for term in terms:
+                if got is not None:
+                    want = term.accented[0] if len(term.accented) == 1 else None
+                    if want is not None and got != want and not _word_accents_ok(got, want):
+                        continue
+                if term.check and not self._check(term.check, prep, i, 1):
+                    continue
+                key = (i, i + 1, term.side)
+                old = found.get(key)
+                if old is None or term.weight > old.term.weight:
+                    found[key] = _Match(i, i + 1, term, term.side, term.kind, prep.token_unit[i])
+            return
+        plain = not any(prep.orig[i : i + L])
         for term in terms:
             if not plain and not _accents_ok(prep, i, L, term):
                 continue
@@ -360,6 +390,19 @@ class RelevanceModel:
                     return m.weight if (hanoi_seen > 0 and russia_city_seen) else 0.0
             return 0.0
 
+        russia = total("russia")
+        if not russia > 0:
+            # No Russian side that counts: neither core nor national can hold
+            # (both require it), so the per-sentence linking below is skipped;
+            # score and reasons are computed exactly as at the end.
+            coop = total("cooperation")
+            neg = total("negative")
+            hanoi_nonvenue = total("hanoi", ("place", "party", "city_body", "residents", "agent"))
+            topic_off = neg > max(2.0, 0.6 * coop)
+            score = _none_score(russia, hanoi_nonvenue, coop, topic_off)
+            reasons = self._reasons(prep, matches, hanoi_party_weight)
+            return Judgement(label="none", score=round(score, 4), reasons=reasons, version=self.version)
+
         vietnam_seen = total("vietnam") + total("locality") > 0
         nu = len(units)
         hp_unit = [0.0] * nu
@@ -430,7 +473,6 @@ class RelevanceModel:
 
         coop = total("cooperation")
         neg = total("negative")
-        russia = total("russia")
         hp_total = sum(hp_unit)
         title_hp = any(hp_unit[k] > 0 and units[k].field == "title" for k in range(nu))
         distinct = len(set(core_units))
@@ -472,8 +514,7 @@ class RelevanceModel:
             score = 0.3 + 0.3 * strength
             label = "national"
         else:
-            partial = min(1.0, (min(russia, 3.0) + min(hanoi_nonvenue, 3.0) + min(coop, 3.0)) / 9.0)
-            score = 0.3 * partial * (0.3 if topic_off else 1.0)
+            score = _none_score(russia, hanoi_nonvenue, coop, topic_off)
             label = "none"
         score = max(0.0, min(1.0, score))
 
@@ -542,6 +583,13 @@ class RelevanceModel:
         return out[:40]
 
 
+def _none_score(russia: float, hanoi_nonvenue: float, coop: float, topic_off: bool) -> float:
+    """Score of an article that is neither core nor national: how much of the
+    three ingredients it has, damped when its topic is off (war, sanctions)."""
+    partial = min(1.0, (min(russia, 3.0) + min(hanoi_nonvenue, 3.0) + min(coop, 3.0)) / 9.0)
+    return max(0.0, min(1.0, 0.3 * partial * (0.3 if topic_off else 1.0)))
+
+
 def _accents_ok(prep: Prepared, i: int, L: int, term: Term) -> bool:
     """A word written with diacritics only matches the same diacritics or none."""
     acc = term.accented
@@ -553,9 +601,23 @@ def _accents_ok(prep: Prepared, i: int, L: int, term: Term) -> bool:
     else:
         return True
     for got, want in pairs:
-        if got is None or want is None or got == want or len(got) != len(want):
+        if got is None or want is None or got == want:
             continue
-        for g, w in zip(got, want):
-            if g != w and not is_plain(g):
-                return False
+        if not _word_accents_ok(got, want):
+            return False
     return True
+
+
+_ACCENTS_OK: dict[tuple[str, str], bool] = {}
+
+
+def _word_accents_ok(got: str, want: str) -> bool:
+    """Does text word `got` fit term word `want` (same folded form)? Every
+    letter that differs must be written plain. Cached: pairs recur."""
+    ok = _ACCENTS_OK.get((got, want))
+    if ok is None:
+        ok = len(got) != len(want) or all(g == w or is_plain(g) for g, w in zip(got, want))
+        if len(_ACCENTS_OK) > 100_000:  # bound memory in long-running processes
+            _ACCENTS_OK.clear()
+        _ACCENTS_OK[(got, want)] = ok
+    return ok

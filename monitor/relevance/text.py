@@ -105,6 +105,8 @@ _TOKEN_RE = re.compile(r"[^\W_]+")
 # The same words as a capturing split: separators and words alternate, so word
 # offsets are running sums of part lengths, computed in C.
 _SPLIT_RE = re.compile(r"([^\W_]+)")
+# Equal to _SPLIT_RE on text without "_" (nearly all), and faster.
+_SPLIT_W_RE = re.compile(r"(\w+)")
 
 
 # A token is a plain tuple (start, end, folded word) into the normalised text:
@@ -131,7 +133,7 @@ def _split_words(text: str) -> tuple[list[int], list[int], list[str]]:
     low = text.lower()
     if len(low) != len(text):
         low = fold(text)
-    parts = _SPLIT_RE.split(low)
+    parts = (_SPLIT_RE if "_" in low else _SPLIT_W_RE).split(low)
     offs = list(accumulate(map(len, parts)))
     return offs[0:-1:2], offs[1::2], parts[1::2]
 
