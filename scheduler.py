@@ -260,7 +260,7 @@ class Daemon:
     def crawl(self, source: str) -> CrawlReport | None:
         """Crawl one source in a child process and record how it ended; None when it did not
         start (the previous crawl of this source is still running, or the daemon is stopping)."""
-        from monitor.daemon.children import CrawlChild, crawl_command
+        from monitor.daemon.children import ChildProcess, crawl_command
 
         lock = self._source_lock(source)
         if not lock.acquire(blocking=False):
@@ -274,37 +274,41 @@ class Daemon:
                 try:
                     if self._stopping.is_set():
                         return None
-                    child = CrawlChild(source, crawl_command(self.config.config_path, source), self.child_env,
-                                       time_limit=self.time_limit(source),
-                                       kill_grace=self.config.daemon.kill_grace_seconds, cwd=self.cwd)
-                    with self._busy_cond:
-                        self._children[source] = child
-                    try:
-                        result = child.run()
-                    finally:
-                        with self._busy_cond:
-                            self._children.pop(source, None)
+                    child = ChildProcess(f"the crawl of {source}", crawl_command(self.config.config_path, source),
+                                         self.child_env, time_limit=self.time_limit(source),
+                                         kill_grace=self.config.daemon.kill_grace_seconds, cwd=self.cwd)
+                    result = self._run_child(f"crawl {source}", child)
                 finally:
                     self._parallel.release()
-                return self._record(result)
+                return self._record(source, result)
         finally:
             lock.release()
 
-    def _record(self, result) -> CrawlReport:
+    def _run_child(self, key: str, child):
+        """Run a child, registered so that shutdown can stop it."""
+        with self._busy_cond:
+            self._children[key] = child
+        try:
+            return child.run()
+        finally:
+            with self._busy_cond:
+                self._children.pop(key, None)
+
+    def _record(self, source: str, result) -> CrawlReport:
         from storage.daemon import close_stopped_crawl
 
         if result.stop_reason is not None:
-            run = close_stopped_crawl(self.db, result.source, result.started_at, "killed",
+            run = close_stopped_crawl(self.db, source, result.started_at, "killed",
                                       f"killed by the daemon: {result.stop_reason}")
             report = _report_from_run(run, result)
         elif result.outcome is None:
             last = result.stderr_tail.splitlines()[-1] if result.stderr_tail else "no output"
-            run = close_stopped_crawl(self.db, result.source, result.started_at, "failed",
+            run = close_stopped_crawl(self.db, source, result.started_at, "failed",
                                       f"the crawl process exited with code {result.returncode}: {last[:300]}")
             report = _report_from_run(run, result)
         else:
             out = result.outcome
-            report = CrawlReport(result.source, str(out.get("status", "failed")), out.get("run_id"),
+            report = CrawlReport(source, str(out.get("status", "failed")), out.get("run_id"),
                                  {k: int(out.get(k) or 0) for k in _COUNT_KEYS}, out.get("message"),
                                  result.seconds, result.peak_rss_kb)
         c = report.counts
@@ -321,21 +325,36 @@ class Daemon:
     # ------------------------------------------------------------------ digests
 
     def digest(self, schedule: str = "once") -> Any | None:
-        """Send the digest of what is new; errors are logged, never raised (the job goes on)."""
+        """Send the digest of what is new (`newsmon digest` in a child process, so the daemon
+        itself never loads the spiders); problems are logged, never raised."""
+        from dataclasses import fields
+
+        from monitor.daemon.children import ChildProcess, digest_command
+        from monitor.digest import DigestOutcome
+
         if self._stopping.is_set():
             return None
-        from monitor.digest import run_digest
-
         # A digest sent mid-crawl would split that crawl's articles over two mails.
         self._wait_for_crawls()
         if self._stopping.is_set():
             return None
+        # Each delivery attempt is bounded by the SMTP timeout; a run makes at most a few.
+        limit = max(300.0, 10 * self.config.smtp.timeout_seconds)
         with self._busy_with():
-            try:
-                outcome = run_digest(self.config, self.db, env=self.child_env)
-            except Exception:
-                logger.exception("digest (%s) failed", schedule)
-                return None
+            child = ChildProcess("the digest", digest_command(self.config.config_path), self.child_env,
+                                 time_limit=limit, kill_grace=self.config.daemon.kill_grace_seconds, cwd=self.cwd)
+            result = self._run_child("digest", child)
+        if result.stop_reason is not None:
+            logger.warning("digest (%s) stopped: %s; anything it recorded is retried by the next run",
+                           schedule, result.stop_reason)
+            return None
+        if result.outcome is None or "status" not in result.outcome:
+            last = result.stderr_tail.splitlines()[-1] if result.stderr_tail else "no output"
+            logger.error("digest (%s) failed: the digest process exited with code %s: %s", schedule,
+                         result.returncode, last[:300])
+            return None
+        known = {f.name for f in fields(DigestOutcome)}
+        outcome = DigestOutcome(**{k: v for k, v in result.outcome.items() if k in known})
         if outcome.status in ("sent", "outbox"):
             logger.info("digest (%s): %s, %d article(s), digest %s", schedule, outcome.status,
                         outcome.item_count, outcome.digest_id)
@@ -387,7 +406,7 @@ class Daemon:
         with self._busy_cond:
             running = sorted(self._children)
         if running:
-            logger.info("waiting up to %gs for running crawl(s) to finish: %s", grace, ", ".join(running))
+            logger.info("waiting up to %gs for what is running to finish: %s", grace, ", ".join(running))
         if not self._wait_idle(grace, until_signal=True):
             self._stop_children("the daemon was stopped")
             # The children get SIGTERM, then SIGKILL after kill_grace; recording follows.

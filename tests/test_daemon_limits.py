@@ -107,5 +107,5 @@ def test_sigterm_lets_a_crawl_finish_within_the_grace_kills_the_hung_one_and_exi
     assert killed.message.startswith("killed by the daemon: the daemon was stopped")
     assert children == []
     log = daemon.log()
-    assert "received SIGTERM: stopping" in log and "waiting up to 10s for running crawl(s)" in log
+    assert "received SIGTERM: stopping" in log and "waiting up to 10s for what is running to finish: crawl hanoimoi, crawl slow" in log
     assert "newsmon daemon stopped" in log

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitor.daemon.children import CrawlChild
+from monitor.daemon.children import ChildProcess
 from monitor.daemon.lock import DatabaseLock, LockHeld
 from monitor.daemon.proc import pid_alive, rss_kb
 from scheduler import _crontab_weekdays, check_schedules, make_trigger
@@ -153,7 +153,7 @@ def _is_zombie(pid: int) -> bool:
 
 
 def test_time_limit_kills_the_whole_process_group():
-    child = CrawlChild("slow", [sys.executable, "-c", SPAWNS_GRANDCHILD], dict(os.environ),
+    child = ChildProcess("slow", [sys.executable, "-c", SPAWNS_GRANDCHILD], dict(os.environ),
                        time_limit=1.0, kill_grace=1.0)
     t0 = time.monotonic()
     result = child.run()
@@ -167,7 +167,7 @@ def test_time_limit_kills_the_whole_process_group():
 def test_group_kill_reaches_grandchildren(tmp_path):
     out = tmp_path / "pid"
     script = SPAWNS_GRANDCHILD.replace("print(grand.pid, flush=True)", f"open({str(out)!r}, 'w').write(str(grand.pid))")
-    child = CrawlChild("slow", [sys.executable, "-c", script], dict(os.environ), time_limit=1.0, kill_grace=1.0)
+    child = ChildProcess("slow", [sys.executable, "-c", script], dict(os.environ), time_limit=1.0, kill_grace=1.0)
     result = child.run()
     assert result.stop_reason is not None
     grand = int(out.read_text())
@@ -175,7 +175,7 @@ def test_group_kill_reaches_grandchildren(tmp_path):
 
 
 def test_a_child_ignoring_sigterm_is_killed_after_the_grace():
-    child = CrawlChild("stubborn", [sys.executable, "-c", IGNORES_SIGTERM], dict(os.environ),
+    child = ChildProcess("stubborn", [sys.executable, "-c", IGNORES_SIGTERM], dict(os.environ),
                        time_limit=0.5, kill_grace=0.5)
     t0 = time.monotonic()
     result = child.run()
@@ -187,13 +187,13 @@ def test_a_child_ignoring_sigterm_is_killed_after_the_grace():
 def test_stop_from_another_thread_and_result_of_a_normal_exit():
     import threading
 
-    child = CrawlChild("x", [sys.executable, "-c", "import time; time.sleep(30)"], dict(os.environ),
+    child = ChildProcess("x", [sys.executable, "-c", "import time; time.sleep(30)"], dict(os.environ),
                        time_limit=60, kill_grace=1)
     threading.Timer(0.5, child.stop, args=("the daemon was stopped",)).start()
     result = child.run()
     assert result.stop_reason == "the daemon was stopped" and result.seconds < 5
 
-    ok = CrawlChild("y", [sys.executable, "-c", "import sys; print('{\"status\": \"ok\", \"new\": 3}'); "
+    ok = ChildProcess("y", [sys.executable, "-c", "import sys; print('{\"status\": \"ok\", \"new\": 3}'); "
                           "print('boom', file=sys.stderr)"], dict(os.environ), time_limit=30).run()
     assert ok.stop_reason is None and ok.returncode == 0 and not ok.crashed
     assert ok.outcome == {"status": "ok", "new": 3} and ok.stderr_tail == "boom"

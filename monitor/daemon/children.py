@@ -1,5 +1,6 @@
-"""A crawl in a child process: a fresh Twisted reactor and fresh memory for every run,
-a time limit, and a kill that reaches the whole process group."""
+"""The daemon's work in child processes: a fresh Twisted reactor and fresh memory for
+every crawl, a daemon that never imports Scrapy, a time limit, and a kill that reaches
+the whole process group."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, IO
 
-from monitor.daemon.crawl_child import PARENT_ENV
+from monitor.daemon.child import PARENT_ENV
 from monitor.daemon.proc import rss_kb
 from storage.models import utcnow
 
@@ -27,24 +28,31 @@ _POLL_SECONDS = 0.2
 _TAIL_BYTES = 4000
 
 
-def crawl_command(config_path: str | None, source: str) -> list[str]:
-    """The child's command line: `newsmon [-c CONFIG] crawl SOURCE --json`, via the wrapper
-    that makes the child die with the daemon."""
-    argv = [sys.executable, "-m", "monitor.daemon.crawl_child"]
+def newsmon_command(config_path: str | None, *args: str) -> list[str]:
+    """`newsmon [-c CONFIG] ARGS...` as a child, via the wrapper that makes it die with the daemon."""
+    argv = [sys.executable, "-m", "monitor.daemon.child"]
     if config_path:
         argv += ["-c", config_path]
-    return argv + ["crawl", source, "--json"]
+    return argv + list(args)
+
+
+def crawl_command(config_path: str | None, source: str) -> list[str]:
+    return newsmon_command(config_path, "crawl", source, "--json")
+
+
+def digest_command(config_path: str | None) -> list[str]:
+    return newsmon_command(config_path, "digest", "--json")
 
 
 @dataclass
 class ChildResult:
-    """How one crawl child ended."""
+    """How one child ended."""
 
-    source: str
+    name: str
     started_at: datetime
     seconds: float
     returncode: int | None
-    # The crawl's own summary (its `--json` line), when it got far enough to print one.
+    # The command's own summary (its `--json` line), when it got far enough to print one.
     outcome: dict[str, Any] | None = None
     # Why the daemon stopped it (time limit, shutdown); None when it ended by itself.
     stop_reason: str | None = None
@@ -59,12 +67,12 @@ class ChildResult:
 
 
 @dataclass
-class CrawlChild:
-    """One crawl child process. ``run()`` blocks until it ends; ``stop(reason)`` from any
-    thread makes it end: SIGTERM to its process group (Scrapy closes the crawl and its
-    record), then SIGKILL after ``kill_grace`` seconds."""
+class ChildProcess:
+    """One child process (a crawl of one source, or a digest). ``run()`` blocks until it
+    ends; ``stop(reason)`` from any thread makes it end: SIGTERM to its process group
+    (Scrapy closes the crawl and its record), then SIGKILL after ``kill_grace`` seconds."""
 
-    source: str
+    name: str
     argv: list[str]
     env: Mapping[str, str]
     time_limit: float
@@ -111,12 +119,11 @@ class CrawlChild:
                     if stop_reason is None and now >= deadline:
                         stop_reason = f"exceeded its time limit of {_human(self.time_limit)}"
                     if stop_reason is not None:
-                        logger.warning("stopping the crawl of %s: %s", self.source, stop_reason)
+                        logger.warning("stopping %s: %s", self.name, stop_reason)
                         _signal_group(proc.pid, signal.SIGTERM)
                         term_at = now
                 elif not killed_hard and term_at is not None and now - term_at >= self.kill_grace:
-                    logger.warning("the crawl of %s did not stop within %s: killing it",
-                                   self.source, _human(self.kill_grace))
+                    logger.warning("%s did not stop within %s: killing it", self.name, _human(self.kill_grace))
                     _signal_group(proc.pid, signal.SIGKILL)
                     killed_hard = True
             if stop_reason is not None:
@@ -124,7 +131,7 @@ class CrawlChild:
                 _signal_group(proc.pid, signal.SIGKILL)
             outcome = _last_json_line(out)
             tail = _tail(err)
-        return ChildResult(self.source, started_at, time.monotonic() - t0, proc.returncode, outcome,
+        return ChildResult(self.name, started_at, time.monotonic() - t0, proc.returncode, outcome,
                            stop_reason, tail, peak, killed_hard)
 
 

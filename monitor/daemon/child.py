@@ -1,9 +1,9 @@
-"""Entry point of a crawl child: `python -m monitor.daemon.crawl_child <newsmon args>`.
+"""Entry point of the daemon's children: `python -m monitor.daemon.child <newsmon args>`.
 
-The same as `newsmon <args>`, except that on Linux the child asks the kernel to send
-it SIGTERM when the daemon that started it dies. Without that, a daemon killed with
-SIGKILL would leave its crawl running, and the next daemon could start a second crawl
-of the same source beside it.
+The same as `newsmon <args>` (a crawl or a digest), except that on Linux the child asks
+the kernel to send it SIGTERM when the daemon that started it dies. Without that, a
+daemon killed with SIGKILL would leave its crawl running, and the next daemon could
+start a second crawl of the same source beside it.
 """
 
 from __future__ import annotations
