@@ -647,11 +647,14 @@ def format_status(status: DaemonStatus, tz: Any) -> str:
         what = "run --once" if d["mode"] == "once" else "daemon"
         lines.append(f"{what}: {state}, pid {d['pid']} on {d['host']}, since {d['started_at']} UTC, "
                      f"heartbeat {d['heartbeat_age_seconds']:.0f} s ago{rss}")
+    never = "not scheduled yet (start the daemon: newsmon run)"
     lines.append("")
     lines.append("sources:")
     for s in status.sources:
-        flag = "" if s.enabled else " (disabled)"
-        lines.append(f"  {s.name}{flag}  schedule {s.schedule}, next run {local(s.next_run) if s.enabled else '-'}")
+        if not s.enabled:
+            lines.append(f"  {s.name} (disabled)  schedule {s.schedule}")
+        else:
+            lines.append(f"  {s.name}  schedule {s.schedule}, next run {local(s.next_run) if s.next_run else never}")
         run = s.last_run
         if run is None:
             lines.append("    last run: never")
@@ -665,13 +668,14 @@ def format_status(status: DaemonStatus, tz: Any) -> str:
     lines.append("")
     lines.append("digests:")
     for dg in status.digests:
-        lines.append(f"  schedule {dg['schedule']}, next run {local(dg['next_run'])}")
+        lines.append(f"  schedule {dg['schedule']}, next run {local(dg['next_run']) if dg['next_run'] else never}")
     lines.append(f"  {status.waiting_articles} relevant article(s) waiting for the next digest; "
                  f"{status.undelivered_digests} digest(s) recorded but not delivered yet")
     if status.last_digest:
         ld = status.last_digest
+        sent = local(datetime.fromisoformat(ld["sent_at"])) if ld["sent_at"] else "-"
         lines.append(f"  last delivered: digest {ld['id']} ({ld['status']}, {ld['article_count']} article(s)) "
-                     f"at {ld['sent_at']}")
+                     f"at {sent}")
     lines.append("")
     a = status.articles
     rest = ", ".join(f"{k} {v}" for k, v in sorted(a.items()) if k != "total")

@@ -257,3 +257,32 @@ def test_bad_schedules_name_their_key():
                                        "sources": {"s": {}}})
     with pytest.raises(ConfigError, match=r"digest\.schedules\[1\].*not both"):
         check_schedules(config)
+
+
+PARENT_RUNNING_A_CHILD = """
+import os, threading, time
+from monitor.daemon.children import ChildProcess, newsmon_command
+child = ChildProcess("mirror", newsmon_command(None, "mirror", "--port", "0"), dict(os.environ), time_limit=60)
+def report():
+    while child.pid is None:
+        time.sleep(0.02)
+    print(child.pid, flush=True)
+threading.Thread(target=report, daemon=True).start()
+child.run()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux-only")
+def test_children_die_with_a_daemon_killed_outright():
+    # A daemon killed with SIGKILL cannot stop its children; the kernel must, or the next
+    # daemon would crawl the same source beside an orphan.
+    parent = subprocess.Popen([sys.executable, "-c", PARENT_RUNNING_A_CHILD], stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(parent.stdout.readline())
+        time.sleep(1.0)  # past the wrapper's prctl call
+        assert pid_alive(pid) and not _is_zombie(pid)
+        parent.kill()
+        parent.wait(timeout=10)
+        assert _wait_gone(pid, 10), "the child outlived its killed parent"
+    finally:
+        parent.kill()
