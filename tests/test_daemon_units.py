@@ -286,3 +286,62 @@ def test_children_die_with_a_daemon_killed_outright():
         assert _wait_gone(pid, 10), "the child outlived its killed parent"
     finally:
         parent.kill()
+
+
+# ----------------------------------------------------------------------------- both databases
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request, tmp_path):
+    if request.param == "sqlite":
+        return Database(f"sqlite:///{tmp_path / 'n.db'}")
+    server = request.getfixturevalue("postgres")
+    return Database(server.create_database(f"daemon_{os.getpid()}_{time.monotonic_ns() % 10**9}"))
+
+
+def _sync(config: AppConfig, db: Database) -> dict[str, str]:
+    from scheduler import Daemon
+
+    daemon = Daemon(config, db=db)
+    sched = daemon._scheduler()
+    sched.start(paused=True)
+    try:
+        return daemon.sync_jobs(sched)
+    finally:
+        sched.shutdown(wait=False)
+
+
+def test_jobs_are_kept_replaced_or_removed_by_id(any_db):
+    from storage.daemon import scheduled_runs
+
+    base = {"database_url": any_db.url, "sources": {"hanoimoi": {}, "tass": {"schedule": "cron:*/20 6-22 * * *"}},
+            "digest": {"schedules": ["cron:0 7 * * *", "cron:0 8 * * 1"]}}
+    config = AppConfig.model_validate(base)
+    assert set(_sync(config, any_db).values()) == {"added"}
+    first = scheduled_runs(any_db)
+    assert set(first) == {"crawl:hanoimoi", "crawl:tass", "digest:cron:0 7 * * *", "digest:cron:0 8 * * 1"}
+    # Started again with the same config: every job kept with its stored next run time.
+    assert set(_sync(config, any_db).values()) == {"kept"}
+    assert scheduled_runs(any_db) == first
+    # The weekly digest is on Mondays (crontab's 1), in Hanoi time.
+    weekly = first["digest:cron:0 8 * * 1"].astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert weekly.weekday() == 0 and weekly.hour == 8
+    # A changed schedule replaces its job; a source no longer configured loses its job.
+    changed = dict(base, sources={"hanoimoi": {"schedule": "interval:2h"}})
+    actions = _sync(AppConfig.model_validate(changed), any_db)
+    assert actions == {"crawl:hanoimoi": "replaced", "crawl:tass": "removed",
+                       "digest:cron:0 7 * * *": "kept", "digest:cron:0 8 * * 1": "kept"}
+    assert set(scheduled_runs(any_db)) == {"crawl:hanoimoi", "digest:cron:0 7 * * *", "digest:cron:0 8 * * 1"}
+
+
+def test_lock_on_either_database(any_db):
+    lock = DatabaseLock(any_db, heartbeat_seconds=60)
+    lock.acquire()
+    with pytest.raises(LockHeld):
+        DatabaseLock(any_db, heartbeat_seconds=60).acquire()
+    lock.release()
+    store = DaemonLockStore(any_db)
+    assert store.try_acquire("dead", dead_pid(), lock.host, "daemon", lambda h: False)[0]
+    taker = DatabaseLock(any_db, heartbeat_seconds=60)
+    assert taker.acquire().owner == "dead"
+    taker.release()
