@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from settings import AppConfig, ConfigError, parse_schedule
+from settings import AppConfig, ConfigError, make_trigger, parse_schedule
 from storage import CrawlRunLog, Database
 from storage.models import utcnow
 
@@ -43,9 +43,6 @@ logger = logging.getLogger("newsmon.daemon")
 # The running daemon, for the job functions below: the job store keeps jobs as references
 # to module-level functions plus their arguments, never as bound methods of a live object.
 _ACTIVE: "Daemon | None" = None
-
-_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-
 
 def crawl_job(source: str) -> None:
     """Scheduled crawl of one source (a job store reference: keep the name stable)."""
@@ -66,59 +63,6 @@ def digest_job(schedule: str) -> None:
 
 
 # ----------------------------------------------------------------------------- schedules
-
-
-def _crontab_weekdays(text: str) -> str:
-    """A crontab day-of-week field (0 or 7 = Sunday) as APScheduler 3 names.
-
-    APScheduler 3 counts 0 as Monday, so "0 8 * * 1" passed straight through would mail
-    the weekly digest on Tuesdays. Numbers, names, ranges and steps are expanded here to
-    an explicit list of day names, which both agree on.
-    """
-    if text == "*":
-        return "*"
-    days: set[int] = set()
-    for part in text.lower().split(","):
-        rng, _, step_text = part.partition("/")
-        step = int(step_text) if step_text else 1
-        if step < 1:
-            raise ValueError(f"bad step in day-of-week {text!r}")
-        if rng == "*":
-            lo, hi = 0, 6
-        else:
-            a, _, b = rng.partition("-")
-            lo = _weekday_number(a)
-            hi = _weekday_number(b) if b else (6 if step_text else lo)
-            if hi < lo:
-                raise ValueError(f"day-of-week range {rng!r} runs backwards")
-        days.update(d % 7 for d in range(lo, hi + 1, step))
-    if len(days) == 7:
-        return "*"
-    return ",".join(_WEEKDAYS[d] for d in sorted(days))
-
-
-def _weekday_number(text: str) -> int:
-    if text.isdigit() and 0 <= int(text) <= 7:
-        return int(text)
-    if text[:3] in _WEEKDAYS:
-        return _WEEKDAYS.index(text[:3])
-    raise ValueError(f"{text!r} is not a day of the week (0-7 or sun..sat)")
-
-
-def make_trigger(text: str, tz: Any):
-    """An APScheduler trigger for a schedule string ("interval:30m", "cron:0 7 * * *")."""
-    from apscheduler.triggers.cron import CronTrigger
-    from apscheduler.triggers.interval import IntervalTrigger
-
-    kind, value = parse_schedule(text)
-    if kind == "interval":
-        return IntervalTrigger(seconds=value.total_seconds(), timezone=tz)
-    minute, hour, day, month, weekday = value.split()
-    if day != "*" and weekday != "*":
-        # cron fires when either matches, APScheduler only when both do: refuse the ambiguity.
-        raise ValueError("restrict the day of the month or the day of the week, not both")
-    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=_crontab_weekdays(weekday),
-                       timezone=tz)
 
 
 @dataclass(frozen=True)

@@ -112,13 +112,72 @@ def parse_schedule(text: str) -> tuple[str, Any]:
     return "cron", value
 
 
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def _crontab_weekdays(text: str) -> str:
+    """A crontab day-of-week field (0 or 7 = Sunday) as APScheduler 3 names.
+
+    APScheduler 3 counts 0 as Monday, so "0 8 * * 1" passed straight through would mail
+    the weekly digest on Tuesdays. Numbers, names, ranges and steps are expanded here to
+    an explicit list of day names, which both agree on.
+    """
+    if text == "*":
+        return "*"
+    days: set[int] = set()
+    for part in text.lower().split(","):
+        rng, _, step_text = part.partition("/")
+        step = int(step_text) if step_text else 1
+        if step < 1:
+            raise ValueError(f"bad step in day-of-week {text!r}")
+        if rng == "*":
+            lo, hi = 0, 6
+        else:
+            a, _, b = rng.partition("-")
+            lo = _weekday_number(a)
+            hi = _weekday_number(b) if b else (6 if step_text else lo)
+            if hi < lo:
+                raise ValueError(f"day-of-week range {rng!r} runs backwards")
+        days.update(d % 7 for d in range(lo, hi + 1, step))
+    if len(days) == 7:
+        return "*"
+    return ",".join(_WEEKDAYS[d] for d in sorted(days))
+
+
+def _weekday_number(text: str) -> int:
+    if text.isdigit() and 0 <= int(text) <= 7:
+        return int(text)
+    if text[:3] in _WEEKDAYS:
+        return _WEEKDAYS.index(text[:3])
+    raise ValueError(f"{text!r} is not a day of the week (0-7 or sun..sat)")
+
+
+def make_trigger(text: str, tz: Any):
+    """An APScheduler trigger for a schedule string ("interval:30m", "cron:0 7 * * *").
+
+    Building it is also how a schedule's values are checked (hour 25, day 32...)."""
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    kind, value = parse_schedule(text)
+    if kind == "interval":
+        return IntervalTrigger(seconds=value.total_seconds(), timezone=tz)
+    minute, hour, day, month, weekday = value.split()
+    if day != "*" and weekday != "*":
+        # cron fires when either matches, APScheduler only when both do: refuse the ambiguity.
+        raise ValueError("restrict the day of the month or the day of the week, not both")
+    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=_crontab_weekdays(weekday),
+                       timezone=tz)
+
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 def _check_schedule(value: str | None) -> str | None:
     if value is not None:
-        parse_schedule(value)
+        make_trigger(value, ZoneInfo("UTC"))
     return value
 
 
@@ -254,7 +313,7 @@ class DigestConfig(_Strict):
     @classmethod
     def _schedules(cls, values: list[str]) -> list[str]:
         for value in values:
-            parse_schedule(value)
+            _check_schedule(value)
         return values
 
 
@@ -422,9 +481,9 @@ def load_config(
 
 def builtin_source_names() -> list[str]:
     """Names of the site spiders newsmon ships (each is a source name)."""
-    from spiders.registry import spider_names
+    from spiders import BUILTIN_SOURCES
 
-    return spider_names()
+    return list(BUILTIN_SOURCES)
 
 
 def crawl_settings(config: AppConfig, source_name: str) -> dict[str, Any]:

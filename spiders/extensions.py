@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from typing import Any
 
 from scrapy import signals
@@ -59,7 +61,8 @@ def run_status(counts: dict[str, int], stats: dict[str, Any], reason: str, host:
             "Vietnamese egress, or set HTTPS_PROXY."
         )
     found = stats.get("newsmon/links_found", 0)
-    sources_ok = stats.get("newsmon/index_pages_ok", 0)
+    # A 304 is an index fetched fine: it has not changed since the last crawl.
+    sources_ok = stats.get("newsmon/index_pages_ok", 0) + counts["not_modified"]
     if counts["errors"] and counts["articles_seen"] == 0 and not sources_ok:
         return "failed", "no feed, listing or sitemap could be fetched"
     if sources_ok and found == 0 and counts["articles_seen"] == 0 and not counts["not_modified"]:
@@ -88,7 +91,7 @@ class CrawlRunRecorder:
 
     def spider_opened(self, spider) -> None:
         source = self.crawler.settings.get("NEWSMON_SOURCE") or spider.name
-        self.run_id = crawler_runs(self.crawler).start(source)
+        self.run_id = crawler_runs(self.crawler).start(source, pid=os.getpid(), host=socket.gethostname())
         self.crawler.stats.set_value("newsmon/run_id", self.run_id)
 
     def spider_closed(self, spider, reason: str) -> None:

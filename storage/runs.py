@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,13 +13,25 @@ from storage.db import Database
 from storage.models import RUN_COUNT_FIELDS, RUN_STATUSES, CrawlRun, utcnow
 
 
+def _still_running(run: CrawlRun) -> bool:
+    if not run.pid or run.host != socket.gethostname() or run.pid == os.getpid():
+        return False
+    try:
+        os.kill(run.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class CrawlRunLog:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def start(self, source: str) -> int:
+    def start(self, source: str, pid: int | None = None, host: str | None = None) -> int:
         with self.db.session() as session:
-            run = CrawlRun(source=source, status="running")
+            run = CrawlRun(source=source, status="running", pid=pid, host=host)
             session.add(run)
             session.flush()
             return run.id
@@ -51,12 +65,16 @@ class CrawlRunLog:
             return session.get(CrawlRun, run_id)
 
     def mark_abandoned(self, source: str | None = None, message: str = "the crawl process ended without finishing") -> int:
-        """Close runs left 'running' by a process that died; returns how many."""
+        """Close runs left 'running' by a process that died; returns how many.
+
+        A run whose process is still alive on this host (a `newsmon crawl` started by
+        hand, say) is left alone.
+        """
         with self.db.session() as session:
             stmt = select(CrawlRun).where(CrawlRun.status == "running")
             if source:
                 stmt = stmt.where(CrawlRun.source == source)
-            rows = session.exec(stmt).all()
+            rows = [run for run in session.exec(stmt).all() if not _still_running(run)]
             for run in rows:
                 run.status = "killed"
                 run.message = message

@@ -17,7 +17,7 @@ import pytest
 from monitor.daemon.children import ChildProcess
 from monitor.daemon.lock import DatabaseLock, LockHeld
 from monitor.daemon.proc import pid_alive, rss_kb
-from scheduler import _crontab_weekdays, check_schedules, make_trigger
+from settings import _crontab_weekdays, load_config, make_trigger
 from settings import AppConfig, ConfigError
 from storage import CrawlRunLog, Database
 from storage.daemon import DaemonLockStore, close_stopped_crawl
@@ -249,14 +249,15 @@ def test_weekly_cron_fires_on_the_crontab_weekday_in_the_configured_zone():
     assert daily == datetime(2026, 11, 26, 7, 0, tzinfo=tz)
 
 
-def test_bad_schedules_name_their_key():
-    config = AppConfig.model_validate({"crawl": {"default_schedule": "cron:61 * * * *"}, "sources": {"s": {}}})
+def test_bad_schedules_name_their_key(tmp_path):
+    # Values are checked when the config is read, not only when the daemon starts.
+    path = tmp_path / "newsmon.toml"
+    path.write_text('[crawl]\ndefault_schedule = "cron:61 * * * *"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"crawl\.default_schedule.*61"):
-        check_schedules(config)
-    config = AppConfig.model_validate({"digest": {"schedules": ["cron:0 7 * * *", "cron:0 8 1 * 1"]},
-                                       "sources": {"s": {}}})
-    with pytest.raises(ConfigError, match=r"digest\.schedules\[1\].*not both"):
-        check_schedules(config)
+        load_config(path, env={})
+    path.write_text('[digest]\nschedules = ["cron:0 7 * * *", "cron:0 8 1 * 1"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"digest\.schedules.*not both"):
+        load_config(path, env={})
 
 
 PARENT_RUNNING_A_CHILD = """

@@ -119,3 +119,25 @@ def test_database_errors_are_clear(tmp_path):
         Database(f"sqlite:///{tmp_path}/missing/dir/t.db")
     with pytest.raises(DatabaseError, match="not a database URL"):
         Database("::::")
+
+
+def test_abandoned_runs_are_closed_but_live_crawls_are_left_alone(database_url):
+    import socket
+    import subprocess
+    import sys
+
+    runs = CrawlRunLog(Database(database_url))
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    try:
+        live_run = runs.start("hanoimoi", pid=alive.pid, host=socket.gethostname())
+        dead_run = runs.start("kinhtedothi", pid=dead.pid, host=socket.gethostname())
+        unknown_run = runs.start("nhandan")
+        assert runs.mark_abandoned() == 2
+        assert runs.get(live_run).status == "running"
+        assert runs.get(dead_run).status == "killed" and runs.get(unknown_run).status == "killed"
+    finally:
+        alive.kill()
+        alive.wait()
+    assert runs.mark_abandoned() == 1

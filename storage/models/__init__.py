@@ -8,4 +8,8 @@ from storage.models.runs import RUN_COUNT_FIELDS, RUN_STATUSES, CrawlRun
 from storage.models.stories import ArticleSignature, SignatureBand
 from storage.models.types import UTCDateTime, utcnow
 
-__all__ = ["Article", "ArticleUrl", "FailedUrl", "CrawlRun", "RUN_COUNT_FIELDS", "RUN_STATUSES", "UTCDateTime", "utcnow"]
+__all__ = [
+    "Article", "ArticleSignature", "ArticleUrl", "CrawlRun", "DAEMON_LOCK_ID", "DELIVERED_STATUSES",
+    "DIGEST_STATUSES", "DaemonLock", "Digest", "DigestItem", "FailedUrl", "HttpValidator", "RUN_COUNT_FIELDS",
+    "RUN_STATUSES", "SignatureBand", "UTCDateTime", "utcnow",
+]

@@ -28,6 +28,9 @@ class CrawlRun(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True))
     finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     status: str = Field(default="running", max_length=16)
+    # The crawling process, so a record left 'running' can be told apart from a crawl still going.
+    pid: int | None = None
+    host: str | None = Field(default=None, max_length=255)
     requests: int = 0
     articles_seen: int = 0
     new: int = 0

@@ -1,0 +1,19 @@
+"""The built-in source list matches the spiders that exist."""
+
+import sys
+
+from spiders import BUILTIN_SOURCES
+from spiders.registry import spider_classes, spider_names
+
+
+def test_builtin_sources_are_the_shipped_site_spiders():
+    assert list(BUILTIN_SOURCES) == spider_names()
+    assert "generic" in spider_classes() and "generic" not in BUILTIN_SOURCES
+
+
+def test_reading_the_config_does_not_import_scrapy():
+    import subprocess
+
+    code = "import sys; from settings import load_config; load_config(None, env={}); print('scrapy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
