@@ -158,7 +158,7 @@ DIGEST_EVERY = 3  # seconds
 def lifecycle(tmp_path_factory, mirror) -> Lifecycle:
     ws = Workspace(tmp_path_factory.mktemp("daemon"))
     with SmtpSink() as sink:
-        ws.write_config(loopback_config(mirror.url, sink.port, f"""
+        ws.write_config(loopback_config(mirror.url, sink.port, """
 [crawl]
 default_schedule = "interval:1h"
 
