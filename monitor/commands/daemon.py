@@ -110,6 +110,24 @@ def status(app: AppContext, as_json: bool) -> None:
 _DEMO_MARK = "# Written by `newsmon demo`"
 
 
+def _demo_sources() -> str:
+    """Every site newsmon ships, plus a source defined by configuration alone (TASS's
+    Russian feed, as in newsmon.example.toml), which the mirror also serves."""
+    from spiders import BUILTIN_SOURCES
+
+    lines = [f"[sources.{name}]" for name in BUILTIN_SOURCES]
+    lines += [
+        "",
+        "[sources.tass]",
+        'spider = "generic"',
+        'feeds = ["https://tass.ru/rss/v2.xml"]',
+        'languages = ["ru"]',
+        'timezone = "Europe/Moscow"',
+        'user_agent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"',
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def _demo_config(mirror_url: str, smtp_port: int) -> str:
     return f"""{_DEMO_MARK}: crawls the offline mirror and mails the digest to a
 # loopback SMTP server. Both exist only while the demo runs; `newsmon -c THIS status`
@@ -118,6 +136,7 @@ database_url = "newsmon.db"
 mirror = "{mirror_url}"
 log_level = "WARNING"
 
+{_demo_sources()}
 [digest]
 recipients = ["analyst@example.org"]
 sender = "newsmon-demo@example.org"
