@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import sys
 from pathlib import Path
 from typing import IO, Any, Iterator
 
@@ -90,7 +92,8 @@ def classify(ctx: click.Context, as_json: bool, terms: str | None) -> None:
     2 on bad usage.
     """
     model = _load_model(ctx, terms)
-    stdin = click.get_text_stream("stdin")
+    # UTF-8 whatever the locale says: the input is Vietnamese and Russian text.
+    stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
     bad = 0
     for n, rec, err in _records(stdin, ("id", "title", "text")):
         if rec is None:
