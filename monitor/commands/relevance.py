@@ -11,6 +11,7 @@ from typing import IO, Any, Iterator
 
 import click
 
+from monitor.jsonl import read_json_lines
 from monitor.relevance import LABELS, RelevanceModel
 
 _TERMS_HELP = (
@@ -43,26 +44,7 @@ def _load_model(ctx: click.Context, terms: str | None) -> RelevanceModel:
 
 def _records(stream: IO[str], required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
     """(line number, record or None, error or None) for each non-blank line."""
-    for n, line in enumerate(stream, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield n, None, f"invalid JSON ({exc.msg} at column {exc.colno})"
-            continue
-        if not isinstance(rec, dict):
-            yield n, None, "expected a JSON object"
-            continue
-        missing = [k for k in required if k not in rec]
-        if missing:
-            yield n, None, f"missing key(s): {', '.join(missing)}"
-            continue
-        bad = [k for k in required if k != "id" and not isinstance(rec[k], str)]
-        if bad:
-            yield n, None, f"key(s) must be strings: {', '.join(bad)}"
-            continue
-        yield n, rec, None
+    return read_json_lines(stream, required, strings=tuple(k for k in required if k != "id"))
 
 
 def _judge(model: RelevanceModel, rec: dict[str, Any]):

@@ -15,7 +15,6 @@ were put together.
 from __future__ import annotations
 
 import itertools
-import json
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+from monitor.jsonl import read_json_lines
 from monitor.stories.grouping import StoryGrouper, StoryOptions
 from storage import Article, ArticleStore, Database
 
@@ -92,23 +92,9 @@ def read_records(stream: IO[str]) -> tuple[list[EvalRecord], list[RecordError]]:
     """Good records and the errors of bad lines (each names its line)."""
     raw: list[tuple[int, dict]] = []
     errors: list[RecordError] = []
-    for n, line in enumerate(stream, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            errors.append(RecordError(n, f"invalid JSON ({exc.msg} at column {exc.colno})"))
-            continue
-        if not isinstance(rec, dict):
-            errors.append(RecordError(n, "expected a JSON object"))
-            continue
-        missing = [k for k in ("id", "title", "text", "lang") if k not in rec]
-        if missing:
-            errors.append(RecordError(n, f"missing key(s): {', '.join(missing)}"))
-            continue
-        if not all(isinstance(rec[k], str) for k in ("title", "text", "lang")):
-            errors.append(RecordError(n, "title, text and lang must be strings"))
+    for n, rec, err in read_json_lines(stream, ("id", "title", "text", "lang"), strings=("title", "text", "lang")):
+        if rec is None:
+            errors.append(RecordError(n, err or "bad line"))
             continue
         raw.append((n, rec))
     ids = {str(rec["id"]) for _, rec in raw}
