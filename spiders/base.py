@@ -224,10 +224,7 @@ class NewsSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:
         self.crawler.stats.inc_value("newsmon/articles_seen")
         try:
-            if not isinstance(response, TextResponse):
-                raise ArticleParseError(f"not an HTML page ({response.headers.get('Content-Type', b'?').decode()})")
-            soup = BeautifulSoup(response.text, "lxml")
-            item = self.build_item(self.extract_fields(soup, response), response)
+            item = self.read_article(response)
         except ArticleParseError as exc:
             self.article_failed(response.url, str(exc))
             return
@@ -236,6 +233,13 @@ class NewsSpider(scrapy.Spider):
             self.article_failed(response.url, f"{type(exc).__name__}: {exc}")
             return
         yield item
+
+    def read_article(self, response: Response) -> ArticleItem:
+        """One article page as an item, outside any crawl bookkeeping; ArticleParseError if unreadable."""
+        if not isinstance(response, TextResponse):
+            raise ArticleParseError(f"not an HTML page ({response.headers.get('Content-Type', b'?').decode()})")
+        soup = BeautifulSoup(response.text, "lxml")
+        return self.build_item(self.extract_fields(soup, response), response)
 
     def article_failed(self, url: str, reason: str, kind: str = "parse") -> None:
         """Count and log an unreadable article page, and remember it so it is retried with back-off."""

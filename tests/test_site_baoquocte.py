@@ -12,7 +12,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
 from scrapy.http import HtmlResponse, Request
 
 from spiders.base import ArticleParseError
@@ -109,7 +108,7 @@ def test_no_boilerplate_in_any_stored_text(crawl):
 def parse_saved(url: str, html: str):
     spider = BaoquocteSpider()
     response = HtmlResponse(url=url, body=html.encode("utf-8"), encoding="utf-8", request=Request(url))
-    return spider.build_item(spider.extract_fields(BeautifulSoup(html, "lxml"), response), response)
+    return spider.read_article(response)
 
 
 def saved(url: str) -> str:

@@ -12,7 +12,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
 from scrapy.http import HtmlResponse, Request
 
 from spiders.base import ArticleParseError
@@ -114,7 +113,7 @@ def parse_saved(name: str, html: str | None = None):
     page = html if html is not None else (SITE / name).read_text("utf-8")
     url = f"{BASE}/{name}"
     response = HtmlResponse(url=url, body=page.encode("utf-8"), encoding="utf-8", request=Request(url))
-    return spider.build_item(spider.extract_fields(BeautifulSoup(page, "lxml"), response), response)
+    return spider.read_article(response)
 
 
 def test_lead_prefix_variants_are_stripped():

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
 from scrapy.http import HtmlResponse, Request
 
 from spiders.nhandan import NhandanSpider
@@ -110,7 +109,7 @@ def parse(html: str, article_id: int):
     url = url_of(article_id)
     response = HtmlResponse(url=url, body=html.encode("utf-8"), encoding="utf-8", request=Request(url))
     spider = NhandanSpider()
-    return spider.build_item(spider.extract_fields(BeautifulSoup(response.text, "lxml"), response), response)
+    return spider.read_article(response)
 
 
 def test_time_datetime_with_compact_offset_is_the_fallback():

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
 from scrapy.http import HtmlResponse, Request
 
 from spiders.base import ArticleParseError
@@ -190,8 +189,7 @@ def response_for(source: str, article_id: int, html: str | None = None) -> HtmlR
 
 
 def parse(spider, response: HtmlResponse):
-    soup = BeautifulSoup(response.text, "lxml")
-    return spider.build_item(spider.extract_fields(soup, response), response)
+    return spider.read_article(response)
 
 
 def test_display_date_missing_falls_back_to_cms_date_meta():

@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from bs4 import BeautifulSoup
 from scrapy.http import HtmlResponse, Request
 
 from spiders.base import ArticleParseError
@@ -145,4 +144,4 @@ def test_undatable_page_is_an_error_not_an_undated_article():
     response = HtmlResponse(url=url, body=html.encode("utf-8"), encoding="utf-8", request=Request(url))
     spider = VovworldSpider()
     with pytest.raises(ArticleParseError, match="publication date"):
-        spider.build_item(spider.extract_fields(BeautifulSoup(response.text, "lxml"), response), response)
+        spider.read_article(response)
