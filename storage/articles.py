@@ -112,9 +112,11 @@ class ArticleStore:
 
     def known_urls(self, urls: Iterable[str]) -> dict[str, datetime]:
         """Which of these URLs (any spelling) are stored: canonical URL → last fetched."""
-        wanted = {canonicalize(u) for u in urls}
+        return self._fetched_at({canonicalize(u) for u in urls})
+
+    def _fetched_at(self, keys: Iterable[str]) -> dict[str, datetime]:
+        keys = sorted(set(keys))
         found: dict[str, datetime] = {}
-        keys = sorted(wanted)
         with self.db.session() as session:
             for start in range(0, len(keys), _BATCH):
                 chunk = keys[start:start + _BATCH]
@@ -131,7 +133,7 @@ class ArticleStore:
         than ``refresh``), and not a recently failed page still in its back-off."""
         urls = list(urls)
         keys = {url: canonicalize(url) for url in urls}
-        known = self.known_urls(urls)
+        known = self._fetched_at(keys.values())
         failing = self.failures(keys.values())
         now = utcnow()
         cutoff = now - refresh if refresh else None

@@ -28,6 +28,10 @@ def is_tracking_param(key: str) -> bool:
     return key in TRACKING_PARAMS or key.startswith(TRACKING_PREFIXES)
 
 
+def _without_tracking(query: str) -> str:
+    return urlencode([(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not is_tracking_param(k)])
+
+
 def canonicalize(url: str) -> str:
     """The storage key for an article URL.
 
@@ -53,7 +57,7 @@ def canonicalize(url: str) -> str:
     path = _AMP_PATH.sub("", parts.path) or "/"
     if len(path) > 1:
         path = path.rstrip("/") or "/"
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)])
+    query = _without_tracking(parts.query)
     return canonicalize_url(urlunsplit(("https", netloc, path, query, "")), keep_fragments=False)
 
 
@@ -67,5 +71,5 @@ def try_canonicalize(url: str) -> str | None:
 def strip_tracking(url: str) -> str:
     """The URL without its fragment and tracking parameters; host and scheme kept as given."""
     parts = urlsplit(url)
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)])
+    query = _without_tracking(parts.query)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))

@@ -30,12 +30,11 @@ class SinceType(click.ParamType):
         except ValueError:
             self.fail(f"{text!r} is not a date like 2026-11-01, 2026-11-01T08:00, or an age like 24h, 7d", param, ctx)
         if parsed.tzinfo is None:
-            tz = ZoneInfo("Asia/Ho_Chi_Minh")
-            app = ctx.find_object(object) if ctx else None
-            config = getattr(app, "_config", None)
-            if config is not None:
-                tz = config.tz
-            parsed = parsed.replace(tzinfo=tz)
+            # A date without a zone is in the configured time zone.
+            from monitor.context import AppContext
+
+            app = ctx.find_object(AppContext) if ctx else None
+            parsed = parsed.replace(tzinfo=app.config.tz if app else ZoneInfo("Asia/Ho_Chi_Minh"))
         return parsed
 
 
