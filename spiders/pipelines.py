@@ -1,4 +1,4 @@
-"""Item pipeline: validate, judge relevance, store."""
+"""Item pipeline: validate, judge relevance, store, and group into stories."""
 
 from __future__ import annotations
 
