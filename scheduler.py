@@ -370,6 +370,7 @@ class Daemon:
             lock = DatabaseLock(self.db, mode="once", stale_after=self.config.daemon.lock_stale_seconds,
                                 heartbeat_seconds=self.config.daemon.heartbeat_seconds, on_lost=self.request_stop)
             lock.acquire()
+            self._upgrade_schema(lock)
         in_main = threading.current_thread() is threading.main_thread()
         previous = {}
         if in_main:
@@ -455,6 +456,7 @@ class Daemon:
         lock = DatabaseLock(self.db, mode="daemon", stale_after=self.config.daemon.lock_stale_seconds,
                             heartbeat_seconds=self.config.daemon.heartbeat_seconds, on_lost=self._lost_lock)
         lock.acquire()
+        self._upgrade_schema(lock)
         scheduler = None
         try:
             abandoned = CrawlRunLog(self.db).mark_abandoned(
@@ -484,6 +486,17 @@ class Daemon:
                 scheduler.shutdown(wait=False)
             _ACTIVE = None
             lock.release()
+
+    def _upgrade_schema(self, lock) -> None:
+        """Bring the schema to this newsmon's head while holding the daemon lock (released
+        again when the upgrade fails, so the error is all that is left)."""
+        try:
+            before, after = self.db.upgrade()
+        except BaseException:
+            lock.release()
+            raise
+        if before != after:
+            logger.warning("database schema upgraded: %s -> %s", before or "0.1.0 (unversioned)", after)
 
     def _lost_lock(self) -> None:
         self.lock_lost = True

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "digest",
     "daemon",
     "stories",
+    "db",
 )
 
 

@@ -28,8 +28,14 @@ class AppContext:
 
     @cached_property
     def db(self) -> Database:
+        """The database, created if empty; a clear error when its schema is outdated."""
+        return self.open_db()
+
+    def open_db(self, *, check: bool = True) -> Database:
+        """The database; ``check=False`` opens it whatever its schema (for `newsmon db` and
+        `newsmon run`, which upgrades it under the daemon lock)."""
         try:
-            return Database(self.config.database_url)
+            return Database(self.config.database_url, schema="current" if check else "any")
         except DatabaseError as exc:
             raise click.ClickException(str(exc)) from None
 

@@ -1,7 +1,7 @@
 """Storage: the only part of newsmon that talks to the database."""
 
 from storage.articles import ArticleStore, SaveOutcome, SaveResult
-from storage.db import Database, DatabaseError
+from storage.db import Database, DatabaseError, SchemaOutdated
 from storage.fingerprint import content_fingerprint, normalise_text
 from storage.models import Article, ArticleUrl, CrawlRun
 from storage.runs import CrawlRunLog
@@ -9,5 +9,5 @@ from storage.urls import canonicalize, try_canonicalize
 
 __all__ = [
     "Article", "ArticleStore", "ArticleUrl", "CrawlRun", "CrawlRunLog", "Database", "DatabaseError",
-    "SaveOutcome", "SaveResult", "canonicalize", "content_fingerprint", "normalise_text", "try_canonicalize",
+    "SaveOutcome", "SaveResult", "SchemaOutdated", "canonicalize", "content_fingerprint", "normalise_text", "try_canonicalize",
 ]

@@ -5,17 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 import storage.models  # noqa: F401  (registers every table)
+
+if TYPE_CHECKING:
+    from storage.schema import SchemaStatus
 
 
 class DatabaseError(Exception):
     """The database cannot be opened or used; the message says which and why."""
+
+
+class SchemaOutdated(DatabaseError):
+    """The database's schema is not the one this newsmon needs; the message says what to run."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -32,7 +39,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class Database:
     """One database: an engine, its schema, and sessions on it."""
 
-    def __init__(self, url: str, *, create: bool = True, echo: bool = False) -> None:
+    def __init__(self, url: str, *, create: bool = True, schema: str = "current", echo: bool = False) -> None:
+        """Open ``url``. ``schema`` says what to require of its schema:
+
+        - "current" (every command): an empty database is created by the migrations (left
+          empty with ``create=False``); any other must be at the head revision, else
+          SchemaOutdated says to run `newsmon db upgrade`;
+        - "any": no check (`newsmon db`, and `newsmon run`, which upgrades under its lock).
+        """
+        if schema not in ("current", "any"):
+            raise ValueError(f"schema must be 'current' or 'any', not {schema!r}")
         self.url = url
         try:
             parsed = make_url(url)
@@ -58,14 +74,48 @@ class Database:
             ) from None
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        if create:
-            self.create_all()
+        if schema == "current":
+            self.require_current(create=create)
 
-    def create_all(self) -> None:
+    def require_current(self, *, create: bool = True) -> None:
+        """Create an empty database (unless ``create`` is false); refuse (SchemaOutdated) one
+        whose schema is not current."""
+        from storage import schema
+
         try:
-            SQLModel.metadata.create_all(self.engine)
+            found = schema.status(self)
         except Exception as exc:
             raise DatabaseError(f"cannot open {self.safe_url}: {exc}") from exc
+        if found.state == "empty":
+            if not create:
+                return
+            found = self.create_if_empty()
+        if found.state != "current":
+            raise SchemaOutdated(found.message())
+
+    def create_if_empty(self) -> "SchemaStatus":
+        """Create the schema (by the migrations, under the schema lock) if the database has
+        none; leave any other database as it is. Returns where it stands."""
+        from storage import schema
+
+        try:
+            return schema.upgrade(self, existing=False)[1]
+        except DatabaseError:
+            raise
+        except Exception as exc:
+            raise DatabaseError(f"cannot create the schema in {self.safe_url}: {exc}") from exc
+
+    def upgrade(self, target: str = "head") -> tuple[str | None, str | None]:
+        """Create or upgrade the schema (a 0.1.0 database included); (revision before, after)."""
+        from storage import schema
+
+        try:
+            before, after = schema.upgrade(self, target)
+        except DatabaseError:
+            raise
+        except Exception as exc:
+            raise DatabaseError(f"cannot upgrade {self.safe_url}: {exc}") from exc
+        return before.current, after.current
 
     @property
     def safe_url(self) -> str:

@@ -201,6 +201,7 @@ kill_grace_seconds = 2
         try:
             wait_until(lambda: [r for r in runs_of(ws.db_url, "hanoimoi")
                                 if r.id not in before and r.status != "running"], 60, "the catch-up crawl")
+            daemon.wait_for_log("digest (interval:3s):", 60)
             # Long enough for a replayed burst to show, and for a second digest to be sent if
             # the first were sent again.
             time.sleep(2 * DIGEST_EVERY + 1)

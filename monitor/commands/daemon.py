@@ -76,14 +76,22 @@ def run(app: AppContext, once: bool, as_json: bool) -> None:
         raise click.ClickException(f"cannot open the log file: {exc}") from None
     if not config.enabled_sources():
         raise click.ClickException("no sources are enabled in the config")
-    daemon = Daemon(config, db=app.db)
+    from storage import DatabaseError
+
+    # Not app.db: an outdated schema is upgraded once the daemon lock is ours.
+    db = app.open_db(check=False)
+    try:
+        db.create_if_empty()
+    except DatabaseError as exc:
+        raise click.ClickException(str(exc)) from None
+    daemon = Daemon(config, db=db)
     try:
         if once:
             report = daemon.run_once()
             _print_once(report, as_json)
             sys.exit(0 if report.ok else 1)
         sys.exit(daemon.run_forever())
-    except LockHeld as exc:
+    except (LockHeld, DatabaseError) as exc:
         raise click.ClickException(str(exc)) from None
 
 

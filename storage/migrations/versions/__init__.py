@@ -1,0 +1,1 @@
+"""One revision per file; storage.schema reads their ids without importing them."""
