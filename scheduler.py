@@ -459,15 +459,16 @@ class Daemon:
         self._upgrade_schema(lock)
         scheduler = None
         try:
-            abandoned = CrawlRunLog(self.db).mark_abandoned(
+            abandoned = CrawlRunLog(self.db).close_abandoned(
                 None, "the daemon stopped while this crawl was running")
             if abandoned:
-                logger.warning("closed %d crawl record(s) left running by a daemon that died", abandoned)
+                logger.warning("closed %d crawl record(s) left running by a daemon that died", len(abandoned))
             self._install_signals()
             _ACTIVE = self
             scheduler = self._scheduler()
             scheduler.start(paused=True)
             actions = self.sync_jobs(scheduler)
+            self._rerun_cut_short(scheduler, abandoned)
             scheduler.resume()
             logger.info("newsmon daemon started (pid %d, database %s, time zone %s)", os.getpid(),
                         self.db.safe_url, self.config.timezone)
@@ -486,6 +487,15 @@ class Daemon:
                 scheduler.shutdown(wait=False)
             _ACTIVE = None
             lock.release()
+
+    def _rerun_cut_short(self, scheduler, abandoned) -> None:
+        """A crawl the dead daemon left unfinished runs again now (once), not at its next slot."""
+        now = utcnow()
+        for source in sorted({run.source for run in abandoned}):
+            job = scheduler.get_job(f"crawl:{source}")
+            if job is not None and job.next_run_time is not None and job.next_run_time > now:
+                scheduler.modify_job(job.id, next_run_time=now)
+                logger.warning("crawl %s was cut short when the daemon stopped: running it again now", source)
 
     def _upgrade_schema(self, lock) -> None:
         """Bring the schema to this newsmon's head while holding the daemon lock (released
@@ -577,14 +587,13 @@ def daemon_status(config: AppConfig, db: Database) -> DaemonStatus:
     digests = [{"schedule": text, "next_run": jobs.get(f"digest:{text}")} for text in config.digest.schedules]
     store = DigestStore(db)
     labels = ["core", "national"] if config.digest.include_national else ["core"]
-    every = store.all()
-    undelivered = sum(1 for d in every if d.status in ("pending", "sending"))
+    undelivered = store.count_with_status(("pending", "sending"))
     last = store.last_delivered()
     last_digest = None
     if last is not None:
         last_digest = {"id": last.id, "status": last.status, "article_count": last.article_count,
                        "sent_at": last.sent_at.isoformat(timespec="seconds") if last.sent_at else None}
-    return DaemonStatus(daemon, sources, digests, undelivered, len(store.candidates(labels)), last_digest,
+    return DaemonStatus(daemon, sources, digests, undelivered, store.count_candidates(labels), last_digest,
                         ArticleStore(db).counts())
 
 

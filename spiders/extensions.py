@@ -81,6 +81,7 @@ class CrawlRunRecorder:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.run_id: int | None = None
+        self._checkpoints: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "CrawlRunRecorder":
@@ -93,8 +94,26 @@ class CrawlRunRecorder:
         source = self.crawler.settings.get("NEWSMON_SOURCE") or spider.name
         self.run_id = crawler_runs(self.crawler).start(source, pid=os.getpid(), host=socket.gethostname())
         self.crawler.stats.set_value("newsmon/run_id", self.run_id)
+        # The counts so far go to the record every few seconds: a crawl killed outright (time
+        # limit, SIGKILL) leaves the counts it reached, not zeros.
+        every = self.crawler.settings.getfloat("NEWSMON_RUN_CHECKPOINT_SECONDS", 5.0)
+        if every > 0:
+            from twisted.internet import task
+
+            self._checkpoints = task.LoopingCall(self._checkpoint)
+            self._checkpoints.start(every, now=False)
+
+    def _checkpoint(self) -> None:
+        if self.run_id is None:
+            return
+        try:
+            crawler_runs(self.crawler).checkpoint(self.run_id, run_counts(self.crawler.stats.get_stats()))
+        except Exception:  # noqa: BLE001 - a missed checkpoint costs nothing the final record does not write
+            logger.warning("could not write the crawl's counts so far", exc_info=True)
 
     def spider_closed(self, spider, reason: str) -> None:
+        if self._checkpoints is not None and self._checkpoints.running:
+            self._checkpoints.stop()
         if self.run_id is None:
             return
         stats = self.crawler.stats.get_stats()

@@ -13,12 +13,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import Select, exists, func, update
+from sqlalchemy.orm import defer
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from storage.db import Database
 from storage.models import DELIVERED_STATUSES, Article, Digest, DigestItem, utcnow
+
+
+# An article that became relevant long after it was first seen (rescored, corrected by a
+# reader) still reaches the next digest if it was first seen at most this long before the
+# last delivered one; older stragglers are history, not news.
+NEW_ARTICLE_GRACE = timedelta(days=7)
 
 
 class DigestConflict(Exception):
@@ -40,18 +47,37 @@ class DigestStore:
     def candidates(self, labels: Sequence[str], *, since: datetime | None = None) -> list[Article]:
         """Articles with one of ``labels`` that are in no digest yet, oldest first.
 
-        ``since`` compares with publication time (first-seen time when undated).
+        ``since`` compares with publication time (first-seen time when undated). Only articles
+        first seen at most NEW_ARTICLE_GRACE before the last delivered digest are looked at,
+        so the query reads the recent part of the (label, first_seen_at) index, not all history.
         """
-        taken = select(DigestItem.article_id)
-        stmt = select(Article).where(col(Article.label).in_(list(labels)), col(Article.id).not_in(taken))
+        stmt = self.candidates_query(labels, since=since).order_by(col(Article.published_at), col(Article.id))
+        with self.db.session() as session:
+            return list(session.exec(stmt).all())
+
+    def count_candidates(self, labels: Sequence[str]) -> int:
+        """How many articles ``candidates`` would return, counted in SQL."""
+        stmt = self.candidates_query(labels).with_only_columns(func.count()).order_by(None)
+        with self.db.session() as session:
+            return int(session.exec(stmt).one())
+
+    def candidates_query(self, labels: Sequence[str], *, since: datetime | None = None,
+                         seen_after: datetime | None = None) -> Select:
+        """The SELECT behind ``candidates`` (tests check its plan). ``seen_after`` defaults to
+        NEW_ARTICLE_GRACE before the last delivered digest (unbounded before the first)."""
+        if seen_after is None:
+            last = self.last_delivered()
+            seen_after = last.created_at - NEW_ARTICLE_GRACE if last is not None else None
+        in_a_digest = exists().where(DigestItem.article_id == Article.id)
+        stmt = select(Article).where(col(Article.label).in_(list(labels)), ~in_a_digest)
+        if seen_after is not None:
+            stmt = stmt.where(col(Article.first_seen_at) >= seen_after)
         if since is not None:
             stmt = stmt.where(
                 (col(Article.published_at) >= since)
                 | (col(Article.published_at).is_(None) & (col(Article.first_seen_at) >= since))
             )
-        stmt = stmt.order_by(col(Article.published_at), col(Article.id))
-        with self.db.session() as session:
-            return list(session.exec(stmt).all())
+        return stmt
 
     def create(self, digest: Digest, items: Sequence[NewItem]) -> Digest:
         """Record a pending digest and its items in one transaction."""
@@ -131,10 +157,16 @@ class DigestStore:
             return digest
 
     def last_delivered(self) -> Digest | None:
+        """The newest delivered digest, without its message and HTML (never needed here)."""
         with self.db.session() as session:
             return session.exec(
-                select(Digest).where(col(Digest.status).in_(DELIVERED_STATUSES)).order_by(col(Digest.id).desc())
+                select(Digest).options(defer(Digest.raw_message), defer(Digest.html))
+                .where(col(Digest.status).in_(DELIVERED_STATUSES)).order_by(col(Digest.id).desc()).limit(1)
             ).first()
+
+    def count_with_status(self, statuses: Sequence[str]) -> int:
+        with self.db.session() as session:
+            return int(session.exec(count_with_status_query(statuses)).one())
 
     def all(self) -> list[Digest]:
         with self.db.session() as session:
@@ -147,3 +179,7 @@ class DigestStore:
                 select(DigestItem.article_id).join(Digest, col(Digest.id) == col(DigestItem.digest_id))
                 .where(col(Digest.status).in_(DELIVERED_STATUSES))
             ).all())
+
+
+def count_with_status_query(statuses: Sequence[str]) -> Select:
+    return select(func.count()).select_from(Digest).where(col(Digest.status).in_(list(statuses)))

@@ -4,25 +4,34 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Select, update
 from sqlmodel import col, func, select
 
 from storage.db import Database
 from storage.models import RUN_COUNT_FIELDS, RUN_STATUSES, CrawlRun, utcnow
 
 
-def _still_running(run: CrawlRun) -> bool:
+def _process_gone(run: CrawlRun) -> bool:
+    """True when the run's process is known to be dead: same host, pid no longer there."""
     if not run.pid or run.host != socket.gethostname() or run.pid == os.getpid():
         return False
     try:
         os.kill(run.pid, 0)
     except ProcessLookupError:
-        return False
-    except PermissionError:
         return True
-    return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _still_running(run: CrawlRun) -> bool:
+    if not run.pid or run.host != socket.gethostname() or run.pid == os.getpid():
+        return False
+    return not _process_gone(run)
 
 
 class CrawlRunLog:
@@ -60,6 +69,14 @@ class CrawlRunLog:
             session.add(run)
             return run
 
+    def checkpoint(self, run_id: int, counts: Mapping[str, int]) -> bool:
+        """Write the counts reached so far into a run still 'running'; False when it is closed."""
+        values = {name: int(counts[name]) for name in RUN_COUNT_FIELDS if name in counts}
+        with self.db.session() as session:
+            result = session.execute(
+                update(CrawlRun).where(col(CrawlRun.id) == run_id, CrawlRun.status == "running").values(**values))
+            return result.rowcount == 1
+
     def get(self, run_id: int) -> CrawlRun | None:
         with self.db.session() as session:
             return session.get(CrawlRun, run_id)
@@ -67,44 +84,93 @@ class CrawlRunLog:
     def mark_abandoned(self, source: str | None = None, message: str = "the crawl process ended without finishing") -> int:
         """Close runs left 'running' by a process that died; returns how many.
 
-        A run whose process is still alive on this host (a `newsmon crawl` started by
-        hand, say) is left alone.
+        For the daemon at start: every 'running' record but those of a process alive on
+        this host (a `newsmon crawl` started by hand, say) is closed.
         """
+        return len(self.close_abandoned(source, message))
+
+    def close_abandoned(self, source: str | None = None,
+                        message: str = "the crawl process ended without finishing") -> list[CrawlRun]:
+        """``mark_abandoned``, returning the runs it closed."""
+        return self._close_running(source, message, lambda run: not _still_running(run))
+
+    def close_dead(self, source: str | None = None) -> list[CrawlRun]:
+        """Close as ``killed`` the 'running' records whose process is gone (same host, pid no
+        longer alive): what a `newsmon crawl` killed with SIGKILL leaves. Called by every
+        command that reads runs; records of other hosts, or without a pid, are left alone."""
+        return self._close_running(source, None, _process_gone)
+
+    def _close_running(self, source: str | None, message: str | None, dead) -> list[CrawlRun]:
         with self.db.session() as session:
-            stmt = select(CrawlRun).where(CrawlRun.status == "running")
-            if source:
-                stmt = stmt.where(CrawlRun.source == source)
-            rows = [run for run in session.exec(stmt).all() if not _still_running(run)]
+            rows = [run for run in session.exec(running_query(source)).all() if dead(run)]
             for run in rows:
                 run.status = "killed"
-                run.message = message
+                run.message = message or (f"its process (pid {run.pid} on {run.host}) ended without "
+                                          "finishing the crawl")
                 run.finished_at = utcnow()
                 session.add(run)
-            return len(rows)
+            return rows
 
     def latest(self, source: str) -> CrawlRun | None:
+        self.close_dead(source)
         with self.db.session() as session:
             return session.exec(
-                select(CrawlRun).where(CrawlRun.source == source).order_by(col(CrawlRun.id).desc())
+                select(CrawlRun).where(CrawlRun.source == source).order_by(col(CrawlRun.id).desc()).limit(1)
             ).first()
 
     def latest_per_source(self) -> dict[str, CrawlRun]:
+        """Each source's newest run, found through the (source, id) index: one index probe per
+        source, however long the history (no GROUP BY over every run)."""
+        self.close_dead()
         with self.db.session() as session:
-            newest = select(CrawlRun.source, func.max(CrawlRun.id).label("id")).group_by(CrawlRun.source).subquery()
-            rows = session.exec(select(CrawlRun).join(newest, col(CrawlRun.id) == newest.c.id)).all()
+            rows = session.exec(select(CrawlRun).where(col(CrawlRun.id).in_(newest_runs_query()))).all()
             return {run.source: run for run in rows}
 
-    def since(self, source: str | None, since) -> list[CrawlRun]:
+    def since(self, source: str | None, since: datetime) -> list[CrawlRun]:
         with self.db.session() as session:
-            stmt = select(CrawlRun).where(col(CrawlRun.started_at) >= since)
-            if source:
-                stmt = stmt.where(CrawlRun.source == source)
-            return list(session.exec(stmt.order_by(col(CrawlRun.id))).all())
+            return list(session.exec(runs_since_query(source, since)).all())
 
     def last_success(self, source: str) -> CrawlRun | None:
+        """The source's newest ok/partial run: the (source, id) index read backwards, stopping
+        at the first success."""
         with self.db.session() as session:
-            return session.exec(
-                select(CrawlRun)
-                .where(CrawlRun.source == source, col(CrawlRun.status).in_(["ok", "partial"]))
-                .order_by(col(CrawlRun.id).desc())
-            ).first()
+            return session.exec(last_success_query(source)).first()
+
+    def last_successes(self, sources: Iterable[str]) -> dict[str, CrawlRun | None]:
+        return {name: self.last_success(name) for name in sources}
+
+
+SUCCESS_STATUSES = ("ok", "partial")
+
+
+def last_success_query(source: str) -> Select:
+    return (select(CrawlRun)
+            .where(CrawlRun.source == source, col(CrawlRun.status).in_(SUCCESS_STATUSES))
+            .order_by(col(CrawlRun.id).desc()).limit(1))
+
+
+def runs_since_query(source: str | None, since: datetime) -> Select:
+    stmt = select(CrawlRun).where(col(CrawlRun.started_at) >= since)
+    if source:
+        stmt = stmt.where(CrawlRun.source == source)
+    return stmt.order_by(col(CrawlRun.started_at), col(CrawlRun.id))
+
+
+def running_query(source: str | None = None) -> Select:
+    stmt = select(CrawlRun).where(CrawlRun.status == "running")
+    return stmt.where(CrawlRun.source == source) if source else stmt
+
+
+def newest_runs_query() -> Select:
+    """SELECT of each source's newest run id. The distinct sources come from a recursive
+    skip-scan of the (source, id) index (next source = the smallest one after the last), then
+    one backwards probe per source: bounded by the number of sources, not of runs."""
+    run = CrawlRun.__table__
+    first = select(func.min(run.c.source).label("source")).cte("sources", recursive=True)
+    following = select(
+        select(func.min(run.c.source)).where(run.c.source > first.c.source).scalar_subquery()
+    ).where(first.c.source.is_not(None))
+    sources = first.union_all(following)
+    newest = (select(run.c.id).where(run.c.source == sources.c.source)
+              .order_by(run.c.id.desc()).limit(1).scalar_subquery())
+    return select(newest).select_from(sources).where(sources.c.source.is_not(None))

@@ -1,9 +1,10 @@
-"""`newsmon db`: the database schema's version (upgrade, current, history, revision)."""
+"""`newsmon db`: the database schema's version (upgrade, current, history, revision); `newsmon prune`."""
 
 from __future__ import annotations
 
 import click
 
+from monitor.commands.options import DURATION
 from monitor.context import AppContext, pass_app
 
 
@@ -102,4 +103,34 @@ def revision(message: str, autogenerate: bool, url: str | None) -> None:
             click.echo(f"wrote {script.path}")
 
 
-commands = [db]
+@click.command()
+@click.option("--older-than", "age", type=DURATION, required=True,
+              help="Forget what is older than this (36h, 90d, 26w), by first-seen / start time.")
+@click.option("--dry-run", is_flag=True, help="Only say what would be removed.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+def prune(app: AppContext, age, dry_run: bool, as_json: bool) -> None:
+    """Forget old data: article bodies (title, URL, label and story stay), whole articles
+    judged `none`, crawl runs, HTTP validators and failed-page records older than DURATION.
+
+    Kept whatever their age: articles in a digest not delivered yet or made within
+    DURATION, the other articles of their stories, articles readers gave feedback on,
+    articles not judged yet, and each source's newest and newest successful run.
+    """
+    import json
+
+    from storage.models import utcnow
+    from storage.retention import prune as run_prune
+
+    report = run_prune(app.db, utcnow() - age, dry_run=dry_run)
+    if as_json:
+        click.echo(json.dumps(report.as_dict()))
+        return
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"{verb} (older than {report.before:%Y-%m-%d %H:%M} UTC): {report.articles_deleted} `none` "
+               f"article(s), {report.bodies_cleared} article bod(ies), {report.crawl_runs_deleted} crawl run(s), "
+               f"{report.http_validators_deleted} HTTP validator(s), {report.failed_urls_deleted} failed-page "
+               f"record(s); kept {report.articles_kept} old article(s) a digest or a reader still needs")
+
+
+commands = [db, prune]

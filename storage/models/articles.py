@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from storage.models.types import UTCDateTime, utcnow
@@ -15,6 +15,8 @@ class Article(SQLModel, table=True):
     """One article, stored once however many URLs it was found at."""
 
     __tablename__ = "article"
+    # Relevant articles seen since a time (the digest's "what is new"), and old ones (prune).
+    __table_args__ = (Index("ix_article_label_first_seen_at", "label", "first_seen_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     canonical_url: str = Field(index=True, unique=True, max_length=2048)
@@ -27,7 +29,7 @@ class Article(SQLModel, table=True):
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
     language: str = Field(max_length=8)
     published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, index=True))
-    first_seen_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    first_seen_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True))
     fetched_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     # Exact-content fingerprint: the same article at two URLs is stored once.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from storage.models.types import UTCDateTime, utcnow
@@ -22,12 +22,15 @@ RUN_COUNT_FIELDS = (
 
 class CrawlRun(SQLModel, table=True):
     __tablename__ = "crawl_run"
+    # (source, id): a source's newest run, and its newest success, read backwards from the
+    # end whatever the history's length; status: the few 'running' records among all.
+    __table_args__ = (Index("ix_crawl_run_source_id", "source", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    source: str = Field(index=True, max_length=64)
+    source: str = Field(max_length=64)
     started_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True))
     finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
-    status: str = Field(default="running", max_length=16)
+    status: str = Field(default="running", index=True, max_length=16)
     # The crawling process, so a record left 'running' can be told apart from a crawl still going.
     pid: int | None = None
     host: str | None = Field(default=None, max_length=255)
