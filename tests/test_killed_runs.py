@@ -56,28 +56,6 @@ def test_a_crawl_killed_outright_keeps_its_counts_and_is_closed_by_the_next_look
     assert CrawlRunLog(Database(ws.db_url)).get(run.id).status == "killed"
 
 
-def test_a_run_of_a_live_process_or_another_host_is_not_closed(database_url):
-    import socket
-
-    runs = CrawlRunLog(Database(database_url))
-    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    try:
-        live_run = runs.start("a", pid=alive.pid, host=socket.gethostname())
-        other_host = runs.start("b", pid=dead.pid, host="some-other-host")
-        no_pid = runs.start("c")
-        gone = runs.start("d", pid=dead.pid, host=socket.gethostname())
-        assert [r.id for r in runs.close_dead()] == [gone]
-        assert {s: r.status for s, r in runs.latest_per_source().items()} == {
-            "a": "running", "b": "running", "c": "running", "d": "killed"}
-        assert runs.get(live_run).status == "running" and runs.get(other_host).status == "running"
-        assert runs.get(no_pid).status == "running"
-    finally:
-        alive.kill()
-        alive.wait()
-
-
 def test_a_crawl_cut_short_by_a_killed_daemon_runs_again_at_restart(tmp_path, mirror_copy):
     _stagger_articles(mirror_copy.state.root)
     ws = Workspace(tmp_path)

@@ -134,9 +134,17 @@ def test_abandoned_runs_are_closed_but_live_crawls_are_left_alone(database_url):
         live_run = runs.start("hanoimoi", pid=alive.pid, host=socket.gethostname())
         dead_run = runs.start("kinhtedothi", pid=dead.pid, host=socket.gethostname())
         unknown_run = runs.start("nhandan")
+        other_host = runs.start("vovworld", pid=dead.pid, host="some-other-host")
+        # What any command that reads runs does: only a process known to be gone is closed.
+        assert [r.id for r in runs.close_dead()] == [dead_run]
+        assert {s: r.status for s, r in runs.latest_per_source().items()} == {
+            "hanoimoi": "running", "kinhtedothi": "killed", "nhandan": "running", "vovworld": "running"}
+        assert runs.get(other_host).status == "running"
+        # The daemon at start closes every record but a live process's (the other host's too).
         assert runs.mark_abandoned() == 2
         assert runs.get(live_run).status == "running"
         assert runs.get(dead_run).status == "killed" and runs.get(unknown_run).status == "killed"
+        assert runs.get(other_host).status == "killed"
     finally:
         alive.kill()
         alive.wait()
