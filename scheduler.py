@@ -557,7 +557,8 @@ class DaemonStatus:
 
 
 def daemon_status(config: AppConfig, db: Database) -> DaemonStatus:
-    """Everything `newsmon status` shows, read without changing anything."""
+    """Everything `newsmon status` shows. Read without changing anything but one thing: a crawl
+    record whose process is gone from this host is closed as killed (CrawlRunLog.close_dead)."""
     from storage import ArticleStore
     from storage.daemon import DaemonLockStore, scheduled_runs
     from storage.digests import DigestStore

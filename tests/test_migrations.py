@@ -267,3 +267,22 @@ def test_two_crawls_started_together_on_a_fresh_database_both_succeed(kind, tmp_
     latest = CrawlRunLog(db).latest_per_source()
     assert {name: run.status for name, run in latest.items()} == {"kinhtedothi": "ok", "vovworld": "ok"}
     db.dispose()
+
+
+def test_db_revision_writes_a_revision_chained_onto_the_head(tmp_path):
+    """`newsmon db revision` (for developers) run on a copy of the code, so the revision lands there."""
+    repo = Path(__file__).resolve().parent.parent
+    copy = tmp_path / "src"
+    for name in ("storage", "monitor", "spiders"):
+        shutil.copytree(repo / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("settings.py", "scheduler.py"):
+        shutil.copy(repo / name, copy / name)
+    ws = Workspace(tmp_path)
+    result = ws.run("db", "revision", "-m", "nothing changed", PYTHONPATH=str(copy), check=True)
+    versions = copy / "storage" / "migrations" / "versions"
+    (written,) = set(versions.glob("*.py")) - {versions / p.name for p in schema.VERSIONS.glob("*.py")}
+    assert f"wrote {written}" in result.stdout and written.name.endswith("_nothing_changed.py")
+    text_ = written.read_text(encoding="utf-8")
+    assert f"down_revision = '{schema.head()}'" in text_
+    # The models equal the head, so autogenerate found nothing to write.
+    assert "op." not in text_.split("def upgrade()")[1]

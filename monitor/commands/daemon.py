@@ -52,7 +52,9 @@ def run(app: AppContext, once: bool, as_json: bool) -> None:
     digest schedules from `digest.schedules`, all in `timezone`. The schedule is
     kept in the database, so after a restart runs missed while the daemon was down
     are caught up once. Each crawl runs in its own process and is killed after its
-    `time_limit_minutes`. Only one daemon may use a database at a time.
+    `time_limit_minutes`. Only one daemon may use a database at a time. At start it
+    upgrades the database schema (see `newsmon db upgrade`) while holding that lock, and
+    re-runs at once any crawl that a daemon killed outright left unfinished.
 
     SIGTERM or SIGINT stops scheduling, lets running crawls finish for
     `daemon.shutdown_grace_seconds`, then stops them (recorded as killed).
