@@ -175,7 +175,7 @@ kill_grace_seconds = 2
         daemon = DaemonProcess.run(ws, "first")
         try:
             life.first_pid = daemon.pid
-            wait_until(lambda: sink.messages, 60, "the first digest")
+            wait_until(lambda: sink.messages, 180, "the first digest")
             wait_until(lambda: all(r.status != "running" for r in runs_of(ws.db_url, "hanoimoi")), 30,
                        "the crawl record to close")
             # A second daemon on the same database, while the first runs.

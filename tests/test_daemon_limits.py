@@ -93,7 +93,7 @@ def test_sigterm_lets_a_crawl_finish_within_the_grace_kills_the_hung_one_and_exi
     daemon = DaemonProcess.run(ws, "daemon")
     try:
         # Both crawls have opened their records: they are under way.
-        wait_until(lambda: runs_of(ws.db_url, "slow") and runs_of(ws.db_url, "hanoimoi"), 30, "both crawls to start")
+        wait_until(lambda: runs_of(ws.db_url, "slow") and runs_of(ws.db_url, "hanoimoi"), 90, "both crawls to start")
         rc = daemon.stop(signal.SIGTERM, timeout=40)
         children = daemon_pids_for(ws.config_path)
     finally:
