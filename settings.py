@@ -333,6 +333,23 @@ class DaemonConfig(_Strict):
     lock_stale_seconds: float = Field(default=120, gt=0)
 
 
+class WebConfig(_Strict):
+    """`newsmon web`: the pages, feed and API. The token comes from NEWSMON_WEB_TOKEN only."""
+
+    enabled: bool = False  # also start it with `newsmon run`
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    # The address readers reach it at (behind a reverse proxy, say): digest items link to it.
+    base_url: str | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value and not re.match(r"^https?://", value):
+            raise ValueError("must be a URL like https://newsmon.example.org")
+        return value.rstrip("/") if value else None
+
+
 class AppConfig(_Strict):
     database_url: str = DEFAULT_DATABASE_URL
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -346,6 +363,7 @@ class AppConfig(_Strict):
     smtp: SmtpConfig = Field(default_factory=SmtpConfig)
     relevance: RelevanceConfig = Field(default_factory=RelevanceConfig)
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
     # Where the config came from, for relative paths and messages; not a TOML key.
     config_path: str | None = Field(default=None, exclude=True)
 

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "daemon",
     "stories",
     "db",
+    "web",
 )
 
 

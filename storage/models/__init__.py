@@ -23,12 +23,13 @@ from storage.models.daemon import DAEMON_LOCK_ID, DaemonLock  # noqa: E402
 from storage.models.digests import DELIVERED_STATUSES, DIGEST_STATUSES, Digest, DigestItem  # noqa: E402
 from storage.models.feedback import Feedback  # noqa: E402
 from storage.models.http_cache import HttpValidator  # noqa: E402
+from storage.models.search import ArticleSearch  # noqa: E402
 from storage.models.runs import RUN_COUNT_FIELDS, RUN_STATUSES, CrawlRun  # noqa: E402
 from storage.models.stories import ArticleSignature, SignatureBand  # noqa: E402
 from storage.models.types import UTCDateTime, utcnow  # noqa: E402
 
 __all__ = [
-    "Article", "ArticleSignature", "ArticleUrl", "CrawlRun", "DAEMON_LOCK_ID", "DELIVERED_STATUSES",
+    "Article", "ArticleSearch", "ArticleSignature", "ArticleUrl", "CrawlRun", "DAEMON_LOCK_ID", "DELIVERED_STATUSES",
     "DIGEST_STATUSES", "DaemonLock", "Digest", "DigestItem", "Feedback", "FailedUrl", "HttpValidator", "RUN_COUNT_FIELDS",
     "RUN_STATUSES", "SignatureBand", "UTCDateTime", "utcnow",
 ]

@@ -1,0 +1,133 @@
+"""Full-text search over stored articles: SQLite FTS5 or PostgreSQL tsvector.
+
+The text indexed is made by the caller (monitor.search folds accents and stems words);
+this module only keeps the index beside the articles and asks the database to match
+tokens. An FTS5 table and a GIN index are not SQLModel tables, so they are made here by
+:meth:`SearchIndex.ensure`, idempotently (the schema migrations call it too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, text
+from sqlmodel import col, select
+
+from storage.db import Database
+from storage.models import Article, ArticleSearch, UTCDateTime
+
+# Database objects of the index that are not SQLModel tables (kept out of autogenerate).
+FTS_TABLE = "article_fts"
+PG_INDEX = "ix_article_search_tsv"
+
+_SQLITE_DDL = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+    "text, content='article_search', content_rowid='article_id', tokenize='unicode61')",
+    # External-content FTS5 tables are kept in step by triggers on the content table.
+    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ai AFTER INSERT ON article_search BEGIN "
+    f"INSERT INTO {FTS_TABLE}(rowid, text) VALUES (new.article_id, new.text); END",
+    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ad AFTER DELETE ON article_search BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, text) VALUES ('delete', old.article_id, old.text); END",
+    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_au AFTER UPDATE ON article_search BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, text) VALUES ('delete', old.article_id, old.text); "
+    f"INSERT INTO {FTS_TABLE}(rowid, text) VALUES (new.article_id, new.text); END",
+)
+_PG_DDL = (
+    f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON article_search USING gin (to_tsvector('simple', text))",
+)
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    article_id: int
+    content_hash: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    labels: Sequence[str] = ()
+    sources: Sequence[str] = ()
+    languages: Sequence[str] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+class SearchIndex:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def ensure(self) -> None:
+        """Create the engine-specific index objects where they are missing."""
+        statements = _SQLITE_DDL if self.db.dialect == "sqlite" else _PG_DDL
+        with self.db.engine.begin() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+
+    def stale(self, limit: int = 500) -> list[Article]:
+        """Articles with no index row, or whose row was made from an older text (edited in place)."""
+        stmt = (
+            select(Article)
+            .outerjoin(ArticleSearch, col(ArticleSearch.article_id) == col(Article.id))
+            .where((col(ArticleSearch.article_id).is_(None))
+                   | (col(ArticleSearch.content_hash) != col(Article.content_hash)))
+            .order_by(col(Article.id))
+            .limit(limit)
+        )
+        with self.db.session() as session:
+            return list(session.exec(stmt))
+
+    def put_many(self, documents: Iterable[SearchDocument]) -> int:
+        count = 0
+        with self.db.session() as session:
+            for doc in documents:
+                row = session.get(ArticleSearch, doc.article_id)
+                if row is None:
+                    session.add(ArticleSearch(article_id=doc.article_id, content_hash=doc.content_hash, text=doc.text))
+                else:
+                    row.content_hash, row.text = doc.content_hash, doc.text
+                count += 1
+        return count
+
+    def match(self, tokens: Sequence[str], filters: SearchFilters, *, limit: int, offset: int = 0
+              ) -> tuple[list[int], int]:
+        """Ids of articles holding every token, best match first, and how many match in all."""
+        if not tokens:
+            return [], 0
+        where, params = _filter_sql(filters)
+        if self.db.dialect == "sqlite":
+            # Each token quoted: FTS5 query syntax (NEAR, OR, *) in user input stays literal.
+            params["q"] = " ".join('"' + t.replace('"', '""') + '"' for t in tokens)
+            base = (f"FROM {FTS_TABLE} f JOIN article a ON a.id = f.rowid "
+                    f"WHERE {FTS_TABLE} MATCH :q{where}")
+            order = "ORDER BY f.rank, a.id DESC"
+        else:
+            params["q"] = " & ".join(tokens)
+            base = ("FROM article_search s JOIN article a ON a.id = s.article_id "
+                    f"WHERE to_tsvector('simple', s.text) @@ to_tsquery('simple', :q){where}")
+            order = ("ORDER BY ts_rank(to_tsvector('simple', s.text), to_tsquery('simple', :q)) DESC, "
+                     "a.id DESC")
+        times = [bindparam(name, type_=UTCDateTime) for name in ("since", "until") if name in params]
+        with self.db.engine.connect() as conn:
+            total = conn.execute(text(f"SELECT count(*) {base}").bindparams(*times), params).scalar_one()
+            page = text(f"SELECT a.id {base} {order} LIMIT :limit OFFSET :offset").bindparams(*times)
+            ids = conn.execute(page, {**params, "limit": limit, "offset": offset}).scalars().all()
+        return list(ids), int(total)
+
+
+def _filter_sql(filters: SearchFilters) -> tuple[str, dict]:
+    parts: list[str] = []
+    params: dict = {}
+    for column, values in (("label", filters.labels), ("source", filters.sources), ("language", filters.languages)):
+        if values:
+            names = [f"{column}_{i}" for i in range(len(values))]
+            parts.append(f"a.{column} IN ({', '.join(':' + n for n in names)})")
+            params.update(zip(names, values))
+    when = "COALESCE(a.published_at, a.first_seen_at)"
+    for op, name, value in ((">=", "since", filters.since), ("<", "until", filters.until)):
+        if value is not None:
+            parts.append(f"{when} {op} :{name}")
+            params[name] = value
+    return "".join(" AND " + p for p in parts), params
