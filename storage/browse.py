@@ -48,21 +48,32 @@ class Archive:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def story_page(self, filters: SearchFilters, *, limit: int, offset: int = 0) -> tuple[list[StoryKey], int]:
-        """Stories (and lone articles) with an article matching ``filters``, newest first."""
-        # A lone article is its own group: -id never collides with a story id (always > 0).
-        key = func.coalesce(col(Article.story_id), -col(Article.id)).label("key")
-        latest = func.max(_when()).label("latest")
-        grouped = _filtered(select(key, latest), filters).group_by(key).subquery()
+    def story_page(self, filters: SearchFilters, *, limit: int, offset: int = 0,
+                   chunk: int = 500) -> tuple[list[StoryKey], bool]:
+        """Stories (and lone articles) with an article matching ``filters``, newest report first,
+        and whether there are more. Walks the publication-date index from the newest article,
+        so a page costs the same however long the history (deep pages cost their offset)."""
+        stmt = _filtered(select(Article.id, Article.story_id, Article.published_at), filters).order_by(
+            col(Article.published_at).desc(), col(Article.id).desc())
+        seen: set[int] = set()
+        keys: list[StoryKey] = []
+        position = 0
         with self.db.session() as session:
-            total = session.exec(select(func.count()).select_from(grouped)).one()
-            rows = session.exec(
-                select(grouped.c.key, grouped.c.latest)
-                .order_by(grouped.c.latest.desc(), grouped.c.key.desc())
-                .limit(limit).offset(offset)
-            ).all()
-        keys = [StoryKey(story_id=k if k > 0 else None, article_id=-k if k < 0 else None, latest=t) for k, t in rows]
-        return keys, int(total)
+            while True:
+                rows = session.exec(stmt.limit(chunk).offset(position)).all()
+                for article_id, story_id, published in rows:
+                    key = story_id if story_id is not None else -article_id
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    if len(seen) > offset:
+                        if len(keys) == limit:
+                            return keys, True
+                        keys.append(StoryKey(story_id=story_id, article_id=None if story_id else article_id,
+                                             latest=published))
+                if len(rows) < chunk:
+                    return keys, False
+                position += chunk
 
     def members(self, keys: Sequence[StoryKey], labels: Sequence[str] = ()) -> dict[StoryKey, list[Article]]:
         """The articles of each listed story (restricted to ``labels`` when given)."""

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, delete, insert, text
 from sqlmodel import col, select
 
 from storage.db import Database
@@ -80,16 +80,14 @@ class SearchIndex:
             return list(session.exec(stmt))
 
     def put_many(self, documents: Iterable[SearchDocument]) -> int:
-        count = 0
-        with self.db.session() as session:
-            for doc in documents:
-                row = session.get(ArticleSearch, doc.article_id)
-                if row is None:
-                    session.add(ArticleSearch(article_id=doc.article_id, content_hash=doc.content_hash, text=doc.text))
-                else:
-                    row.content_hash, row.text = doc.content_hash, doc.text
-                count += 1
-        return count
+        """Replace the index rows of these articles (delete + insert: the FTS triggers follow)."""
+        rows = [{"article_id": d.article_id, "content_hash": d.content_hash, "text": d.text} for d in documents]
+        if rows:
+            table = ArticleSearch.__table__
+            with self.db.engine.begin() as conn:
+                conn.execute(delete(table).where(table.c.article_id.in_([r["article_id"] for r in rows])))
+                conn.execute(insert(table), rows)
+        return len(rows)
 
     def match(self, tokens: Sequence[str], filters: SearchFilters, *, limit: int, offset: int = 0
               ) -> tuple[list[int], int]:

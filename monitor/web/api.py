@@ -63,7 +63,7 @@ class StoryOut(BaseModel):
 
 
 class StoryPage(BaseModel):
-    total: int
+    more: bool
     stories: list[StoryOut]
 
 
@@ -147,9 +147,9 @@ def register(app: FastAPI, config: AppConfig, db: Database, archive: Archive, gu
                      offset: int = Query(0, ge=0)) -> StoryPage:
         """Stories (one event, any number of reports), newest first."""
         filters = SearchFilters(labels=tuple(label), sources=tuple(source), languages=tuple(lang))
-        keys, total = archive.story_page(filters, limit=limit, offset=offset)
+        keys, more = archive.story_page(filters, limit=limit, offset=offset)
         members = archive.members(keys, tuple(label))
-        return StoryPage(total=total, stories=[
+        return StoryPage(more=more, stories=[
             StoryOut(id=k.story_id, latest=k.latest, articles=[ArticleOut.of(a) for a in members[k]])
             for k in keys if k in members
         ])

@@ -133,13 +133,13 @@ def create_app(config: AppConfig, db: Database, *, token: str | None = None) -> 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def front(request: Request) -> HTMLResponse:
         listing = _listing(request)
-        keys, total = archive.story_page(listing.filters(tz), limit=PAGE_SIZE, offset=(listing.page - 1) * PAGE_SIZE)
+        keys, more = archive.story_page(listing.filters(tz), limit=PAGE_SIZE, offset=(listing.page - 1) * PAGE_SIZE)
         members = archive.members(keys, listing.labels)
         filters = listing.filters(tz)
         entries = [(make_item(_headline_first(members[k], filters), tz, {}), k.story_id) for k in keys if k in members]
         return page(request, "index.html", {
-            "entries": entries, "listing": listing, "total": total, "labels": LABELS,
-            "sources": archive.sources(), "pages": (total + PAGE_SIZE - 1) // PAGE_SIZE,
+            "entries": entries, "listing": listing, "labels": LABELS, "sources": archive.sources(),
+            "pages": listing.page + 1 if more else listing.page,
         })
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
