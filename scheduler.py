@@ -458,6 +458,7 @@ class Daemon:
         lock.acquire()
         self._upgrade_schema(lock)
         scheduler = None
+        web = None
         try:
             abandoned = CrawlRunLog(self.db).close_abandoned(
                 None, "the daemon stopped while this crawl was running")
@@ -465,6 +466,7 @@ class Daemon:
                 logger.warning("closed %d crawl record(s) left running by a daemon that died", len(abandoned))
             self._install_signals()
             _ACTIVE = self
+            web = self._start_web() if self.config.web.enabled else None
             scheduler = self._scheduler()
             scheduler.start(paused=True)
             actions = self.sync_jobs(scheduler)
@@ -485,6 +487,8 @@ class Daemon:
             self._stopping.set()
             if scheduler is not None and scheduler.running:
                 scheduler.shutdown(wait=False)
+            if web is not None:
+                web.stop("the daemon is stopping")
             _ACTIVE = None
             lock.release()
 
@@ -507,6 +511,16 @@ class Daemon:
             raise
         if before != after:
             logger.warning("database schema upgraded: %s -> %s", before or "0.1.0 (unversioned)", after)
+
+    def _start_web(self) -> "ChildProcess":
+        """`newsmon web` beside the daemon (`[web] enabled`), stopped when the daemon stops."""
+        from monitor.daemon.children import ChildProcess, newsmon_command
+
+        child = ChildProcess("the web server", newsmon_command(self.config.config_path, "web"), self.child_env,
+                             time_limit=float("inf"), kill_grace=self.config.daemon.kill_grace_seconds, cwd=self.cwd)
+        threading.Thread(target=child.run, name="web", daemon=True).start()
+        logger.info("web server started on http://%s:%d/", self.config.web.host, self.config.web.port)
+        return child
 
     def _lost_lock(self) -> None:
         self.lock_lost = True

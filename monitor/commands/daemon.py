@@ -244,6 +244,7 @@ def demo(folder: Path, keep: bool) -> None:
         html = _save_html(emls[-1])
         click.echo(f"digest received: {emls[-1]}" + (f"\n  as HTML: {html}" if html else ""))
         click.echo(f"next: newsmon -c {config_path} status")
+        click.echo(f"browse it: newsmon -c {config_path} web   (then open http://127.0.0.1:8080/)")
         return
     status = digest.status if digest is not None else "not run"
     reason = f" ({digest.error})" if digest is not None and digest.error else ""
