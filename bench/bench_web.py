@@ -37,7 +37,6 @@ from sqlalchemy import insert  # noqa: E402
 from monitor.search import sync_index  # noqa: E402
 from storage import Database, content_fingerprint  # noqa: E402
 from storage.models import Article  # noqa: E402
-from storage.search import SearchIndex  # noqa: E402
 
 END = datetime(2026, 11, 30, tzinfo=timezone.utc)
 SITE_LANGUAGES = {"hanoitimes": "en", "vietnamplus_en": "en", "vietnamplus_ru": "ru", "vovworld": "ru", "tass": "ru"}
@@ -80,7 +79,6 @@ def build(path: Path, count: int, texts: list[dict]) -> Database:
         if len(rows) == 5000:
             _flush(db, rows)
     _flush(db, rows)
-    SearchIndex(db).ensure()
     sync_index(db, batch=2000)
     return db
 

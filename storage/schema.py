@@ -231,6 +231,10 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
     table_name = getattr(table, "name", name)
     if table_name in FOREIGN_TABLES:
         return False
+    from storage.search import PG_INDEX
+
+    if type_ == "index" and name == PG_INDEX:
+        return False  # the search index's GIN index (storage.search): made by its migration
     if type_ == "table" and reflected and compare_to is None:
         return False
     return True

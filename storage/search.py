@@ -2,8 +2,8 @@
 
 The text indexed is made by the caller (monitor.search folds accents and stems words);
 this module only keeps the index beside the articles and asks the database to match
-tokens. An FTS5 table and a GIN index are not SQLModel tables, so they are made here by
-:meth:`SearchIndex.ensure`, idempotently (the schema migrations call it too).
+tokens. The FTS5 table (SQLite) and the GIN index (PostgreSQL) over ``article_search`` are
+made by its migration; they are not SQLModel objects.
 """
 
 from __future__ import annotations
@@ -18,26 +18,10 @@ from sqlmodel import col, select
 from storage.db import Database
 from storage.models import Article, ArticleSearch, UTCDateTime
 
-# Database objects of the index that are not SQLModel tables (kept out of autogenerate).
+# Database objects of the index that are not SQLModel objects (storage.schema keeps them out
+# of autogenerate; the article_search migration makes them).
 FTS_TABLE = "article_fts"
 PG_INDEX = "ix_article_search_tsv"
-
-_SQLITE_DDL = (
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
-    "text, content='article_search', content_rowid='article_id', tokenize='unicode61')",
-    # External-content FTS5 tables are kept in step by triggers on the content table.
-    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ai AFTER INSERT ON article_search BEGIN "
-    f"INSERT INTO {FTS_TABLE}(rowid, text) VALUES (new.article_id, new.text); END",
-    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ad AFTER DELETE ON article_search BEGIN "
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, text) VALUES ('delete', old.article_id, old.text); END",
-    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_au AFTER UPDATE ON article_search BEGIN "
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, text) VALUES ('delete', old.article_id, old.text); "
-    f"INSERT INTO {FTS_TABLE}(rowid, text) VALUES (new.article_id, new.text); END",
-)
-_PG_DDL = (
-    f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON article_search USING gin (to_tsvector('simple', text))",
-)
-
 
 @dataclass(frozen=True)
 class SearchDocument:
@@ -58,13 +42,6 @@ class SearchFilters:
 class SearchIndex:
     def __init__(self, db: Database) -> None:
         self.db = db
-
-    def ensure(self) -> None:
-        """Create the engine-specific index objects where they are missing."""
-        statements = _SQLITE_DDL if self.db.dialect == "sqlite" else _PG_DDL
-        with self.db.engine.begin() as conn:
-            for statement in statements:
-                conn.execute(text(statement))
 
     def stale(self, limit: int = 500) -> list[Article]:
         """Articles with no index row, or whose row was made from an older text (edited in place)."""

@@ -11,14 +11,12 @@ from monitor.web.app import create_app
 from monitor.web.security import require_token_for
 from settings import AppConfig
 from storage import Database
-from storage.search import SearchIndex
 
 log = logging.getLogger(__name__)
 
 
 def serve(config: AppConfig, db: Database, *, host: str, port: int, token: str | None) -> None:
     require_token_for(host, token)
-    SearchIndex(db).ensure()
     indexed = sync_index(db)
     if indexed:
         log.info("search index: %d articles indexed", indexed)
