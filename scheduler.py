@@ -459,12 +459,17 @@ class Daemon:
         self._upgrade_schema(lock)
         scheduler = None
         web = None
+        metrics = None
         try:
             abandoned = CrawlRunLog(self.db).close_abandoned(
                 None, "the daemon stopped while this crawl was running")
             if abandoned:
                 logger.warning("closed %d crawl record(s) left running by a daemon that died", len(abandoned))
             self._install_signals()
+            if self.config.metrics.listen:
+                from monitor.metrics import MetricsServer
+
+                metrics = MetricsServer(self.config, self.db, self.config.metrics.listen).start()
             _ACTIVE = self
             web = self._start_web() if self.config.web.enabled else None
             scheduler = self._scheduler()
@@ -489,6 +494,8 @@ class Daemon:
                 scheduler.shutdown(wait=False)
             if web is not None:
                 web.stop("the daemon is stopping")
+            if metrics is not None:
+                metrics.stop()
             _ACTIVE = None
             lock.release()
 

@@ -171,6 +171,22 @@ def make_trigger(text: str, tz: Any):
 
 
 
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)\s*$")
+_DURATION_UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: Any) -> timedelta:
+    """"90m", "6h", "2d", "1w" (or a number of seconds) → timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"not a duration: {value!r} (use e.g. 90m, 6h, 2d, 1w)")
+    return timedelta(seconds=float(match.group(1)) * _DURATION_UNITS[match.group(2)])
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -191,6 +207,8 @@ class SourceConfig(_Strict):
     user_agent: str | None = None
     max_pages: int | None = Field(default=None, ge=1, le=100)
     refresh_hours: float | None = Field(default=None, ge=0)
+    # `status --check` and /healthz go red when the source has not succeeded for this long.
+    stale_after: timedelta | None = None
     time_limit_minutes: float | None = Field(default=None, gt=0)
     languages: list[Literal["vi", "en", "ru"]] | None = None
     # Generic sources (no spider of their own): where to find articles and how to read them.
@@ -201,6 +219,11 @@ class SourceConfig(_Strict):
     selectors: dict[str, str] = Field(default_factory=dict)
     # Time zone of dates a generic source's pages write without an offset (default: Vietnam's).
     timezone: str | None = None
+
+    @field_validator("stale_after", mode="before")
+    @classmethod
+    def _stale_after(cls, value: Any) -> timedelta | None:
+        return None if value is None else parse_duration(value)
 
     @field_validator("schedule")
     @classmethod
@@ -281,6 +304,13 @@ class CrawlConfig(_Strict):
     delay_seconds: float = Field(default=1.0, ge=0)
     user_agent: str | None = None
     proxy: str | None = None
+    # A source with no successful crawl for this long makes `status --check` and /healthz fail.
+    stale_after: timedelta = timedelta(hours=24)
+
+    @field_validator("stale_after", mode="before")
+    @classmethod
+    def _stale_after(cls, value: Any) -> timedelta:
+        return parse_duration(value)
 
     @field_validator("default_schedule")
     @classmethod
@@ -331,6 +361,24 @@ class DaemonConfig(_Strict):
     heartbeat_seconds: float = Field(default=15, gt=0)
     # A lock whose heartbeat is older than this belongs to a dead daemon and may be taken over.
     lock_stale_seconds: float = Field(default=120, gt=0)
+    # A scheduled job overdue by this long means the scheduler is stuck (`status --check`, /healthz).
+    stuck_after_seconds: float = Field(default=300, gt=0)
+
+
+class MetricsConfig(_Strict):
+    """Prometheus metrics and /healthz from `newsmon run` (off unless ``listen`` is set)."""
+
+    listen: str | None = None  # "127.0.0.1:9108"
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError("must be HOST:PORT, e.g. 127.0.0.1:9108")
+        return value
 
 
 class WebConfig(_Strict):
@@ -364,6 +412,7 @@ class AppConfig(_Strict):
     relevance: RelevanceConfig = Field(default_factory=RelevanceConfig)
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
     web: WebConfig = Field(default_factory=WebConfig)
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     # Where the config came from, for relative paths and messages; not a TOML key.
     config_path: str | None = Field(default=None, exclude=True)
 

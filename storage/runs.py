@@ -130,6 +130,13 @@ class CrawlRunLog:
         with self.db.session() as session:
             return list(session.exec(runs_since_query(source, since)).all())
 
+    def first_started(self, source: str) -> datetime | None:
+        """When the source's first recorded crawl started (None: never crawled)."""
+        with self.db.session() as session:
+            return session.exec(
+                select(CrawlRun.started_at).where(CrawlRun.source == source).order_by(col(CrawlRun.id)).limit(1)
+            ).first()
+
     def last_success(self, source: str) -> CrawlRun | None:
         """The source's newest ok/partial run: the (source, id) index read backwards, stopping
         at the first success."""

@@ -99,8 +99,11 @@ def run(app: AppContext, once: bool, as_json: bool) -> None:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--check", is_flag=True,
+              help="Exit 1 when unhealthy (daemon not running, scheduler stuck, a source past its "
+                   "stale_after), printing each problem: for cron or Nagios-style checks.")
 @pass_app
-def status(app: AppContext, as_json: bool) -> None:
+def status(app: AppContext, as_json: bool, check: bool) -> None:
     """Show the daemon and every source: last crawl with its counts and status, next
     scheduled run, pending digests, and stored and relevant article counts.
 
@@ -109,12 +112,25 @@ def status(app: AppContext, as_json: bool) -> None:
     """
     from scheduler import daemon_status, format_status
 
+    from monitor.health import check_health
+
     config = app.config
+    health = check_health(config, app.db)
+    if check:
+        if as_json:
+            click.echo(json.dumps(health.as_dict(), ensure_ascii=False))
+        else:
+            for problem in health.problems:
+                click.echo(f"UNHEALTHY: {problem}")
+            if health.ok:
+                click.echo("OK: daemon running, scheduler on time, every source fresh")
+        sys.exit(0 if health.ok else 1)
     info = daemon_status(config, app.db)
     if as_json:
-        click.echo(json.dumps(info.as_dict(config.tz), ensure_ascii=False))
+        click.echo(json.dumps({**info.as_dict(config.tz), "health": health.as_dict()}, ensure_ascii=False))
     else:
         click.echo(format_status(info, config.tz))
+        click.echo("\nhealth: " + ("ok" if health.ok else "; ".join(health.problems)))
 
 
 _DEMO_MARK = "# Written by `newsmon demo`"
