@@ -51,6 +51,17 @@ class ArticleStore:
         was requested at, redirects, its rel=canonical) are recorded as aliases so
         a later crawl does not request them again.
         """
+        with self.db.session() as session:
+            return self._save(session, article, extra_urls)
+
+    def save_many(self, articles: Sequence[tuple[Article, Sequence[str]]]) -> list[SaveResult]:
+        """Save several (article, extra_urls) pairs in one transaction, in order, each as
+        :meth:`save` would (a later one sees the earlier ones). All or nothing: on an
+        error nothing of the batch is stored and the error is raised."""
+        with self.db.session() as session:
+            return [self._save(session, article, extra_urls) for article, extra_urls in articles]
+
+    def _save(self, session, article: Article, extra_urls: Sequence[str]) -> SaveResult:
         article.canonical_url = canonicalize(article.canonical_url or article.url)
         if not article.content_hash:
             article.content_hash = content_fingerprint(article.title, article.body)
@@ -61,44 +72,43 @@ class ArticleStore:
             except ValueError:
                 continue
         now = utcnow()
-        with self.db.session() as session:
-            known = session.exec(
-                select(ArticleUrl).where(col(ArticleUrl.canonical_url).in_(sorted(aliases)))
-            ).all()
-            existing: Article | None = None
-            if known:
-                # Prefer the alias that is the article's own canonical URL.
-                ids = {row.article_id for row in known}
-                existing = session.exec(
-                    select(Article).where(col(Article.id).in_(ids)).order_by(col(Article.id))
-                ).first()
-            if existing is not None:
-                self._add_aliases(session, existing.id, aliases, {r.canonical_url for r in known})
-                existing.fetched_at = now
-                if existing.content_hash == article.content_hash:
-                    session.add(existing)
-                    return SaveResult(SaveOutcome.UNCHANGED, existing.id)
-                for field in _UPDATABLE:
-                    setattr(existing, field, getattr(article, field))
-                existing.updated_at = now
-                session.add(existing)
-                return SaveResult(SaveOutcome.UPDATED, existing.id)
-
-            same_content = session.exec(
-                select(Article).where(Article.content_hash == article.content_hash).order_by(col(Article.id))
+        known = session.exec(
+            select(ArticleUrl).where(col(ArticleUrl.canonical_url).in_(sorted(aliases)))
+        ).all()
+        existing: Article | None = None
+        if known:
+            # Prefer the alias that is the article's own canonical URL.
+            ids = {row.article_id for row in known}
+            existing = session.exec(
+                select(Article).where(col(Article.id).in_(ids)).order_by(col(Article.id))
             ).first()
-            if same_content is not None:
-                self._add_aliases(session, same_content.id, aliases, set())
-                return SaveResult(SaveOutcome.DUPLICATE, same_content.id, duplicate_of=same_content.canonical_url)
+        if existing is not None:
+            self._add_aliases(session, existing.id, aliases, {r.canonical_url for r in known})
+            existing.fetched_at = now
+            if existing.content_hash == article.content_hash:
+                session.add(existing)
+                return SaveResult(SaveOutcome.UNCHANGED, existing.id)
+            for field in _UPDATABLE:
+                setattr(existing, field, getattr(article, field))
+            existing.updated_at = now
+            session.add(existing)
+            return SaveResult(SaveOutcome.UPDATED, existing.id)
 
-            self._clear_failures(session, aliases)
-            article.id = None
-            article.first_seen_at = now
-            article.fetched_at = now
-            session.add(article)
-            session.flush()
-            self._add_aliases(session, article.id, aliases, set())
-            return SaveResult(SaveOutcome.NEW, article.id)
+        same_content = session.exec(
+            select(Article).where(Article.content_hash == article.content_hash).order_by(col(Article.id))
+        ).first()
+        if same_content is not None:
+            self._add_aliases(session, same_content.id, aliases, set())
+            return SaveResult(SaveOutcome.DUPLICATE, same_content.id, duplicate_of=same_content.canonical_url)
+
+        self._clear_failures(session, aliases)
+        article.id = None
+        article.first_seen_at = now
+        article.fetched_at = now
+        session.add(article)
+        session.flush()
+        self._add_aliases(session, article.id, aliases, set())
+        return SaveResult(SaveOutcome.NEW, article.id)
 
     @staticmethod
     def _clear_failures(session, aliases: set[str]) -> None:

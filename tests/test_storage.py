@@ -45,6 +45,25 @@ def test_same_text_at_another_url_is_a_duplicate_and_its_url_becomes_known(store
     assert store.counts()["total"] == 1
 
 
+def test_save_many_is_one_transaction_that_sees_its_own_articles(store):
+    url = "https://hanoimoi.vn/a-563102.html"
+    results = store.save_many([
+        (article(url), ["https://hanoimoi.vn/tin-cu-1.html"]),
+        (article("https://hanoimoi.vn/tin-khac-999999.html"), []),  # same text: a duplicate of the first
+        (article(url + "?utm_source=rss", body="Đoạn một, đã sửa.\n\nĐoạn hai."), []),  # the first, changed
+        (article("https://hanoimoi.vn/b-2.html", title="Tin khác"), []),
+    ])
+    assert [r.outcome for r in results] == [SaveOutcome.NEW, SaveOutcome.DUPLICATE, SaveOutcome.UPDATED, SaveOutcome.NEW]
+    assert results[1].article_id == results[2].article_id == results[0].article_id
+    assert store.counts()["total"] == 2
+    assert "https://hanoimoi.vn/tin-cu-1.html" in store.known_urls(["https://hanoimoi.vn/tin-cu-1.html"])
+    # All or nothing: a batch with an article the database refuses stores none of it.
+    with pytest.raises(Exception):
+        store.save_many([(article("https://hanoimoi.vn/c-3.html", title="Tin thứ ba"), []),
+                         (article("https://hanoimoi.vn/d-4.html", title="x" * 10, body=None), [])])
+    assert store.counts()["total"] == 2
+
+
 def test_published_at_round_trips_as_aware_datetime(store):
     saved = store.save(article("https://hanoimoi.vn/a-563102.html"))
     got = store.get(saved.article_id).published_at
