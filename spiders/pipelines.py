@@ -10,11 +10,13 @@ from pathlib import Path
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from monitor.stories.pipeline import group_saved_article
+from twisted.internet.defer import Deferred
+
 from spiders.extensions import note_error
 from spiders.items import ArticleItem
 from spiders.resources import crawler_articles
-from storage import Article, content_fingerprint
+from spiders.writer import ArticleWriter
+from storage import Article, SaveResult, content_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -83,16 +85,20 @@ class RelevancePipeline:
 
 
 class StoragePipeline:
-    """Stores each article once: new, updated in place, unchanged, or a duplicate."""
+    """Stores each article once: new, updated in place, unchanged, or a duplicate; then
+    gives a new article its story. The work runs on a writer thread in batches
+    (spiders.writer), so the reactor thread keeps fetching and parsing meanwhile; the
+    item is done when its article is stored."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.writer = ArticleWriter(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "StoragePipeline":
         return cls(crawler)
 
-    def process_item(self, item: ArticleItem, spider=None) -> ArticleItem:
+    def process_item(self, item: ArticleItem, spider=None) -> Deferred:
         judgement = item.judgement or {}
         article = Article(
             canonical_url=item.canonical_url or item.url,
@@ -111,9 +117,16 @@ class StoragePipeline:
             reasons=judgement.get("reasons") or [],
             relevance_version=judgement.get("version"),
         )
-        result = crawler_articles(self.crawler).save(article, extra_urls=item.seen_urls)
+        done = self.writer.submit(article, item.seen_urls)
+        done.addCallback(self._saved, item)
+        return done
+
+    def _saved(self, result: SaveResult, item: ArticleItem) -> ArticleItem:
         self.crawler.stats.inc_value(f"newsmon/saved/{result.outcome.value}")
-        group_saved_article(self.crawler, result.article_id, result.outcome.value)
         if result.duplicate_of:
             logger.info("duplicate: %s has the same text as %s", item.url, result.duplicate_of)
         return item
+
+    def close_spider(self, spider=None) -> Deferred:
+        # Every item's Deferred has fired by now (Scrapy waits for them); this ends the thread.
+        return self.writer.close()
