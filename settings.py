@@ -74,6 +74,8 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "spiders.extensions.CrawlRunRecorder": 500,
 }
+# Scrapy's remote control would open a code-running HTTP server on localhost in every crawl.
+REMOTE_CONTROL_ENABLED = False
 
 # --------------------------------------------------------------------------
 # newsmon configuration

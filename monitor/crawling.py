@@ -41,11 +41,29 @@ def check_sources(config: AppConfig, names: list[str] | None) -> list[str]:
     return names
 
 
+# Scrapy defaults newsmon never uses (cookies, the HTTP cache, telnet, remote control and
+# memory debugging are off). Scrapy imports every component of its *_BASE lists, even one
+# set to None, so they are taken out of the lists: less start-up CPU for every crawl process.
+_UNUSED_COMPONENTS = {
+    "DOWNLOADER_MIDDLEWARES_BASE": ("scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
+                                    "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware"),
+    "EXTENSIONS_BASE": ("scrapy.extensions.remote_control.RemoteControl", "scrapy.extensions.telnet.TelnetConsole",
+                        "scrapy.extensions.memdebug.MemoryDebugger"),
+}
+
+
+def _without_unused_components(settings) -> None:
+    for key, unused in _UNUSED_COMPONENTS.items():
+        kept = {name: order for name, order in settings.getdict(key).items() if name not in unused}
+        settings.set(key, kept, priority="project")
+
+
 def scrapy_settings(config: AppConfig, source: str):
     from scrapy.settings import Settings
 
     settings = Settings()
     settings.setmodule("settings", priority="project")
+    _without_unused_components(settings)
     settings.update(crawl_settings(config, source), priority="cmdline")
     return settings
 
@@ -68,6 +86,7 @@ def run_crawls(config: AppConfig, names: list[str], *, install_logging: bool = T
     # them into every crawler, and per-source values ("cmdline") must win there.
     base = Settings()
     base.setmodule("settings", priority="project")
+    _without_unused_components(base)
     base.set("LOG_INSTALL_ROOT_HANDLER", install_logging, priority="project")
     base.set("LOG_ENABLED", install_logging, priority="project")
     if config.log_level:

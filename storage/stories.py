@@ -24,10 +24,9 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from datasketch import MinHash
 from sqlalchemy import bindparam, delete, insert, update
 from sqlmodel import col, select
 
@@ -35,6 +34,9 @@ from storage.db import Database
 from storage.fingerprint import normalise_text
 from storage.models import Article
 from storage.models.stories import ArticleSignature, SignatureBand
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 # 32 bands of 4 rows: a pair with Jaccard similarity s shares a band with
 # probability 1-(1-s^4)^32: 0.87 at s=0.5, 0.99 at s=0.6, 0.0001 at s=0.05 (the
@@ -113,6 +115,8 @@ def text_signature(title: str, body: str, lead: str = "") -> np.ndarray:
     """MinHash (NUM_PERM uint32 values) of the article's shingles."""
     global _TEMPLATE
     if _TEMPLATE is None:
+        from datasketch import MinHash  # imports scipy: only when a signature is first needed
+
         _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=_crc32)
     m = _TEMPLATE.copy()
     m.update_batch(sorted(shingles(title, body, lead)))
