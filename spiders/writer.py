@@ -44,6 +44,8 @@ class ArticleWriter:
         from twisted.internet import reactor
 
         self.crawler = crawler
+        # Made here, on the reactor thread: one database handle per crawl, not one per thread.
+        self.store = crawler_articles(crawler)
         self.batch_size = batch_size
         self._reactor = reactor
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
@@ -101,12 +103,12 @@ class ArticleWriter:
 
         outcomes: list[SaveResult | Failure]
         try:
-            outcomes = list(crawler_articles(self.crawler).save_many([(j.article, j.extra_urls) for j in batch]))
+            outcomes = list(self.store.save_many([(j.article, j.extra_urls) for j in batch]))
         except Exception:  # noqa: BLE001 - find the article that fails, store the rest
             outcomes = []
             for job in batch:
                 try:
-                    outcomes.append(crawler_articles(self.crawler).save(job.article, extra_urls=job.extra_urls))
+                    outcomes.append(self.store.save(job.article, extra_urls=job.extra_urls))
                 except Exception:  # noqa: BLE001 - reported through the item's Deferred
                     outcomes.append(Failure())
         for job, outcome in zip(batch, outcomes):
