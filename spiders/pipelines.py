@@ -10,7 +10,7 @@ from pathlib import Path
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from twisted.internet.defer import Deferred
+from scrapy.utils.defer import maybe_deferred_to_future
 
 from spiders.extensions import note_error
 from spiders.items import ArticleItem
@@ -98,7 +98,7 @@ class StoragePipeline:
     def from_crawler(cls, crawler: Crawler) -> "StoragePipeline":
         return cls(crawler)
 
-    def process_item(self, item: ArticleItem, spider=None) -> Deferred:
+    async def process_item(self, item: ArticleItem, spider=None) -> ArticleItem:
         judgement = item.judgement or {}
         article = Article(
             canonical_url=item.canonical_url or item.url,
@@ -117,16 +117,12 @@ class StoragePipeline:
             reasons=judgement.get("reasons") or [],
             relevance_version=judgement.get("version"),
         )
-        done = self.writer.submit(article, item.seen_urls)
-        done.addCallback(self._saved, item)
-        return done
-
-    def _saved(self, result: SaveResult, item: ArticleItem) -> ArticleItem:
+        result: SaveResult = await maybe_deferred_to_future(self.writer.submit(article, item.seen_urls))
         self.crawler.stats.inc_value(f"newsmon/saved/{result.outcome.value}")
         if result.duplicate_of:
             logger.info("duplicate: %s has the same text as %s", item.url, result.duplicate_of)
         return item
 
-    def close_spider(self, spider=None) -> Deferred:
-        # Every item's Deferred has fired by now (Scrapy waits for them); this ends the thread.
-        return self.writer.close()
+    async def close_spider(self, spider=None) -> None:
+        # Every item is stored by now (Scrapy waits for them); this ends the thread.
+        await maybe_deferred_to_future(self.writer.close())
