@@ -28,6 +28,10 @@ from storage import Article, SaveResult
 logger = logging.getLogger(__name__)
 
 _STOP = object()
+# Several crawls in one process each have a writer; storing and grouping take turns, as they
+# did on the one reactor thread, so two crawls never decide stories for one event at once
+# without seeing each other's articles.
+_WRITE_LOCK = threading.Lock()
 
 
 @dataclass
@@ -92,7 +96,8 @@ class ArticleWriter:
                     stop = True
                     break
                 batch.append(nxt)
-            self._write(batch)
+            with _WRITE_LOCK:
+                self._write(batch)
             if stop:
                 return
 
