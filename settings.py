@@ -221,6 +221,8 @@ class SourceConfig(_Strict):
     selectors: dict[str, str] = Field(default_factory=dict)
     # Time zone of dates a generic source's pages write without an offset (default: Vietnam's).
     timezone: str | None = None
+    # How the source's meta tags write numeric dates: "DMY" (default) or "MDY" ("1/28/2026 6:52:01 AM").
+    date_order: Literal["DMY", "MDY"] | None = None
 
     @field_validator("stale_after", mode="before")
     @classmethod

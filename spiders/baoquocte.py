@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
 
-from bs4 import BeautifulSoup
 from scrapy.http import Response
 
-from spiders.base import NewsSpider, json_ld, meta_content, text_of
+from spiders.base import PAGE_META, NewsSpider
+from spiders.page import Fields, Page, text_of
 
 CATEGORIES = ("thoi-su", "the-gioi", "kinh-te")
+#: Articles per listing page; the site pages with `&BRSR=<offset>` in steps of this.
+LISTING_PAGE_SIZE = 15
 
 
 class BaoquocteSpider(NewsSpider):
@@ -43,30 +44,42 @@ class BaoquocteSpider(NewsSpider):
     # The paper's brand opens every sapo: "TG&VN. ", sometimes "TG&VN - ".
     lead_prefix_re = re.compile(r"^\s*TG\s*&\s*VN\s*[.:\-–—]\s*", re.I)
 
-    def listing_links(self, soup: BeautifulSoup, response: Response) -> Iterable[str]:
-        for link in soup.select("div.bx-list-left div.article a[title][href]"):
-            yield link["href"]
+    def listing_links(self, page: Page, response: Response) -> Iterable[str]:
+        for link in page.css("div.bx-list-left div.article a[title][href]"):
+            yield link.get("href")
 
-    def next_page(self, soup: BeautifulSoup, response: Response) -> str | None:
-        link = soup.select_one(".pagination a.next[href]")
-        return link["href"] if link else None
+    def next_page(self, page: Page, response: Response) -> str | None:
+        """The next listing page: the site pages with `&fv=<date>&s_cond=&BRSR=<offset>`
+        (15 a page); a `.pagination a.next` link is taken where a page has one."""
+        link = page.one(".pagination a.next[href]")
+        if link is not None:
+            return link.get("href")
+        found = sum(1 for href in self.listing_links(page, response) if self.is_article_url(response.urljoin(href)))
+        if found < LISTING_PAGE_SIZE:
+            return None  # a page that is not full is the last one
+        number = response.meta.get(PAGE_META, 1)
+        return brsr_page(response.url, number * LISTING_PAGE_SIZE)
 
-    def extract_fields(self, soup: BeautifulSoup, response: Response) -> dict[str, Any]:
-        ld = json_ld(soup)
-        content = soup.select_one("div.__MASTERCMS_CONTENT") or soup.select_one("#__MB_MASTERCMS_EL_3")
+    def extract_fields(self, page: Page, response: Response) -> Fields:
+        content = page.one((".article-detail div.__MASTERCMS_CONTENT", "div.__MASTERCMS_CONTENT",
+                            "#__MB_MASTERCMS_EL_3"))
         # Direct <p> children only: photo tables (with caption <p>s), the related box and ads nest theirs.
-        paragraphs = [text_of(p) for p in content.find_all("p", recursive=False)] if content is not None else []
-        author = text_of(soup.select_one(".article-detail-meta .author"))
-        if not author and isinstance(ld.get("author"), dict):
-            author = str(ld["author"].get("name") or "")
-        canonical = soup.find("link", rel="canonical")
-        return {
-            "title": text_of(soup.select_one("h1.article-detail-title")) or meta_content(soup, "og:title"),
-            "lead": text_of(soup.select_one("div.article-detail-desc")) or meta_content(soup, "description"),
-            "paragraphs": paragraphs,
-            "date_text": text_of(soup.select_one(".article-detail-meta .time")),
-            "date_fallback": str(ld.get("datePublished") or "") or meta_content(soup, "article:published_time"),
-            "author": author,
-            "tags": [text_of(a) for a in soup.select(".article-tag a[href]")],
-            "canonical": canonical.get("href") if canonical else "",
-        }
+        paragraphs = [text_of(p) for p in content.iterchildren("p")] if content is not None else []
+        return Fields(
+            title=page.text((".article-detail h1.article-detail-title", "h1.article-detail-title")),
+            lead=page.text("div.article-detail-desc"),
+            paragraphs=paragraphs,
+            dates=[page.text(".article-detail-meta .time")],
+            author=page.text(".article-detail-meta .author"),
+            tags=page.texts(".article-tag a[href]"),
+            canonical=page.canonical(),
+        )
+
+
+def brsr_page(url: str, offset: int) -> str:
+    """A category listing at ``offset``: `<category>&fv=<date>&s_cond=&BRSR=<offset>` (the date
+    kept from the URL when it has one)."""
+    base, _, query = url.partition("&")
+    params = dict(part.split("=", 1) for part in query.split("&") if "=" in part)
+    fv = params.get("fv", "")
+    return f"{base}&fv={fv}&s_cond=&BRSR={offset}"

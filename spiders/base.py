@@ -4,7 +4,6 @@ which selectors its pages use; everything else is here."""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
@@ -15,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 import feedparser
 import scrapy
-from bs4 import BeautifulSoup, Tag
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
@@ -24,6 +22,7 @@ from twisted.python.failure import Failure
 from spiders.dates import VIETNAM, parse_date
 from spiders.extensions import note_error
 from spiders.items import ArticleItem
+from spiders.page import COPYRIGHT_RES, FIELDS, Fields, Page, fold, main_text_paragraphs, metadata_fields
 from spiders.middlewares import ARTICLE_META
 from spiders.resources import crawler_articles
 from storage.urls import strip_tracking
@@ -38,42 +37,24 @@ class ArticleParseError(Exception):
     """The page is not an article we can read; the message says what was missing."""
 
 
-def text_of(node: Tag | None) -> str:
-    """Visible text of a node with whitespace folded; '' for None."""
-    if node is None:
-        return ""
-    return " ".join(node.get_text(" ", strip=True).split())
+_NUMBER_RUN = re.compile(r"(\d+)")
 
 
-def meta_content(soup: BeautifulSoup, *names: str) -> str:
-    """The content of the first <meta> whose property or name is one of ``names``."""
-    for name in names:
-        tag = soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name})
-        if tag and tag.get("content"):
-            return " ".join(str(tag["content"]).split())
-    return ""
+def _natural_key(text: str) -> tuple:
+    """For ordering names with numbers in them: news-2026-12 after news-2026-9."""
+    return tuple(int(part) if part.isdigit() else part for part in _NUMBER_RUN.split(text))
 
 
-def json_ld(soup: BeautifulSoup, types: Sequence[str] = ("NewsArticle", "Article", "ReportageNewsArticle")) -> dict[str, Any]:
-    """The first JSON-LD object of one of ``types`` (also inside @graph or lists); {} if none."""
-    for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
-        try:
-            data = json.loads(script.string or "")
-        except (json.JSONDecodeError, TypeError):
-            continue
-        stack = [data]
-        while stack:
-            obj = stack.pop()
-            if isinstance(obj, list):
-                stack.extend(obj)
-            elif isinstance(obj, dict):
-                kind = obj.get("@type")
-                kinds = kind if isinstance(kind, list) else [kind]
-                if any(k in types for k in kinds):
-                    return obj
-                if "@graph" in obj:
-                    stack.append(obj["@graph"])
-    return {}
+def newest_sitemaps(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Child sitemaps newest first: by lastmod where the index gives it, else by the numbers
+    in their names compared as numbers (news-2026-12.xml is newer than news-2026-9.xml)."""
+    from spiders.dates import parse_date as _parse
+
+    def key(entry: dict[str, Any]) -> tuple:
+        stamp = _parse(entry.get("lastmod") or "")
+        return (stamp.timestamp() if stamp else float("-inf"), _natural_key(entry["loc"]))
+
+    return sorted(entries, key=key, reverse=True)
 
 
 class NewsSpider(scrapy.Spider):
@@ -105,6 +86,13 @@ class NewsSpider(scrapy.Spider):
     #: Prefixes the site puts before the lead ("Kinhtedothi - ", "(VOVWORLD) - ").
     lead_prefix_re: re.Pattern[str] | None = None
     date_required: bool = True
+    #: How the site writes numeric dates in its meta tags ("DMY" or "MDY"); page texts are day first.
+    meta_date_order: str = "DMY"
+    #: Whether the page's own language (<html lang>) beats the spider's.
+    page_language_first: bool = False
+    #: Fields the spider's selectors are meant to give; under half of a run's pages for one of
+    #: spiders.page.KEY_FIELDS means the site changed its markup (the run is `degraded`).
+    selector_fields: Sequence[str] = FIELDS[:6]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -160,7 +148,7 @@ class NewsSpider(scrapy.Spider):
         parsed = feedparser.parse(response.body, response_headers={"content-location": response.url})
         if not parsed.entries:
             reason = f"feed has no items ({parsed.get('bozo_exception', 'empty')})" if parsed.bozo else "feed has no items"
-            note_error(self.crawler, "feed", response.url, reason)
+            note_error(self.crawler, "empty_feed", response.url, reason)
             return
         self._index_ok()
         for entry in parsed.entries:
@@ -174,16 +162,21 @@ class NewsSpider(scrapy.Spider):
             note_error(self.crawler, "listing", response.url, "not an HTML page")
             return
         self._index_ok()
-        soup = BeautifulSoup(response.text, "lxml")
-        for href in self.listing_links(soup, response):
+        page = Page.from_response(response)
+        found = 0
+        for href in self.listing_links(page, response):
             request = self.article_request(response.urljoin(href))
             if request is not None:
+                found += 1
                 yield request
-        page = response.meta.get(PAGE_META, 1)
-        if page < self.max_pages:
-            href = self.next_page(soup, response)
+        if not found:
+            note_error(self.crawler, "empty_listing", response.url,
+                       "listing page holds no article links: its markup or the site's URLs may have changed")
+        number = response.meta.get(PAGE_META, 1)
+        if number < self.max_pages:
+            href = self.next_page(page, response)
             if href:
-                yield self.index_request(response.urljoin(href), "listing", self.parse_listing, page=page + 1)
+                yield self.index_request(response.urljoin(href), "listing", self.parse_listing, page=number + 1)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         try:
@@ -195,9 +188,15 @@ class NewsSpider(scrapy.Spider):
         entries = list(sitemap)
         if sitemap.type == "sitemapindex":
             children = [e for e in entries if not self.sitemap_follow or self.sitemap_follow.search(e["loc"])]
-            children.sort(key=lambda e: (e.get("lastmod", ""), e["loc"]), reverse=True)
-            for entry in children[: self.sitemap_children]:
+            if not children:
+                note_error(self.crawler, "empty_sitemap", response.url,
+                           f"sitemap index lists no child sitemaps{' to follow' if entries else ''}")
+                return
+            for entry in newest_sitemaps(children)[: self.sitemap_children]:
                 yield self.index_request(entry["loc"], "sitemap", self.parse_sitemap)
+            return
+        if not entries:
+            note_error(self.crawler, "empty_sitemap", response.url, "sitemap lists no URLs")
             return
         for entry in entries:
             request = self.article_request(entry["loc"])
@@ -206,17 +205,18 @@ class NewsSpider(scrapy.Spider):
 
     # -------------------------------------------------------------- overrides
 
-    def listing_links(self, soup: BeautifulSoup, response: Response) -> Iterable[str]:
+    def listing_links(self, page: Page, response: Response) -> Iterable[str]:
         """hrefs of article links on a listing page."""
         raise NotImplementedError
 
-    def next_page(self, soup: BeautifulSoup, response: Response) -> str | None:
+    def next_page(self, page: Page, response: Response) -> str | None:
         """href of the next listing page, or None on the last."""
         return None
 
-    def extract_fields(self, soup: BeautifulSoup, response: Response) -> dict[str, Any]:
-        """Raw fields of an article page: title, lead, paragraphs (list), date_text,
-        date_fallback (e.g. a meta tag), author, tags (list), canonical."""
+    def extract_fields(self, page: Page, response: Response) -> Fields:
+        """The first layer: what the site's own markup gives, read with the spider's selectors.
+        Leave a field empty when its selector finds nothing; the page's metadata and its
+        main text fill it in (see :meth:`build_item`)."""
         raise NotImplementedError
 
     # ---------------------------------------------------------------- parsing
@@ -232,14 +232,25 @@ class NewsSpider(scrapy.Spider):
             logger.exception("error parsing %s", response.url)
             self.article_failed(response.url, f"{type(exc).__name__}: {exc}")
             return
+        self.count_layers(item)
         yield item
+
+    def count_layers(self, item: ArticleItem) -> None:
+        """Per field, how often the site's selectors gave it this run (redesign detection)."""
+        stats = self.crawler.stats
+        stats.inc_value("newsmon/layers/pages")
+        for name in self.selector_fields:
+            layer = item.layers.get(name, "none")
+            stats.inc_value(f"newsmon/layers/{name}/{layer}")
+            if layer != "selectors" and not stats.get_value(f"newsmon/layers/{name}/sample"):
+                stats.set_value(f"newsmon/layers/{name}/sample", item.url)
 
     def read_article(self, response: Response) -> ArticleItem:
         """One article page as an item, outside any crawl bookkeeping; ArticleParseError if unreadable."""
         if not isinstance(response, TextResponse):
             raise ArticleParseError(f"not an HTML page ({response.headers.get('Content-Type', b'?').decode()})")
-        soup = BeautifulSoup(response.text, "lxml")
-        return self.build_item(self.extract_fields(soup, response), response)
+        page = Page.from_response(response)
+        return self.build_item(page, self.extract_fields(page, response), response)
 
     def article_failed(self, url: str, reason: str, kind: str = "parse") -> None:
         """Count and log an unreadable article page, and remember it so it is retried with back-off."""
@@ -247,29 +258,64 @@ class NewsSpider(scrapy.Spider):
         logger.warning("article %s: %s", url, reason)
         crawler_articles(self.crawler).record_failure(url, getattr(self, "source_name", self.name), reason)
 
-    def clean_paragraphs(self, paragraphs: Iterable[str]) -> list[str]:
+    def clean_paragraphs(self, paragraphs: Iterable[str], *repeats: str) -> list[str]:
+        """Paragraphs without boilerplate lines and without the title or lead repeated."""
+        skip = {fold(r) for r in repeats if r}
         out = []
         for para in paragraphs:
             para = " ".join(para.split())
-            if para and not any(rx.search(para) for rx in self.boilerplate_res):
-                out.append(para)
+            if not para or fold(para) in skip:
+                continue
+            if any(rx.search(para) for rx in self.boilerplate_res) or any(rx.search(para) for rx in COPYRIGHT_RES):
+                continue
+            out.append(para)
         return out
 
-    def build_item(self, fields: dict[str, Any], response: Response) -> ArticleItem:
-        title = " ".join((fields.get("title") or "").split())
+    def build_item(self, page: Page, site: Fields, response: Response) -> ArticleItem:
+        """Every field from the first layer that has it: the site's selectors (``site``), then
+        the page's metadata, then its main text; ``layers`` records which one gave each."""
+        layers: dict[str, str] = {}
+        meta: Fields | None = None
+
+        def metadata() -> Fields:
+            nonlocal meta
+            if meta is None:
+                meta = metadata_fields(page)
+            return meta
+
+        def pick(name: str, *candidates: tuple[str, Any]) -> Any:
+            for layer, value in candidates:
+                value = value() if callable(value) else value
+                if value:
+                    layers[name] = layer
+                    return value
+            return None
+
+        title = " ".join((pick("title", ("selectors", site.title), ("metadata", lambda: metadata().title)) or "").split())
         if not title:
             raise ArticleParseError("no title found")
-        paragraphs = self.clean_paragraphs(fields.get("paragraphs") or [])
-        if not paragraphs:
+        raw_lead = " ".join((pick("lead", ("selectors", site.lead), ("metadata", lambda: metadata().lead)) or "").split())
+        lead = self.lead_prefix_re.sub("", raw_lead, count=1) if raw_lead and self.lead_prefix_re else raw_lead
+        body = pick(
+            "body",
+            ("selectors", lambda: self.clean_paragraphs(site.paragraphs, title, lead, raw_lead)),
+            ("main_text", lambda: self.clean_paragraphs(main_text_paragraphs(page), title, lead, raw_lead)),
+        )
+        if not body:
             raise ArticleParseError("no body paragraphs found")
-        lead = " ".join((fields.get("lead") or "").split())
-        if lead and self.lead_prefix_re is not None:
-            lead = self.lead_prefix_re.sub("", lead, count=1)
-        published = self.parse_published(fields.get("date_text"), fields.get("date_fallback"))
-        canonical = fields.get("canonical") or ""
-        canonical = response.urljoin(canonical) if canonical else response.url
-        if urlsplit(canonical).hostname != urlsplit(response.url).hostname and not self._same_site(canonical):
+        published = self.pick_published(site, metadata, layers)
+        author = pick("author", ("selectors", site.author), ("metadata", lambda: metadata().author)) or ""
+        if layers.get("author") == "selectors":
+            author = self.spelled_as_metadata(author, metadata().author)
+        body = self.drop_furniture(body, author, published)
+        tags = pick("tags", ("selectors", [t for t in site.tags if t]), ("metadata", lambda: metadata().tags)) or []
+        canonical = pick("canonical_url", ("selectors", site.canonical), ("metadata", lambda: metadata().canonical))
+        canonical = response.urljoin(canonical) if canonical else ""
+        if not canonical or (urlsplit(canonical).hostname != urlsplit(response.url).hostname
+                             and not self._same_site(canonical)):
             canonical = response.url  # a canonical pointing off-site is not trusted for identity
+            layers["canonical_url"] = "default"
+        language = self.pick_language(site, metadata, layers)
         seen = [response.url, *response.meta.get("redirect_urls", []), response.request.meta.get("newsmon_real_url", "")]
         return ArticleItem(
             url=response.url,
@@ -277,26 +323,73 @@ class NewsSpider(scrapy.Spider):
             source=getattr(self, "source_name", self.name),
             title=title,
             lead=lead,
-            body="\n\n".join(paragraphs),
+            body="\n\n".join(body),
             published_at=published,
-            author=(fields.get("author") or "").strip() or None,
-            tags=[t for t in (fields.get("tags") or []) if t],
-            language=fields.get("language") or self.language,
+            author=author.strip() or None,
+            tags=list(dict.fromkeys(tags)),
+            language=language,
             seen_urls=list(dict.fromkeys(u for u in seen if u)),
+            layers={name: layers[name] for name in FIELDS if name in layers},
         )
+
+    def pick_language(self, site: Fields, metadata, layers: dict[str, str]) -> str:
+        if site.language:
+            layers["language"] = "selectors"
+            return site.language
+        if self.page_language_first and metadata().language:
+            layers["language"] = "metadata"
+            return metadata().language
+        if self.language:
+            layers["language"] = "default"
+            return self.language
+        found = metadata().language
+        layers["language"] = "metadata" if found else "default"
+        return found or "und"
+
+    @staticmethod
+    def spelled_as_metadata(byline: str, meta_author: str) -> str:
+        """A byline the page prints in capitals ("HOÀNG LÂM") as the metadata writes it, when
+        both name the same person."""
+        return meta_author if meta_author and fold(meta_author) == fold(byline) else byline
+
+    def drop_furniture(self, body: list[str], author: str, published: datetime | None) -> list[str]:
+        """The byline or the displayed date standing alone as a paragraph (main-text extraction keeps them)."""
+        out = []
+        for para in body:
+            if author and fold(para) == fold(author):
+                continue
+            if published is not None and len(para.split()) <= 6:
+                shown = self.parse_date_text(para, self.meta_date_order)
+                if shown is not None and shown.date() == published.astimezone(shown.tzinfo).date():
+                    continue
+            out.append(para)
+        return out or body
 
     def _same_site(self, url: str) -> bool:
         host = urlsplit(url).hostname or ""
         return bool(self.site_host) and (host == self.site_host or host.endswith("." + self.site_host))
 
-    def parse_published(self, date_text: str | None, fallback: str | None) -> datetime | None:
-        value = parse_date(date_text, self.timezone, self.languages) if date_text else None
-        if value is None and fallback:
-            value = parse_date(fallback, self.timezone, self.languages)
-        if value is None and (date_text or self.date_required):
-            shown = repr(date_text) if date_text else "none found"
-            raise ArticleParseError(f"unparseable publication date ({shown})")
-        return value
+    def parse_date_text(self, text: str, order: str = "DMY") -> datetime | None:
+        return parse_date(text, self.timezone, self.languages or ("vi", "en", "ru"), order)
+
+    def pick_published(self, site: Fields, metadata, layers: dict[str, str]) -> datetime | None:
+        """The site's own date texts (day first, as Vietnamese and Russian pages show them),
+        then the metadata's, read in the order the site writes them (``meta_date_order``)."""
+        for text in site.dates:
+            value = self.parse_date_text(text) if text else None
+            if value is not None:
+                layers["published_at"] = "selectors"
+                return value
+        for text in metadata().dates:
+            value = self.parse_date_text(text, self.meta_date_order)
+            if value is not None:
+                layers["published_at"] = "metadata"
+                return value
+        shown = next((t for t in (*site.dates, *metadata().dates) if t), "")
+        if shown or self.date_required:
+            raise ArticleParseError(f"unparseable publication date ({shown!r})" if shown
+                                    else "unparseable publication date (none found)")
+        return None
 
     # ----------------------------------------------------------------- errors
 

@@ -15,8 +15,12 @@ VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 # "Thứ Sáu, 14/08/2026 - 21:20", "Chủ nhật, ...": the weekday adds nothing and confuses parsers.
 _WEEKDAY = re.compile(r"^\s*(?:thứ\s+\w+|chủ\s+nhật|\w+day|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье)\s*,\s*", re.I)
 _NUMERIC = re.compile(
-    r"(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})(?:\D{1,5}(?P<H>\d{1,2})[:hg](?P<M>\d{2}))?"
+    r"(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})"
+    r"(?:\D{1,5}(?P<H>\d{1,2})[:hg](?P<M>\d{2})(?::(?P<S>\d{2}))?(?:\s*(?P<ampm>[AaPp])\.?[Mm]\b\.?)?)?"
 )
+#: The orders sites write numeric dates in: day first (Vietnam, Russia) or month first
+#: (US-style CMS defaults, e.g. hanoimoi's article:published_time "1/28/2026 6:52:01 AM").
+DATE_ORDERS = ("DMY", "MDY")
 # "(GMT+7)", "GMT+07:00", "UTC+3": an explicit offset beats the source's default time zone.
 _GMT_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\b", re.I)
 # RFC 822 as feeds write it ("Wed, 25 Nov 2026 14:20:00 +0300"): English names whatever the site's language.
@@ -31,18 +35,29 @@ _PARSER_SETTINGS = {
 }
 
 
-def _numeric(text: str, tz: tzinfo) -> datetime | None:
-    # The common numeric forms without dateparser's cost: DD/MM/YYYY [HH:MM] and HH:MM DD/MM/YYYY.
+def _numeric(text: str, tz: tzinfo, order: str = "DMY") -> datetime | None:
+    # The common numeric forms without dateparser's cost: DD/MM/YYYY [HH:MM[:SS] [AM|PM]]
+    # (MM/DD/YYYY when the site writes month first) and HH:MM DD/MM/YYYY.
     match = _TIME_FIRST.match(text) or _NUMERIC.search(text)
     if not match:
         return None
-    g = match.groupdict()
+    g = dict(match.groupdict())
+    if order == "MDY" and match.re is _NUMERIC:
+        g["d"], g["m"] = g["m"], g["d"]
+    hour = int(g.get("H") or 0)
+    ampm = (g.get("ampm") or "").lower()
+    if ampm and not 1 <= hour <= 12:
+        return None
+    if ampm == "p" and hour != 12:
+        hour += 12
+    elif ampm == "a" and hour == 12:
+        hour = 0
     offset = _GMT_OFFSET.search(text)
     if offset:
         sign = -1 if offset.group(1) == "-" else 1
         tz = timezone(sign * timedelta(hours=int(offset.group(2)), minutes=int(offset.group(3) or 0)))
     try:
-        return datetime(int(g["y"]), int(g["m"]), int(g["d"]), int(g["H"] or 0), int(g["M"] or 0), tzinfo=tz)
+        return datetime(int(g["y"]), int(g["m"]), int(g["d"]), hour, int(g["M"] or 0), int(g.get("S") or 0), tzinfo=tz)
     except ValueError:
         return None
 
@@ -53,11 +68,17 @@ def _dateparser(text: str, tz_name: str, languages: tuple[str, ...]) -> datetime
     return dateparser.parse(text, languages=list(languages) or None, settings=settings)
 
 
-def parse_date(text: str | None, tz: ZoneInfo = VIETNAM, languages: tuple[str, ...] = ("vi", "en", "ru")) -> datetime | None:
+def parse_date(
+    text: str | None, tz: ZoneInfo = VIETNAM, languages: tuple[str, ...] = ("vi", "en", "ru"), order: str = "DMY",
+) -> datetime | None:
     """An aware datetime, or None when the text holds no recognisable date.
 
-    ISO 8601 with an offset keeps its offset; dates without one are in ``tz``.
+    ISO 8601 with an offset keeps its offset; dates without one are in ``tz``. ``order``
+    says how the site writes numeric dates ("DMY" or "MDY"); a date impossible in that
+    order (a 13th month) is None rather than read the other way round.
     """
+    if order not in DATE_ORDERS:
+        raise ValueError(f"unknown date order {order!r} (known: {', '.join(DATE_ORDERS)})")
     if not text:
         return None
     text = " ".join(text.split())
@@ -75,8 +96,8 @@ def parse_date(text: str | None, tz: ZoneInfo = VIETNAM, languages: tuple[str, .
         except (TypeError, ValueError):
             pass
     text = _WEEKDAY.sub("", text)
-    value = _numeric(text, tz)
-    if value is None:
+    value = _numeric(text, tz, order)
+    if value is None and not _NUMERIC.search(text):
         value = _dateparser(text, tz.key, tuple(languages))
     if value is None:
         return None

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
 
-from bs4 import BeautifulSoup
 from scrapy.http import Response
 
-from spiders.base import NewsSpider, meta_content, text_of
+from spiders.base import NewsSpider
+from spiders.page import Fields, Page, text_of
 
 CATEGORIES = ("chinh-tri", "kinh-te", "do-thi", "the-gioi", "xa-hoi", "van-hoa")
 
@@ -31,6 +30,7 @@ class HanoimoiSpider(NewsSpider):
     sitemaps = ("https://hanoimoi.vn/sitemap.xml",)
     sitemap_follow = re.compile(r"sitemap-article-")
     sitemap_children = 1
+    feed_index = "https://hanoimoi.vn/rss"
 
     article_url_re = re.compile(r"^https?://(?:www\.|m\.)?hanoimoi\.vn/(?:amp/)?[a-z0-9-]+-\d{5,}\.html$")
     skip_url_re = re.compile(r"-event\d+\.html$|/(?:multimedia|video|emagazine|infographic|photo)/")
@@ -39,33 +39,32 @@ class HanoimoiSpider(NewsSpider):
         re.compile(r"^\(\*\)\s*Không sao chép", re.I),
         re.compile(r"^(Tin|Bài) liên quan\b", re.I),
     )
+    # <meta name="article:published_time" content="1/28/2026 6:52:01 AM">: month first, 12-hour clock.
+    meta_date_order = "MDY"
 
-    def listing_links(self, soup: BeautifulSoup, response: Response) -> Iterable[str]:
-        for link in soup.select(".list-news h3 a[href], .list-news h2 a[href]"):
-            yield link["href"]
+    def listing_links(self, page: Page, response: Response) -> Iterable[str]:
+        # Working crawlers of the site take every `h3 a[href]`; article_url_re keeps the articles.
+        for link in page.css("h3 a[href], .list-news h2 a[href]"):
+            yield link.get("href")
 
-    def next_page(self, soup: BeautifulSoup, response: Response) -> str | None:
-        link = soup.select_one(".pagination a.page-next[href]")
-        return link["href"] if link else None
+    def next_page(self, page: Page, response: Response) -> str | None:
+        link = page.one(".pagination a.page-next[href]")
+        return link.get("href") if link is not None else None
 
-    def extract_fields(self, soup: BeautifulSoup, response: Response) -> dict[str, Any]:
-        title = text_of(soup.select_one("h1.sc-longform-header-title, h1.c-detail-head__title"))
-        lead = text_of(soup.select_one(".sc-longform-header-text p.block-sc-sapo, p.block-sc-sapo"))
-        entry = soup.select_one("div.entry")
-        # Direct <p> children only: captions, related boxes, ads and share bars are nested elsewhere.
-        paragraphs = [text_of(p) for p in entry.find_all("p", recursive=False)] if entry else []
-        author = text_of(soup.select_one(".sc-longform-header-meta span.block-sc-author, span.c-detail-head__author"))
-        tags = [text_of(a) for a in soup.select("div.tags a")]
-        if not tags:
-            tags = [t.strip() for t in meta_content(soup, "keywords").split(",")]
-        canonical = soup.find("link", rel="canonical")
-        return {
-            "title": title,
-            "lead": lead or meta_content(soup, "description", "og:description"),
-            "paragraphs": paragraphs,
-            "date_text": text_of(soup.select_one("span.sc-longform-header-date")),
-            "date_fallback": meta_content(soup, "article:published_time"),
-            "author": author,
-            "tags": tags,
-            "canonical": canonical.get("href") if canonical else "",
-        }
+    def extract_fields(self, page: Page, response: Response) -> Fields:
+        # The sc-longform header's title is two spans (kicker and headline): read as one line.
+        title = page.text(("h1.sc-longform-header-title", "h1.c-detail-head__title"))
+        entry = page.one(("div.b-maincontent > div.entry", "div.entry"))
+        # Direct <p> children only: captions, related boxes (div.b-grid__title), ads and share
+        # bars are nested elsewhere; the copyright line is in the footer (div.c-powered).
+        paragraphs = [text_of(p) for p in entry.iterchildren("p")] if entry is not None else []
+        return Fields(
+            title=title,
+            lead=page.text((".sc-longform-header-text p.block-sc-sapo", "p.block-sc-sapo")),
+            paragraphs=paragraphs,
+            dates=[page.text("span.sc-longform-header-date")],
+            author=page.text((".sc-longform-header-meta span.block-sc-author", "span.block-sc-author",
+                              "span.c-detail-head__author")),
+            tags=page.texts("div.c-widget-tags a"),
+            canonical=page.canonical(),
+        )

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
 
-from bs4 import BeautifulSoup
 from scrapy.http import Response
 
-from spiders.base import NewsSpider, meta_content, text_of
+from spiders.base import NewsSpider
+from spiders.page import Fields, Page, text_of
 
 CATEGORIES = ("politics", "society", "business")
 # The dateline that opens the body; the site writes it with an em dash, sometimes a hyphen.
@@ -45,36 +44,37 @@ class HanoitimesSpider(NewsSpider):
         re.compile(r"^Advertisement$", re.I),
     )
 
-    def listing_links(self, soup: BeautifulSoup, response: Response) -> Iterable[str]:
-        for link in soup.select(".CategoryList .CategoryList_title a[href]"):
-            yield link["href"]
+    def listing_links(self, page: Page, response: Response) -> Iterable[str]:
+        for link in page.css(".CategoryList .CategoryList_title a[href], h3 a[href], h2 a[href]"):
+            yield link.get("href")
 
-    def next_page(self, soup: BeautifulSoup, response: Response) -> str | None:
-        link = soup.select_one(".Pagination a.Pagination_next[href]")
-        return link["href"] if link else None
+    def next_page(self, page: Page, response: Response) -> str | None:
+        link = page.one(".Pagination a.Pagination_next[href]")
+        return link.get("href") if link is not None else None
 
-    def extract_fields(self, soup: BeautifulSoup, response: Response) -> dict[str, Any]:
-        body = soup.select_one("div.StandardArticleBody_body") or soup.select_one("div.art_content")
+    def extract_fields(self, page: Page, response: Response) -> Fields:
+        body = page.one(("div.StandardArticleBody_body", "div.art_content"))
         # Direct <p> children only: figure captions, ad slots and widgets are nested elsewhere.
-        paragraphs = [text_of(p) for p in body.find_all("p", recursive=False)] if body is not None else []
+        paragraphs = [text_of(p) for p in body.iterchildren("p")] if body is not None else []
         paragraphs = [p for p in paragraphs if p]
         lead = ""
         if paragraphs and not DATELINE.match(paragraphs[0]):
             lead = paragraphs.pop(0)  # the bold first paragraph is the sapo
-        for i, para in enumerate(paragraphs):
+        return Fields(
+            title=page.text("h1.ArticleHeader_headline"),
+            lead=lead,
+            paragraphs=paragraphs,
+            dates=[page.text("div.ArticleHeader_date")],
+            author=re.sub(r"^By\s+", "", page.text(".ArticleHeader_author"), flags=re.I),
+            tags=page.texts("div.tag_detail a"),
+            canonical=page.canonical(),
+        )
+
+    def clean_paragraphs(self, paragraphs: Iterable[str], *repeats: str) -> list[str]:
+        """The "THE HANOI TIMES — " dateline off the first paragraph that has it, whichever layer read it."""
+        out = super().clean_paragraphs(paragraphs, *repeats)
+        for i, para in enumerate(out):
             if DATELINE.match(para):
-                paragraphs[i] = DATELINE.sub("", para, count=1)
+                out[i] = DATELINE.sub("", para, count=1)
                 break
-        author = text_of(soup.select_one(".ArticleHeader_author"))
-        author = re.sub(r"^By\s+", "", author, flags=re.I)
-        canonical = soup.find("link", rel="canonical")
-        return {
-            "title": text_of(soup.select_one("h1.ArticleHeader_headline")) or meta_content(soup, "og:title"),
-            "lead": lead or meta_content(soup, "description", "og:description"),
-            "paragraphs": paragraphs,
-            "date_text": text_of(soup.select_one("div.ArticleHeader_date")),
-            "date_fallback": meta_content(soup, "article:published_time"),
-            "author": author,
-            "tags": [text_of(a) for a in soup.select("div.tag_detail a")],
-            "canonical": canonical.get("href") if canonical else "",
-        }
+        return [p for p in out if p]

@@ -21,5 +21,8 @@ class ArticleItem:
     language: str = "vi"
     # Every URL this page was reached at (request URL, redirects), for deduplication.
     seen_urls: list[str] = field(default_factory=list)
+    # Which layer gave each field: "selectors", "metadata", "main_text" or "default"
+    # (spiders.page.LAYERS); fields a page lacks are absent.
+    layers: dict[str, str] = field(default_factory=dict)
     # Filled by RelevancePipeline: {"label", "score", "reasons", "version"}.
     judgement: dict[str, Any] | None = None

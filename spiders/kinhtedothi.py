@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
 
-from bs4 import BeautifulSoup
 from scrapy.http import Response
 
-from spiders.base import NewsSpider, meta_content, text_of
+from spiders.base import NewsSpider
+from spiders.page import Fields, Page, text_of
 
 CATEGORIES = ("thoi-su", "kinh-te", "van-hoa")
 
@@ -34,7 +33,10 @@ class KinhtedothiSpider(NewsSpider):
     sitemap_follow = re.compile(r"/sitemaps?/article-")
     sitemap_children = 2
 
-    article_url_re = re.compile(r"^https?://(?:www\.)?kinhtedothi\.vn/[a-z0-9-]+-\d{5,}\.html$")
+    # /<slug>-<id>.html, and real articles without an id: /<slug>.html and /<section>/<slug>.html
+    # ("/thuc-day-khu-vuc-tu-nhan-huong-toi-tang-truong-ben-vung.html", "/su-kien/…-2-9.html").
+    # A slug of at least four words tells an article from a section page.
+    article_url_re = re.compile(r"^https?://(?:www\.)?kinhtedothi\.vn/(?:[a-z0-9-]+/)?[a-z0-9]+(?:-[a-z0-9]+){3,}\.html$")
     # Tag pages, the e-paper and the sub-sites (own hosts) are not articles of this source.
     skip_url_re = re.compile(r"/(?:tag|bao-in|video|emagazine|infographic)/")
     boilerplate_res = (
@@ -45,34 +47,31 @@ class KinhtedothiSpider(NewsSpider):
     # "Kinhtedothi - ", also with an en/em dash or no spaces.
     lead_prefix_re = re.compile(r"^\s*Kinhtedothi\s*[-–—]\s*", re.I)
 
-    def listing_links(self, soup: BeautifulSoup, response: Response) -> Iterable[str]:
-        for link in soup.select(".list-news-cate .news-title a[href]"):
-            yield link["href"]
+    def listing_links(self, page: Page, response: Response) -> Iterable[str]:
+        for link in page.css(".list-news-cate .news-title a[href]"):
+            yield link.get("href")
 
-    def next_page(self, soup: BeautifulSoup, response: Response) -> str | None:
-        link = soup.select_one(".pagination a[rel=next][href]")
-        return link["href"] if link else None
+    def next_page(self, page: Page, response: Response) -> str | None:
+        link = page.one(".pagination a[rel=next][href]")
+        return link.get("href") if link is not None else None
 
-    def extract_fields(self, soup: BeautifulSoup, response: Response) -> dict[str, Any]:
-        title = text_of(soup.select_one("h1.article-title")) or meta_content(soup, "og:title")
-        content = soup.select_one("div.article-content") or soup.select_one("[itemprop=articleBody]")
+    def extract_fields(self, page: Page, response: Response) -> Fields:
+        content = page.one(("div.article-content", "[itemprop=articleBody]"))
         paragraphs: list[str] = []
         author = ""
         if content is not None:
             # Direct <p> children only: captions, related boxes and ads are nested in their own blocks.
-            for p in content.find_all("p", recursive=False):
-                if "article-author" in (p.get("class") or []):
+            for p in content.iterchildren("p"):
+                if "article-author" in (p.get("class") or "").split():
                     author = text_of(p)  # the byline closes the body, right-aligned
                     continue
                 paragraphs.append(text_of(p))
-        canonical = soup.find("link", rel="canonical")
-        return {
-            "title": title,
-            "lead": text_of(soup.select_one(".article-sapo")) or meta_content(soup, "description", "og:description"),
-            "paragraphs": paragraphs,
-            "date_text": text_of(soup.select_one("div.article-published-on")),
-            "date_fallback": meta_content(soup, "article:published_time"),
-            "author": author,
-            "tags": [text_of(a) for a in soup.select(".article-tags a[href]")],
-            "canonical": canonical.get("href") if canonical else "",
-        }
+        return Fields(
+            title=page.text("h1.article-title"),
+            lead=page.text(".article-sapo"),
+            paragraphs=paragraphs,
+            dates=[page.text("div.article-published-on")],
+            author=author,
+            tags=page.texts(".article-tags a[href]"),
+            canonical=page.canonical(),
+        )

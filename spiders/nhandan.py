@@ -34,5 +34,6 @@ class NhandanSpider(CmsSpider):
 
     article_url_re = re.compile(r"^https?://(?:www\.)?nhandan\.vn/[a-z0-9-]+-post\d{5,}\.html$")
     skip_url_re = re.compile(r"-tag\d+\.html$|/(?:print|video|photo|emagazine)/")
-    # The byline is printed in capitals ("THU TRANG"); JSON-LD has the name as written.
-    author_from_json_ld = True
+    # The byline may be printed in capitals ("THU TRANG"); NewsSpider.build_item takes the
+    # JSON-LD spelling of the same name. Score boxes (div.notebox) and the author block
+    # (div.article__author > p.name) sit inside the body, nested: never body text.

@@ -109,6 +109,7 @@ class StoragePipeline:
             body=item.body,
             author=item.author,
             tags=list(item.tags),
+            layers=dict(item.layers),
             language=item.language,
             published_at=item.published_at,
             content_hash=content_fingerprint(item.title, item.body),

@@ -2,22 +2,19 @@
 Russian pages under /ru-RU/.
 
 From ../shared/sources.md (section 5): articles at /ru-RU/<section>/<cyrillic-slug>-<id>.vov
-(percent-encoded in links; m.vovworld.vn is the mobile copy); categories
-/ru-RU/<name>/<id>.vov with `.cate-hl` / `.cate-list` stories and page-number paging;
-the "cms" markup (spiders/cms.py); leads start "(VOVWORLD) - "; ru pages carry a
-stray Vietnamese "Chia sẻ" label, which is not text. No Russian feed or sitemap is
-known, so the listings are the way in.
+(percent-encoded in links; m.vovworld.vn is the mobile copy); the "cms" markup
+(spiders/cms.py); leads start "(VOVWORLD) - ", also written "(VOVworld) –" and
+"(VOVword)-"; ru pages carry a stray Vietnamese "Chia sẻ" label, which is not text.
+No Russian-service category id, feed or sitemap is confirmed, so the spider starts
+from the service's front page (a listing of its newest stories) and uses the feeds and
+sitemaps entry-point discovery finds there and in robots.txt (NewsSpider.discover).
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 
 from spiders.cms import CmsSpider
-
-#: (section, category id) of the Russian service's listings.
-SECTIONS = (("новости", 1147), ("беседа", 1150), ("культура", 1153))
 
 
 class VovworldSpider(CmsSpider):
@@ -27,13 +24,16 @@ class VovworldSpider(CmsSpider):
     language = "ru"
     languages = ("ru",)
 
-    listing_pages = tuple(f"https://vovworld.vn{quote(f'/ru-RU/{section}/{cat_id}.vov')}" for section, cat_id in SECTIONS)
+    #: The Russian service's front page (inferred from the /<lang>/… URL scheme).
+    home_page = "https://vovworld.vn/ru-RU.vov"
+    listing_pages = (home_page,)
 
     # Slugs are percent-encoded Cyrillic; the id is the last number before .vov.
     article_url_re = re.compile(r"^https?://(?:m\.)?vovworld\.vn/ru-RU/[^/?#]+/[^/?#]+-\d{5,}\.vov$")
     skip_url_re = re.compile(r"/ru-RU/(?:tag|author|video|live)/", re.I)
     amp_url_re = (re.compile(r"^(https?://)m\.(vovworld\.vn)/"), r"\1\2/")
-    lead_prefix_re = re.compile(r"^\(VOVWORLD\)\s*[-–—]\s*", re.I)
+    # "(VOVWORLD) - ", "(VOVworld) –", "(VOVword)-": the service's brand, not text.
+    lead_prefix_re = re.compile(r"^\(\s*VOV\s*wor(?:l)?d\s*\)\s*[-–—]\s*", re.I)
 
     date_selectors = (".article__meta time",)
     author_selectors = (".article__meta .links li a", "a.cms-author")

@@ -34,7 +34,7 @@ class SaveResult:
 
 
 # Fields a re-crawl may change; the rest (id, first_seen_at, story) belong to the stored article.
-_UPDATABLE = ("title", "lead", "body", "author", "tags", "language", "published_at", "content_hash",
+_UPDATABLE = ("title", "lead", "body", "author", "tags", "layers", "language", "published_at", "content_hash",
               "label", "score", "reasons", "relevance_version")
 
 

@@ -7,11 +7,11 @@ import tomllib
 from datetime import datetime
 
 import pytest
-from bs4 import BeautifulSoup
-from scrapy.http import HtmlResponse
+from scrapy.http import HtmlResponse, Request
 
 from monitor.mirror import MirrorServer
 from settings import SourceConfig
+from spiders.base import ArticleParseError
 from spiders.generic import GenericSpider
 from tests.conftest import REPO, Workspace
 
@@ -220,11 +220,11 @@ def test_bad_generic_source_is_a_config_error_naming_the_key(workspace, table, e
 # ------------------------------------------------------------ fallbacks, without a crawl
 
 
-def read(html: str, url: str = "https://example.org/news/1", **config) -> dict:
+def read(html: str, url: str = "https://example.org/news/1", **config):
     spider = GenericSpider()
     spider.configure(SourceConfig(spider="generic", feeds=["https://example.org/rss"], **config))
-    response = HtmlResponse(url=url, body=html.encode("utf-8"), encoding="utf-8")
-    return spider.extract_fields(BeautifulSoup(response.text, "lxml"), response)
+    response = HtmlResponse(url=url, body=html.encode("utf-8"), encoding="utf-8", request=Request(url))
+    return spider.read_article(response)
 
 
 BARE_PAGE = """<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">
@@ -244,30 +244,33 @@ BARE_PAGE = """<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">
 
 
 def test_page_with_no_metadata_falls_back_to_title_time_and_main_text():
-    fields = read(BARE_PAGE)
-    assert fields["title"] == "Hanoi and Kazan sign a twinning memorandum"  # <h1>; no JSON-LD, no og:title
-    assert fields["date_text"] == "2026-11-24T09:00:00+07:00"  # <time datetime>
-    assert fields["language"] == "en"  # <html lang="en-GB">
-    assert fields["author"] == ""  # a profile URL in meta author is not a name
-    assert fields["paragraphs"][-1].startswith("Officials said the first exchange")
-    assert not any("All rights reserved" in p for p in fields["paragraphs"])
+    item = read(BARE_PAGE)
+    assert item.title == "Hanoi and Kazan sign a twinning memorandum"  # <title> without the site name
+    assert item.published_at.isoformat() == "2026-11-24T09:00:00+07:00"  # <time datetime>
+    assert item.language == "en"  # <html lang="en-GB">
+    assert item.author is None  # a profile URL in meta author is not a name
+    assert item.body.split("\n\n")[-1].startswith("Officials said the first exchange")
+    assert "All rights reserved" not in item.body
+    assert item.layers == {"title": "metadata", "published_at": "metadata", "body": "main_text",
+                           "canonical_url": "default", "language": "metadata"}
 
 
 def test_title_tag_without_site_name_when_nothing_else_names_the_page():
     html = BARE_PAGE.replace("<h1>Hanoi and Kazan sign a twinning memorandum</h1>", "")
-    assert read(html)["title"] == "Hanoi and Kazan sign a twinning memorandum"
+    assert read(html).title == "Hanoi and Kazan sign a twinning memorandum"
 
 
 def test_no_language_anywhere_uses_the_configured_one():
     html = BARE_PAGE.replace(' lang="en-GB"', "")
-    assert read(html, languages=["en"])["language"] == "en"
-    assert read(html)["language"] == "und"
+    assert read(html, languages=["en"]).language == "en"
+    assert read(html).language == "und"
 
 
-def test_unparseable_date_is_kept_for_the_error_message_and_later_candidates_win():
+def test_unparseable_date_is_reported_and_later_candidates_win():
     html = BARE_PAGE.replace('<meta charset="utf-8">',
                              '<meta charset="utf-8"><meta property="article:published_time" content="soon">')
     # "soon" is not a date, the <time> element is: the readable one is used.
-    assert read(html)["date_text"] == "2026-11-24T09:00:00+07:00"
+    assert read(html).published_at.isoformat() == "2026-11-24T09:00:00+07:00"
     no_time = html.replace('<time datetime="2026-11-24T09:00:00+07:00">24 November 2026</time>', "")
-    assert read(no_time)["date_text"] == "soon"  # the base spider reports it as unparseable
+    with pytest.raises(ArticleParseError, match="publication date"):
+        read(no_time)

@@ -125,11 +125,32 @@ def test_lead_prefix_variants_are_stripped():
         assert item.lead.startswith("Chiều 24/11, Chủ tịch UBND TP Hà Nội"), variant
 
 
-def test_page_without_the_2025_template_is_an_error_not_an_empty_article():
-    page = (SITE / url_of(589410)).read_text("utf-8").replace('class="article-content"', 'class="entry-body"')
+def test_page_without_the_2025_template_body_is_read_by_main_text_extraction():
+    """A redesigned body container: the body comes from the main-text layer, and says so."""
+    name = url_of(589410)
+    original = parse_saved(name)
+    page = (SITE / name).read_text("utf-8").replace('class="article-content"', 'class="entry-body"')
     page = page.replace('itemprop="articleBody"', "")
+    item = parse_saved(name, page)
+    assert original.layers["body"] == "selectors" and item.layers["body"] == "main_text"
+    first_paragraph = original.body.split("\n\n")[0]
+    assert item.body.startswith(first_paragraph[:60])
+    assert item.title == original.title and item.layers["title"] == "selectors"
+
+
+def test_page_with_neither_body_nor_text_is_an_error_not_an_empty_article():
+    page = "<html><head><title>Trang</title></head><body><h1 class='article-title'>Tiêu đề</h1></body></html>"
     with pytest.raises(ArticleParseError, match="no body"):
         parse_saved(url_of(589410), page)
+
+
+def test_article_urls_without_a_numeric_id():
+    """Real kinhtedothi URLs without an id (sources.md): articles too, while sections are not."""
+    spider = KinhtedothiSpider()
+    assert spider.is_article_url(f"{BASE}/thuc-day-khu-vuc-tu-nhan-huong-toi-tang-truong-ben-vung.html")
+    assert spider.is_article_url(f"{BASE}/su-kien/ky-niem-80-nam-cach-mang-thang-tam-va-quoc-khanh-2-9.html")
+    assert not spider.is_article_url(f"{BASE}/kinh-te.html")
+    assert not spider.is_article_url(f"{BASE}/tag/ha-noi.html")
 
 
 def test_article_url_rules():

@@ -200,12 +200,22 @@ def test_display_date_missing_falls_back_to_cms_date_meta():
     assert item.published_at.isoformat() == "2026-11-10T17:45:00+07:00"
 
 
-def test_page_without_cms_markup_fails_loudly():
-    """A redesign that drops the cms classes must be an error, not an empty article."""
+def test_page_without_cms_markup_is_read_by_the_fallback_layers():
+    """A redesign that drops the cms classes: the page's metadata and main text still give
+    the fields, and the item says which layer gave each."""
+    original = parse(VietnamplusRuSpider(), response_for("vietnamplus_ru", 228311, page_text("vietnamplus_ru", 228311)))
     page = page_text("vietnamplus_ru", 228311).replace("article__body zce-content-body cms-body", "post-content")
-    with pytest.raises(ArticleParseError, match="no body"):
-        parse(VietnamplusRuSpider(), response_for("vietnamplus_ru", 228311, page))
+    item = parse(VietnamplusRuSpider(), response_for("vietnamplus_ru", 228311, page))
+    assert item.layers["body"] == "main_text" and original.layers["body"] == "selectors"
+    assert item.body.split("\n\n")[0] == original.body.split("\n\n")[0]
     page = page_text("vietnamplus_en", 331002).replace('class="article__title cms-title"', 'class="headline"')
+    item = parse(VietnamplusEnSpider(), response_for("vietnamplus_en", 331002, page))
+    assert item.layers["title"] == "metadata"
+    assert item.title == TRUTH["vietnamplus_en"][331002]["title"]
+
+
+def test_page_with_nothing_readable_fails_loudly():
+    page = "<html><head></head><body><p>Trang không tồn tại</p></body></html>"
     with pytest.raises(ArticleParseError, match="no title"):
         parse(VietnamplusEnSpider(), response_for("vietnamplus_en", 331002, page))
 

@@ -27,6 +27,8 @@ class Article(SQLModel, table=True):
     body: str
     author: str | None = None
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+    # Which layer of the spider gave each field ("selectors", "metadata", "main_text", "default").
+    layers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
     language: str = Field(max_length=8)
     published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, index=True))
     first_seen_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True))
@@ -54,7 +56,7 @@ class Article(SQLModel, table=True):
 
 
 ARTICLE_FIELDS = (
-    "id", "source", "url", "canonical_url", "title", "lead", "body", "author", "tags", "language",
+    "id", "source", "url", "canonical_url", "title", "lead", "body", "author", "tags", "layers", "language",
     "published_at", "first_seen_at", "fetched_at", "updated_at", "content_hash",
     "label", "score", "reasons", "relevance_version", "story_id",
 )
