@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "stories",
     "db",
     "web",
+    "parse",
 )
 
 
