@@ -56,3 +56,24 @@ def test_rfc822_feed_dates_parse_whatever_the_source_language():
 @pytest.mark.parametrize("text", ["", "   ", "Đang cập nhật", "soon", "31/02/2024 10:00"])
 def test_no_date_is_none(text):
     assert parse_date(text, VIETNAM, ("vi", "en", "ru")) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "order", "expected"),
+    [
+        # hanoimoi's <meta name="article:published_time">: month first, 12-hour clock.
+        ("1/28/2026 6:52:01 AM", "MDY", datetime(2026, 1, 28, 6, 52, 1, tzinfo=VIETNAM)),
+        ("2/3/2026 6:52:01 PM", "MDY", datetime(2026, 2, 3, 18, 52, 1, tzinfo=VIETNAM)),
+        ("12/1/2026 12:05:00 AM", "MDY", datetime(2026, 12, 1, 0, 5, tzinfo=VIETNAM)),
+        ("2/3/2026 6:52:01 PM", "DMY", datetime(2026, 3, 2, 18, 52, 1, tzinfo=VIETNAM)),
+        ("28/01/2026 - 06:52", "DMY", datetime(2026, 1, 28, 6, 52, tzinfo=VIETNAM)),
+    ],
+)
+def test_numeric_dates_in_the_order_the_site_writes_them(text, order, expected):
+    assert parse_date(text, VIETNAM, ("vi",), order) == expected
+
+
+def test_a_date_impossible_in_the_sites_order_is_none_not_swapped():
+    assert parse_date("1/28/2026 6:52:01 AM", VIETNAM, ("vi",), "DMY") is None
+    with pytest.raises(ValueError, match="date order"):
+        parse_date("1/2/2026", VIETNAM, ("vi",), "YMD")
