@@ -549,6 +549,7 @@ class SourceStatus:
     schedule: str
     next_run: datetime | None
     last_run: dict[str, Any] | None
+    degraded: Any = None  # storage.Degradation: the site's selectors stopped matching
 
 
 @dataclass
@@ -568,7 +569,8 @@ class DaemonStatus:
         return {
             "daemon": self.daemon,
             "sources": [{"name": s.name, "enabled": s.enabled, "schedule": s.schedule, "next_run": iso(s.next_run),
-                         "last_run": s.last_run} for s in self.sources],
+                         "last_run": s.last_run, "degraded": s.degraded.as_dict() if s.degraded else None}
+                        for s in self.sources],
             "digests": [{**d, "next_run": iso(d["next_run"])} for d in self.digests],
             "undelivered_digests": self.undelivered_digests,
             "articles_waiting_for_digest": self.waiting_articles,
@@ -600,10 +602,12 @@ def daemon_status(config: AppConfig, db: Database) -> DaemonStatus:
             "rss_kb": holder.rss_kb,
         }
     jobs = scheduled_runs(db)
-    latest = CrawlRunLog(db).latest_per_source()
+    runs_log = CrawlRunLog(db)
+    latest = runs_log.latest_per_source()
     sources = [
         SourceStatus(name, src.enabled, src.schedule or config.crawl.default_schedule,
-                     jobs.get(f"crawl:{name}"), latest[name].summary() if name in latest else None)
+                     jobs.get(f"crawl:{name}"), latest[name].summary() if name in latest else None,
+                     runs_log.degradation(name) if name in latest else None)
         for name, src in config.sources.items()
     ]
     digests = [{"schedule": text, "next_run": jobs.get(f"digest:{text}")} for text in config.digest.schedules]
@@ -653,6 +657,8 @@ def format_status(status: DaemonStatus, tz: Any) -> str:
                          f"duplicates={run['duplicates']} errors={run['errors']} blocked={run['blocked']}")
             if run.get("message"):
                 lines.append(f"    {run['message']}")
+        if s.degraded is not None:
+            lines.append(f"    ⚠ {s.degraded.text(tz)}")
     lines.append("")
     lines.append("digests:")
     for dg in status.digests:

@@ -10,6 +10,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 
+from spiders.health import degraded_fields, describe
 from spiders.resources import crawler_runs
 
 logger = logging.getLogger(__name__)
@@ -120,8 +121,13 @@ class CrawlRunRecorder:
         counts = run_counts(stats)
         host = getattr(spider, "site_host", spider.name)
         status, message = run_status(counts, stats, reason, host)
+        degraded = degraded_fields(stats, getattr(spider, "selector_fields", ()))
+        if degraded:
+            note = f"degraded: {describe(degraded)} (the site's markup may have changed; see {degraded['sample_url']})"
+            message = f"{message}; {note}" if message else note
+            logger.warning("crawl %s: %s", self.crawler.settings.get("NEWSMON_SOURCE") or spider.name, note)
         run = crawler_runs(self.crawler).finish(
-            self.run_id, status, counts, message, stats.get(ERROR_SAMPLES_KEY) or []
+            self.run_id, status, counts, message, stats.get(ERROR_SAMPLES_KEY) or [], degraded=degraded
         )
         line = " ".join(f"{k}={v}" for k, v in counts.items())
         log = logger.warning if status in ("failed", "blocked", "killed") else logger.info

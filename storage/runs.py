@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import Select, update
@@ -34,6 +35,24 @@ def _still_running(run: CrawlRun) -> bool:
     return not _process_gone(run)
 
 
+@dataclass
+class Degradation:
+    """A source whose selectors stopped matching: which fields, since when, a sample page."""
+
+    source: str
+    fields: list[str]
+    since: datetime
+    sample_url: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"fields": self.fields, "since": self.since.isoformat(timespec="seconds"), "sample_url": self.sample_url}
+
+    def text(self, tz: tzinfo) -> str:
+        when = self.since.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+        return (f"degraded since {when}: {', '.join(self.fields)} no longer found by the site's selectors "
+                f"(read through the fallbacks; the site's markup may have changed), e.g. {self.sample_url}")
+
+
 class CrawlRunLog:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -52,6 +71,7 @@ class CrawlRunLog:
         counts: Mapping[str, int],
         message: str | None = None,
         error_samples: list[dict[str, Any]] | None = None,
+        degraded: dict[str, Any] | None = None,
     ) -> CrawlRun:
         if status not in RUN_STATUSES:
             raise ValueError(f"unknown crawl status {status!r}")
@@ -65,6 +85,7 @@ class CrawlRunLog:
             run.status = status
             run.message = message
             run.error_samples = list(error_samples or [])[:20]
+            run.degraded = dict(degraded or {})
             run.finished_at = utcnow()
             session.add(run)
             return run
@@ -136,6 +157,40 @@ class CrawlRunLog:
             return session.exec(
                 select(CrawlRun.started_at).where(CrawlRun.source == source).order_by(col(CrawlRun.id)).limit(1)
             ).first()
+
+    def degraded_since(self, source: str) -> CrawlRun | None:
+        """The first run of the unbroken series of degraded runs that ends with the source's
+        latest run that read pages (a run that read none says nothing either way); None when
+        that run is not degraded. Its started_at is "degraded since"."""
+        first = None
+        with self.db.session() as session:
+            rows = session.exec(
+                select(CrawlRun).where(CrawlRun.source == source, CrawlRun.status != "running")
+                .order_by(col(CrawlRun.id).desc()).limit(500)
+            ).all()
+            for run in rows:
+                if run.degraded:
+                    first = run
+                elif run.articles_seen:
+                    break
+        return first
+
+    def degradation(self, source: str) -> Degradation | None:
+        """The source's redesign warning, or None when its selectors hold up."""
+        first = self.degraded_since(source)
+        if first is None:
+            return None
+        latest = self.latest_degraded(source) or first
+        return Degradation(source, list((latest.degraded.get("fields") or {})), first.started_at,
+                           str(latest.degraded.get("sample_url") or ""))
+
+    def latest_degraded(self, source: str) -> CrawlRun | None:
+        with self.db.session() as session:
+            for run in session.exec(select(CrawlRun).where(CrawlRun.source == source, CrawlRun.status != "running")
+                                    .order_by(col(CrawlRun.id).desc()).limit(50)).all():
+                if run.degraded:
+                    return run
+        return None
 
     def last_success(self, source: str) -> CrawlRun | None:
         """The source's newest ok/partial run: the (source, id) index read backwards, stopping

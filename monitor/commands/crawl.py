@@ -92,7 +92,8 @@ def sources(app: AppContext, as_json: bool) -> None:
 
     config = app.config
     classes = spider_classes()
-    latest = CrawlRunLog(app.db).latest_per_source()
+    runs_log = CrawlRunLog(app.db)
+    latest = runs_log.latest_per_source()
     for name, source in config.sources.items():
         cls = classes.get(source.spider or name)
         kind = "unknown" if cls is None else "generic" if cls.name == "generic" else "site"
@@ -105,6 +106,7 @@ def sources(app: AppContext, as_json: bool) -> None:
             label = getattr(cls, "label", "") if cls else ""
             languages = list(source.languages or (getattr(cls, "languages", ()) if cls else ()))
         run = latest.get(name)
+        degraded = runs_log.degradation(name) if run else None
         row = {
             "name": name,
             "label": label,
@@ -115,6 +117,7 @@ def sources(app: AppContext, as_json: bool) -> None:
             "schedule": source.schedule or config.crawl.default_schedule,
             "proxy": bool(source.proxy or config.crawl.proxy),
             "last_crawl": run.summary() if run else None,
+            "degraded": degraded.as_dict() if degraded else None,
         }
         if kind == "generic":
             row.update(feeds=list(source.feeds), sitemaps=list(source.sitemaps), listing_pages=list(source.listing_pages))
@@ -133,6 +136,8 @@ def sources(app: AppContext, as_json: bool) -> None:
         kind_text = kind if cls else f"unknown spider {row['spider']!r}"
         click.echo(f"{name}{flag}: {label or '-'} [{kind_text}, {'/'.join(languages) or 'any language'}] "
                    f"schedule {row['schedule']}; last: {last}")
+        if degraded is not None:
+            click.echo(f"  ⚠ {degraded.text(config.tz)}")
 
 
 commands = [crawl, articles, sources]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
 from storage.models import Article, CrawlRun
+from storage.runs import Degradation
 
 LANGUAGE_NAMES = {"vi": "Vietnamese", "ru": "Russian", "en": "English"}
 # Display order and names of the relevance model's evidence sides.
@@ -83,10 +84,14 @@ class SourceHealth:
     new: int
     last_success: str  # local time, or "never"
     last_status: str
+    #: The site's selectors stopped matching: which fields, since when (local), a sample page.
+    degraded_fields: list[str] = field(default_factory=list)
+    degraded_since: str = ""
+    degraded_sample: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.failed == 0 and self.last_success != "never"
+        return self.failed == 0 and self.last_success != "never" and not self.degraded_fields
 
 
 @dataclass
@@ -237,13 +242,15 @@ def make_item(group: Sequence[Article], tz: tzinfo, labels: dict[str, str]) -> I
 
 
 def source_health(runs: Sequence[CrawlRun], sources: Iterable[str], last_success: dict[str, CrawlRun | None],
-                  labels: dict[str, str], tz: tzinfo) -> list[SourceHealth]:
+                  labels: dict[str, str], tz: tzinfo,
+                  degraded: dict[str, Degradation | None] | None = None) -> list[SourceHealth]:
     """Per source, over ``runs``: how many failed, how many found nothing new, and the last success."""
     names = list(dict.fromkeys([*sources, *(r.source for r in runs)]))
     rows = []
     for name in names:
         mine = [r for r in runs if r.source == name and r.status != "running"]
         success = last_success.get(name)
+        found = (degraded or {}).get(name)
         rows.append(SourceHealth(
             source=name,
             label=labels.get(name, name),
@@ -253,5 +260,8 @@ def source_health(runs: Sequence[CrawlRun], sources: Iterable[str], last_success
             new=sum(r.new for r in mine),
             last_success=local_time(success.finished_at or success.started_at, tz) if success else "never",
             last_status=mine[-1].status if mine else "no runs",
+            degraded_fields=list(found.fields) if found else [],
+            degraded_since=local_time(found.since, tz) if found else "",
+            degraded_sample=found.sample_url if found else "",
         ))
     return rows

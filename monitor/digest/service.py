@@ -87,7 +87,8 @@ def compose(config: AppConfig, db: Database, articles: Sequence[Article], *, now
     room = config.digest.max_items
     shown_core, shown_national = core[:room], national[: max(0, room - len(core))]
     overflow = [aid for i in core[room:] + national[len(shown_national):] for aid in i.article_ids]
-    health = source_health(runs, sources, {n: runs_log.last_success(n) for n in names}, labels, tz)
+    health = source_health(runs, sources, {n: runs_log.last_success(n) for n in names}, labels, tz,
+                           {n: runs_log.degradation(n) for n in names})
     return DigestContent(
         topic=config.digest.topic,
         created=local_time(now, tz),

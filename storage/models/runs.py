@@ -46,6 +46,10 @@ class CrawlRun(SQLModel, table=True):
     message: str | None = None
     # A few sample errors (URL and reason), so a failing source can be diagnosed from `status`.
     error_samples: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+    # Redesign detection: {} when the site's selectors held up; else {"fields": {field:
+    # {"selectors": hits, "pages": pages}}, "sample_url": url}: articles still arrived through
+    # the fallback layers, but the site's markup has changed (spiders/health.py).
+    degraded: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
 
     def summary(self) -> dict[str, Any]:
         data = {
@@ -58,4 +62,5 @@ class CrawlRun(SQLModel, table=True):
         data.update({name: getattr(self, name) for name in RUN_COUNT_FIELDS})
         data["message"] = self.message
         data["error_samples"] = self.error_samples
+        data["degraded"] = self.degraded or {}
         return data
