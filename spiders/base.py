@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -24,13 +24,19 @@ from spiders.extensions import note_error
 from spiders.items import ArticleItem
 from spiders.page import COPYRIGHT_RES, FIELDS, Fields, Page, fold, main_text_paragraphs, metadata_fields
 from spiders.middlewares import ARTICLE_META
-from spiders.resources import crawler_articles
+from spiders.resources import crawler_articles, crawler_entry_points
 from storage.urls import strip_tracking
 
 logger = logging.getLogger(__name__)
 
 KIND_META = "newsmon_kind"
 PAGE_META = "newsmon_page"
+#: "configured" (the spider's or config's own) or "discovered" (found by entry-point discovery).
+ENTRY_META = "newsmon_entry"
+#: How often a source's home page, feed index and robots.txt are looked at again for entry points.
+DISCOVERY_EVERY = timedelta(days=7)
+ROBOTS_SITEMAP_RE = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.I | re.M)
+FEED_LINK_RE = re.compile(r"(?:\.rss|\.atom|/rss/|/feed/?$|/rss_feed/?$|[./]xml$)", re.I)
 
 
 class ArticleParseError(Exception):
@@ -86,6 +92,12 @@ class NewsSpider(scrapy.Spider):
     #: Prefixes the site puts before the lead ("Kinhtedothi - ", "(VOVWORLD) - ").
     lead_prefix_re: re.Pattern[str] | None = None
     date_required: bool = True
+    #: Entry-point discovery: the home page (default: the first entry point's origin), a page
+    #: listing the site's feeds, and at most this many feeds taken from them.
+    discover_entry_points: bool = True
+    home_page: str = ""
+    feed_index: str = ""
+    max_discovered_feeds: int = 8
     #: How the site writes numeric dates in its meta tags ("DMY" or "MDY"); page texts are day first.
     meta_date_order: str = "DMY"
     #: Whether the page's own language (<html lang>) beats the spider's.
@@ -110,20 +122,125 @@ class NewsSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for request in self.start_index_requests():
             yield request
+        for request in self.discovery_requests():
+            yield request
 
     def start_index_requests(self) -> Iterator[scrapy.Request]:
         for url in self.feeds:
-            yield self.index_request(url, "feed", self.parse_feed)
+            yield self.index_request(url, "feed", self.parse_feed, entry="configured")
         for url in self.listing_pages:
-            yield self.index_request(url, "listing", self.parse_listing, page=1)
+            yield self.index_request(url, "listing", self.parse_listing, page=1, entry="configured")
         for url in self.sitemaps:
-            yield self.index_request(url, "sitemap", self.parse_sitemap)
+            yield self.index_request(url, "sitemap", self.parse_sitemap, entry="configured")
+        for found in self._stored_entry_points():
+            request = self.discovered_request(found.url, found.kind)
+            if request is not None:
+                yield request
 
-    def index_request(self, url: str, kind: str, callback, page: int | None = None) -> scrapy.Request:
-        meta = {KIND_META: kind}
+    def index_request(self, url: str, kind: str, callback, page: int | None = None,
+                      entry: str | None = None) -> scrapy.Request:
+        meta: dict[str, Any] = {KIND_META: kind}
         if page is not None:
             meta[PAGE_META] = page
+        if entry is not None:
+            meta[ENTRY_META] = entry
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta)
+
+    # -------------------------------------------------------------- discovery
+
+    def _entry_points(self):
+        crawler = getattr(self, "crawler", None)
+        return crawler_entry_points(crawler) if crawler is not None and self.discover_entry_points else None
+
+    def _stored_entry_points(self) -> list[Any]:
+        store = self._entry_points()
+        return store.found(getattr(self, "source_name", self.name)) if store is not None else []
+
+    def home_url(self) -> str:
+        if self.home_page:
+            return self.home_page
+        first = next(iter((*self.feeds, *self.listing_pages, *self.sitemaps)), "")
+        parts = urlsplit(first)
+        host = parts.hostname or self.site_host
+        return f"{parts.scheme or 'https'}://{host}/" if host else ""
+
+    def discovery_requests(self) -> Iterator[scrapy.Request]:
+        """At a source's first crawl and then every DISCOVERY_EVERY: its home page (feeds it
+        announces with <link rel="alternate">), its feed index page and robots.txt (Sitemap: lines)."""
+        store = self._entry_points()
+        source = getattr(self, "source_name", self.name)
+        if store is None or not store.due(source, DISCOVERY_EVERY):
+            return
+        store.mark_checked(source)
+        home = self.home_url()
+        if not home:
+            return
+        meta = {KIND_META: "discovery"}
+        yield scrapy.Request(home, callback=self.parse_home, errback=self.on_discovery_error, meta=meta,
+                             dont_filter=True)
+        if self.feed_index:
+            yield scrapy.Request(self.feed_index, callback=self.parse_feed_index, errback=self.on_discovery_error,
+                                 meta=meta)
+        parts = urlsplit(home)
+        yield scrapy.Request(f"{parts.scheme}://{parts.netloc}/robots.txt", callback=self.parse_robots,
+                             errback=self.on_discovery_error, meta=meta, dont_filter=True)
+
+    def _discovered(self, response: Response, urls: Iterable[str], kind: str) -> Iterator[scrapy.Request]:
+        """Remember same-site feeds or sitemaps found on ``response`` and fetch the new ones now."""
+        store = self._entry_points()
+        source = getattr(self, "source_name", self.name)
+        known = {*self.feeds, *self.sitemaps, *(e.url for e in self._stored_entry_points())}
+        taken = 0
+        for url in dict.fromkeys(response.urljoin(u.strip()) for u in urls if u and u.strip()):
+            if not url.startswith(("http://", "https://")) or not self._same_site(url):
+                continue
+            if kind == "feed" and taken >= self.max_discovered_feeds:
+                break
+            taken += 1
+            self.crawler.stats.inc_value(f"newsmon/discovered/{kind}")
+            if store is not None:
+                store.record(source, url, kind, found_on=response.url)
+            if url not in known:
+                request = self.discovered_request(url, kind)
+                if request is not None:
+                    yield request
+
+    def discovered_request(self, url: str, kind: str) -> scrapy.Request | None:
+        if url in self.feeds or url in self.sitemaps:
+            return None
+        if kind == "feed":
+            return self.index_request(url, "feed", self.parse_feed, entry="discovered")
+        if kind == "sitemap":
+            return self.index_request(url, "sitemap", self.parse_sitemap, entry="discovered")
+        return None
+
+    def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
+        if not isinstance(response, TextResponse):
+            return
+        page = Page.from_response(response)
+        links = page.root.xpath(
+            "//link[contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]"
+            "[contains(@type, 'rss+xml') or contains(@type, 'atom+xml')]/@href")
+        yield from self._discovered(response, [str(h) for h in links], "feed")
+
+    def parse_feed_index(self, response: Response) -> Iterator[scrapy.Request]:
+        """A page listing the site's feeds (VietnamPlus /rss.html): every same-site link to a feed."""
+        if not isinstance(response, TextResponse):
+            return
+        page = Page.from_response(response)
+        hrefs = [str(h) for h in page.root.xpath("//a/@href | //link[@rel='alternate']/@href")]
+        yield from self._discovered(response, [h for h in hrefs if FEED_LINK_RE.search(h)], "feed")
+
+    def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+        sitemaps = [m.group(1) for m in ROBOTS_SITEMAP_RE.finditer(text)]
+        yield from self._discovered(response, sitemaps, "sitemap")
+
+    def on_discovery_error(self, failure: Failure) -> None:
+        """A page looked at for entry points could not be fetched: nothing is lost (the
+        configured entry points are crawled anyway), so it is logged, not an error."""
+        self.crawler.stats.inc_value("newsmon/discovery/failed")
+        logger.info("entry-point discovery: %s failed: %s", failure.request.url, failure.value)
 
     def is_article_url(self, url: str) -> bool:
         if not url or not self.article_url_re.search(url):
@@ -397,6 +514,15 @@ class NewsSpider(scrapy.Spider):
         request = failure.request
         kind = request.meta.get(KIND_META, "request")
         url = request.meta.get("newsmon_real_url") or request.url
+        if request.meta.get(ENTRY_META) == "discovered":
+            # A discovered feed or sitemap that stopped working: forget it (the next discovery
+            # finds it again if the site still names it); the configured ones carry the crawl.
+            store = self._entry_points()
+            if store is not None:
+                store.forget(getattr(self, "source_name", self.name), url)
+            self.crawler.stats.inc_value("newsmon/discovery/failed")
+            logger.info("discovered %s %s failed (%s): forgotten", kind, url, failure.value)
+            return
         if failure.check(HttpError):
             status = failure.value.response.status
             if status == 403:

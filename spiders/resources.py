@@ -25,5 +25,11 @@ def crawler_articles(crawler: Crawler) -> ArticleStore:
     return ArticleStore(crawler_database(crawler))
 
 
+def crawler_entry_points(crawler: Crawler):
+    from storage.entry_points import EntryPointStore
+
+    return EntryPointStore(crawler_database(crawler))
+
+
 def crawler_runs(crawler: Crawler) -> CrawlRunLog:
     return CrawlRunLog(crawler_database(crawler))

@@ -3,9 +3,11 @@ editions. Each edition is its own source with one language: `vietnamplus` (Vietn
 www.), `vietnamplus_en` (en.) and `vietnamplus_ru` (ru.). They share the "cms" markup
 (spiders/cms.py) and differ in where articles are listed.
 
-From ../shared/sources.md (section 4): articles at /<slug>-post<id>.vnp on every
-edition (ru slugs are transliterated); www feeds at /rss/home.rss and
-/rss/<cat>-<id>.rss; /sitemap.xml indexes /sitemaps/news-YYYY-M.xml (plus
+From ../shared/sources.md (section 4 and the December 2026 checks): articles at
+/<slug>-post<id>.vnp on every edition (ru slugs are transliterated); www feeds
+/rss/home.rss, /rss/kinhte-311.rss and /rss/thegioi.rss, the others listed on the feed
+index /rss.html (read by entry-point discovery); the first body paragraph may repeat
+the sapo and region links sit among the tags (both handled in spiders/cms.py); /sitemap.xml indexes /sitemaps/news-YYYY-M.xml (plus
 categories/topics/google-news); listings `.abf-cate` / `.timeline` stories. No en or
 ru feed is confirmed (one check got 404 for en), so those editions read their
 listings and sitemaps only.
@@ -27,17 +29,20 @@ class VietnamplusSpider(CmsSpider):
     language = "vi"
     languages = ("vi",)
 
-    categories = (("chinhtri", 291), ("kinhte", 311), ("thegioi", 209))
-    feeds = ("https://www.vietnamplus.vn/rss/home.rss",) + tuple(
-        f"https://www.vietnamplus.vn/rss/{slug}-{feed_id}.rss" for slug, feed_id in categories
-    )
-    listing_pages = tuple(f"https://www.vietnamplus.vn/{slug}/" for slug, _ in categories)
+    categories = ("chinhtri", "kinhte", "thegioi")
+    # Feeds that worked on the real site; the rest are found on the feed index, /rss.html.
+    feeds = ("https://www.vietnamplus.vn/rss/home.rss", "https://www.vietnamplus.vn/rss/kinhte-311.rss",
+             "https://www.vietnamplus.vn/rss/thegioi.rss")
+    feed_index = "https://www.vietnamplus.vn/rss.html"
+    listing_pages = tuple(f"https://www.vietnamplus.vn/{slug}/" for slug in categories)
     sitemaps = ("https://www.vietnamplus.vn/sitemap.xml",)
     sitemap_follow = _NEWS_MONTHS
     sitemap_children = 2
 
     article_url_re = re.compile(r"^https?://(?:www\.|m\.)?vietnamplus\.vn/[a-z0-9-]+-post\d{5,}\.vnp$")
-    skip_url_re = re.compile(r"/(?:video|infographics?|photo|megastory|podcast)/")
+    # Media sections. Video articles may have no /video/ in their URL at all; they are read
+    # like any article when they carry text (their JSON-LD/og type says video).
+    skip_url_re = re.compile(r"/(?:video|infographics?|photo|megastory|mega-story|podcast)/")
 
 
 class VietnamplusEnSpider(CmsSpider):

@@ -13,7 +13,6 @@ sitemaps entry-point discovery finds there and in robots.txt (NewsSpider.discove
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 
 from spiders.cms import CmsSpider
 
@@ -25,9 +24,9 @@ class VovworldSpider(CmsSpider):
     language = "ru"
     languages = ("ru",)
 
-    # TODO(entry points): these category ids were invented for the mirror; discovery replaces them.
-    listing_pages = tuple(f"https://vovworld.vn{quote(f'/ru-RU/{section}/{cat_id}.vov')}"
-                          for section, cat_id in (("новости", 1147), ("беседа", 1150), ("культура", 1153)))
+    #: The Russian service's front page (inferred from the /<lang>/… URL scheme).
+    home_page = "https://vovworld.vn/ru-RU.vov"
+    listing_pages = (home_page,)
 
     # Slugs are percent-encoded Cyrillic; the id is the last number before .vov.
     article_url_re = re.compile(r"^https?://(?:m\.)?vovworld\.vn/ru-RU/[^/?#]+/[^/?#]+-\d{5,}\.vov$")

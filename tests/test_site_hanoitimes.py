@@ -46,8 +46,9 @@ def test_crawl_stores_every_article_once(crawl):
     assert summary["new"] == len(TRUTH) == 11 == len(stored)
     assert {article_id(u) for u in stored} == set(TRUTH)
     assert "/rss/home.rss" in paths
-    # Reached only through pagination: not in the feed, not on page 1.
-    assert "/society/page-2" in paths and PAGE_TWO_ONLY in stored
+    # Not in the feed: found through the sitemap robots.txt names (entry-point discovery).
+    assert "/sitemap.xml" in paths and PAGE_TWO_ONLY in stored
+    assert not [p for p in paths if p.startswith(("/politics", "/society", "/business"))]  # no guessed sections
     # Feed and listings both link most articles; each page was still fetched once.
     article_paths = [p for p in paths if p.endswith(".html") and p != "/404.html"]
     assert len(article_paths) == len(set(article_paths)) == 11

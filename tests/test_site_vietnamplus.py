@@ -73,7 +73,9 @@ def test_every_article_of_the_edition_is_stored_once(crawls, source):
 
 def test_www_reads_feeds_listings_and_news_sitemaps_only(crawls):
     _, _, paths = crawls["vietnamplus"]
-    assert "/rss/home.rss" in paths and "/rss/kinhte-311.rss" in paths
+    assert "/rss/home.rss" in paths and "/rss/kinhte-311.rss" in paths and "/rss/thegioi.rss" in paths
+    # Entry-point discovery read the feed index and took the feed the spider does not name.
+    assert "/rss.html" in paths and "/rss/chinhtri-291.rss" in paths
     assert "/kinhte/trang2.vnp" in paths  # pagination followed
     assert "/sitemaps/news-2026-11.xml" in paths
     assert "/sitemaps/categories.xml" not in paths and "/sitemaps/topics.xml" not in paths

@@ -2,8 +2,8 @@
 (module fixture), then the stored fields of specific articles.
 
 The pages live at percent-encoded Cyrillic paths, the leads carry a "(VOVWORLD) - "
-prefix and the body a stray Vietnamese "Chia sẻ" label; no feed is known, so the
-listings (with page-number paging) are the way in. Expected values come from the fixture
+prefix and the body a stray Vietnamese "Chia sẻ" label; no feed or category id is known,
+so the service's front page and the sitemap robots.txt names are the way in. Expected values come from the fixture
 sources (tests/mirror/src/vovworld/articles/*.toml), plus literals for the date form.
 """
 
@@ -51,20 +51,22 @@ def crawl(mirror, tmp_path_factory):
     return summaries[0], {a["url"]: a for a in stored}, paths, ws
 
 
-def test_every_article_is_stored_once_from_the_listings(crawl):
-    summary, stored, paths, _ = crawl
+def test_every_article_is_stored_once_through_discovered_entry_points(crawl):
+    """No Russian-service category id is known: the spider reads the service's front page
+    and the sitemap robots.txt names (entry-point discovery), nothing invented."""
+    summary, stored, paths, ws = crawl
     assert summary["status"] == "ok", summary
     assert summary["errors"] == 0, summary["error_samples"]
     assert summary["new"] == len(TRUTH) == 8
     assert set(stored) == {url_of(i) for i in TRUTH}
     assert {a["source"] for a in stored.values()} == {"vovworld"}
     assert {a["language"] for a in stored.values()} == {"ru"}
-    # Page-number paging is followed: 2457304 is only on page 2 of Новости.
-    assert "/ru-RU/новости/1147/page2.vov" in paths
-    assert path_of(2457304) in paths
-    # The sidebar's programme link is not a story of the listing; no feed or sitemap is asked for.
-    assert "/ru-RU/программы/1160.vov" not in paths
-    assert not [p for p in paths if "rss" in p or "sitemap" in p]
+    assert "/ru-RU.vov" in paths and "/robots.txt" in paths and "/ru-RU/sitemap.xml" in paths
+    # The front page shows the newest four; the others came through the discovered sitemap.
+    assert path_of(2455873) in paths and quote(path_of(2455873)) not in (SITE / "ru-RU.vov").read_text("utf-8")
+    assert paths.count("/ru-RU.vov") == 2  # as the listing, and looked at for announced feeds
+    # The invented category listings are not asked for.
+    assert not [p for p in paths if p.endswith(("/1147.vov", "/1150.vov", "/1153.vov"))]
 
 
 def test_days_of_hanoi_article(crawl):
@@ -119,6 +121,8 @@ def test_second_crawl_requests_no_article_page(crawl, mirror):
     assert summary["status"] == "ok", summary
     assert summary["new"] == summary["articles_seen"] == summary["errors"] == 0
     assert paths and not [p for p in paths if p.endswith(tuple(f"-{i}.vov" for i in TRUTH))]
+    # The discovered sitemap is used again, without looking for entry points again (that is weekly).
+    assert "/ru-RU/sitemap.xml" in paths and paths.count("/ru-RU.vov") == 1
 
 
 def test_ground_truth_mix():

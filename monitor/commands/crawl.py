@@ -107,6 +107,8 @@ def sources(app: AppContext, as_json: bool) -> None:
             languages = list(source.languages or (getattr(cls, "languages", ()) if cls else ()))
         run = latest.get(name)
         degraded = runs_log.degradation(name) if run else None
+        failing = [f"{s['url']} ({s['reason']})" for s in (run.error_samples if run else [])
+                   if s.get("kind") in ENTRY_POINT_ERRORS]
         row = {
             "name": name,
             "label": label,
@@ -118,6 +120,7 @@ def sources(app: AppContext, as_json: bool) -> None:
             "proxy": bool(source.proxy or config.crawl.proxy),
             "last_crawl": run.summary() if run else None,
             "degraded": degraded.as_dict() if degraded else None,
+            "failing_entry_points": failing,
         }
         if kind == "generic":
             row.update(feeds=list(source.feeds), sitemaps=list(source.sitemaps), listing_pages=list(source.listing_pages))
@@ -138,6 +141,11 @@ def sources(app: AppContext, as_json: bool) -> None:
                    f"schedule {row['schedule']}; last: {last}")
         if degraded is not None:
             click.echo(f"  ⚠ {degraded.text(config.tz)}")
+        if failing:
+            click.echo(f"  ⚠ failing entry points: {', '.join(failing)}")
 
+
+#: Error kinds of a feed, listing page or sitemap that failed or held nothing.
+ENTRY_POINT_ERRORS = ("feed", "listing", "sitemap", "empty_feed", "empty_listing", "empty_sitemap")
 
 commands = [crawl, articles, sources]

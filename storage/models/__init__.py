@@ -20,6 +20,7 @@ SQLModel.metadata.naming_convention = {
 
 from storage.models.articles import Article, ArticleUrl, FailedUrl  # noqa: E402
 from storage.models.daemon import DAEMON_LOCK_ID, DaemonLock  # noqa: E402
+from storage.models.entry_points import EntryPoint, EntryPointCheck  # noqa: E402
 from storage.models.digests import DELIVERED_STATUSES, DIGEST_STATUSES, Digest, DigestItem  # noqa: E402
 from storage.models.feedback import Feedback  # noqa: E402
 from storage.models.http_cache import HttpValidator  # noqa: E402
@@ -30,6 +31,7 @@ from storage.models.types import UTCDateTime, utcnow  # noqa: E402
 
 __all__ = [
     "Article", "ArticleSearch", "ArticleSignature", "ArticleUrl", "CrawlRun", "DAEMON_LOCK_ID", "DELIVERED_STATUSES",
-    "DIGEST_STATUSES", "DaemonLock", "Digest", "DigestItem", "Feedback", "FailedUrl", "HttpValidator", "RUN_COUNT_FIELDS",
+    "DIGEST_STATUSES", "DaemonLock", "Digest", "DigestItem", "EntryPoint", "EntryPointCheck", "Feedback", "FailedUrl",
+    "HttpValidator", "RUN_COUNT_FIELDS",
     "RUN_STATUSES", "SignatureBand", "UTCDateTime", "utcnow",
 ]

@@ -43,6 +43,19 @@ def slugify(text: str) -> str:
     return "-".join("".join(c if c.isalnum() else " " for c in text).split())
 
 
+def us_datetime(dt) -> str:
+    """A .NET default date as some CMSes write it in meta tags: "1/28/2026 6:52:01 AM"."""
+    hour = dt.hour % 12 or 12
+    return f"{dt.month}/{dt.day}/{dt.year} {hour}:{dt.minute:02d}:{dt.second:02d} {'AM' if dt.hour < 12 else 'PM'}"
+
+
+def latin1_entities(text: str) -> str:
+    """HTML-escape as a .NET CMS does in JSON-LD strings: &<>" and every character from U+00A0
+    to U+00FF as a numeric entity ("Hai B&#224; Trưng"); the rest stays as it is."""
+    text = html.escape(text, quote=True).replace("&#x27;", "'")
+    return "".join(f"&#{ord(c)};" if 0xA0 <= ord(c) <= 0xFF else c for c in text)
+
+
 def make_env(templates: Path) -> Environment:
     env = Environment(
         loader=FileSystemLoader(templates),
@@ -61,6 +74,8 @@ def make_env(templates: Path) -> Environment:
         rfc822=format_datetime,  # Fri, 20 Nov 2026 08:15:00 +0700
         iso=lambda dt: dt.isoformat(),
         weekday_vi=lambda dt: WEEKDAYS_VI[dt.weekday()],
+        us_datetime=us_datetime,
+        latin1_entities=latin1_entities,
     )
     return env
 
