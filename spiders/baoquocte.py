@@ -12,7 +12,6 @@ tests/mirror/README.md, and falls back on JSON-LD and meta tags for the fields.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from scrapy.http import Response
 
@@ -44,9 +43,7 @@ class BaoquocteSpider(NewsSpider):
     # The paper's brand opens every sapo: "TG&VN. ", sometimes "TG&VN - ".
     lead_prefix_re = re.compile(r"^\s*TG\s*&\s*VN\s*[.:\-–—]\s*", re.I)
 
-    def listing_links(self, page: Page, response: Response) -> Iterable[str]:
-        for link in page.css("div.bx-list-left div.article a[title][href]"):
-            yield link.get("href")
+    listing_selector = "div.bx-list-left div.article a[title][href]"
 
     def next_page(self, page: Page, response: Response) -> str | None:
         """The next listing page: the site pages with `&fv=<date>&s_cond=&BRSR=<offset>`

@@ -78,6 +78,9 @@ class NewsSpider(scrapy.Spider):
     builtin_source: bool = True
 
     feeds: Sequence[str] = ()
+    #: Article links on a listing page, and the link to its next page (CSS).
+    listing_selector: str = "a[href]"
+    next_page_selector: str = ""
     listing_pages: Sequence[str] = ()
     sitemaps: Sequence[str] = ()
     #: Only child sitemaps matching this are followed, newest first, at most sitemap_children of them.
@@ -323,12 +326,14 @@ class NewsSpider(scrapy.Spider):
     # -------------------------------------------------------------- overrides
 
     def listing_links(self, page: Page, response: Response) -> Iterable[str]:
-        """hrefs of article links on a listing page."""
-        raise NotImplementedError
+        """hrefs of article links on a listing page (``listing_selector``; article_url_re decides)."""
+        for link in page.css(self.listing_selector):
+            yield link.get("href")
 
     def next_page(self, page: Page, response: Response) -> str | None:
-        """href of the next listing page, or None on the last."""
-        return None
+        """href of the next listing page (``next_page_selector``), or None on the last."""
+        link = page.one(self.next_page_selector) if self.next_page_selector else None
+        return link.get("href") if link is not None else None
 
     def extract_fields(self, page: Page, response: Response) -> Fields:
         """The first layer: what the site's own markup gives, read with the spider's selectors.

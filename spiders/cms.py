@@ -11,7 +11,7 @@ author `a.cms-author` / `div.article__author`, listings `.abf-cate` / `.timeline
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from lxml.html import HtmlElement
 from scrapy.http import Response
@@ -51,16 +51,6 @@ class CmsSpider(NewsSpider):
     #: <p> classes inside the body that hold page furniture rather than article text.
     skip_paragraph_classes: Sequence[str] = ("related-inline", "share-label", "article__source", "caption")
     boilerplate_res = CMS_BOILERPLATE
-
-    # ---------------------------------------------------------------- finding
-
-    def listing_links(self, page: Page, response: Response) -> Iterable[str]:
-        for link in page.css(self.listing_selector):
-            yield link.get("href")
-
-    def next_page(self, page: Page, response: Response) -> str | None:
-        link = page.one(self.next_page_selector)
-        return link.get("href") if link is not None else None
 
     # ---------------------------------------------------------------- reading
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -42,6 +41,10 @@ class GenericSpider(NewsSpider):
     languages: tuple[str, ...] = ()
     selector_fields = ()
     page_language_first = True  # a site-wide config language yields to the page's own
+
+    # Every link; the source's link_pattern (applied by article_request) picks the articles.
+    listing_selector = "a[href]"
+    next_page_selector = 'link[rel~="next"][href], a[rel~="next"][href]'
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -78,17 +81,6 @@ class GenericSpider(NewsSpider):
         self.label = self.site_host
 
     # ---------------------------------------------------------------- finding
-
-    def listing_links(self, page: Page, response: Response) -> Iterable[str]:
-        # Every link; the source's link_pattern (applied by article_request) picks the articles.
-        for link in page.css("a[href]"):
-            yield link.get("href")
-
-    def next_page(self, page: Page, response: Response) -> str | None:
-        link = page.one('link[rel~="next"][href], a[rel~="next"][href]')
-        return link.get("href") if link is not None else None
-
-    # ---------------------------------------------------------------- reading
 
     def extract_fields(self, page: Page, response: Response) -> Fields:
         """Only what the source's configured selectors give; the rest comes from the page's

@@ -8,7 +8,6 @@ The site refuses foreign IP addresses with 403: give the source a proxy.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from scrapy.http import Response
 
@@ -42,14 +41,9 @@ class HanoimoiSpider(NewsSpider):
     # <meta name="article:published_time" content="1/28/2026 6:52:01 AM">: month first, 12-hour clock.
     meta_date_order = "MDY"
 
-    def listing_links(self, page: Page, response: Response) -> Iterable[str]:
-        # Working crawlers of the site take every `h3 a[href]`; article_url_re keeps the articles.
-        for link in page.css("h3 a[href], .list-news h2 a[href]"):
-            yield link.get("href")
-
-    def next_page(self, page: Page, response: Response) -> str | None:
-        link = page.one(".pagination a.page-next[href]")
-        return link.get("href") if link is not None else None
+    # Working crawlers of the site take every `h3 a[href]`; article_url_re keeps the articles.
+    listing_selector = "h3 a[href], .list-news h2 a[href]"
+    next_page_selector = ".pagination a.page-next[href]"
 
     def extract_fields(self, page: Page, response: Response) -> Fields:
         # The sc-longform header's title is two spans (kicker and headline): read as one line.

@@ -48,13 +48,8 @@ class HanoitimesSpider(NewsSpider):
         re.compile(r"^Advertisement$", re.I),
     )
 
-    def listing_links(self, page: Page, response: Response) -> Iterable[str]:
-        for link in page.css(".CategoryList .CategoryList_title a[href], h3 a[href], h2 a[href]"):
-            yield link.get("href")
-
-    def next_page(self, page: Page, response: Response) -> str | None:
-        link = page.one(".Pagination a.Pagination_next[href]")
-        return link.get("href") if link is not None else None
+    listing_selector = ".CategoryList .CategoryList_title a[href], h3 a[href], h2 a[href]"
+    next_page_selector = ".Pagination a.Pagination_next[href]"
 
     def extract_fields(self, page: Page, response: Response) -> Fields:
         body = page.one(("div.StandardArticleBody_body", "div.art_content"))

@@ -11,7 +11,6 @@ author markup are not known and follow the mirror's model (tests/mirror/README.m
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from scrapy.http import Response
 
@@ -47,13 +46,8 @@ class KinhtedothiSpider(NewsSpider):
     # "Kinhtedothi - ", also with an en/em dash or no spaces.
     lead_prefix_re = re.compile(r"^\s*Kinhtedothi\s*[-–—]\s*", re.I)
 
-    def listing_links(self, page: Page, response: Response) -> Iterable[str]:
-        for link in page.css(".list-news-cate .news-title a[href]"):
-            yield link.get("href")
-
-    def next_page(self, page: Page, response: Response) -> str | None:
-        link = page.one(".pagination a[rel=next][href]")
-        return link.get("href") if link is not None else None
+    listing_selector = ".list-news-cate .news-title a[href]"
+    next_page_selector = ".pagination a[rel=next][href]"
 
     def extract_fields(self, page: Page, response: Response) -> Fields:
         content = page.one(("div.article-content", "[itemprop=articleBody]"))
