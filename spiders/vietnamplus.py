@@ -71,6 +71,9 @@ class VietnamplusRuSpider(CmsSpider):
     listing_pages = tuple(f"https://ru.vietnamplus.vn/{slug}/" for slug in ("politika", "ekonomika", "obshchestvo"))
     # The Google News sitemap lists the newest articles with their titles: one request.
     sitemaps = ("https://ru.vietnamplus.vn/sitemaps/google-news.xml",)
+    # The index robots.txt names (entry-point discovery): only its monthly news sitemaps.
+    sitemap_follow = _NEWS_MONTHS
+    sitemap_children = 1
 
     article_url_re = re.compile(r"^https?://ru\.vietnamplus\.vn/[a-z0-9-]+-post\d{5,}\.vnp$")
     skip_url_re = VietnamplusSpider.skip_url_re
