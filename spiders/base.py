@@ -519,7 +519,9 @@ class NewsSpider(scrapy.Spider):
         request = failure.request
         kind = request.meta.get(KIND_META, "request")
         url = request.meta.get("newsmon_real_url") or request.url
-        if request.meta.get(ENTRY_META) == "discovered":
+        from scrapy.exceptions import IgnoreRequest
+
+        if request.meta.get(ENTRY_META) == "discovered" and not failure.check(IgnoreRequest):
             # A discovered feed or sitemap that stopped working: forget it (the next discovery
             # finds it again if the site still names it); the configured ones carry the crawl.
             store = self._entry_points()
@@ -540,8 +542,6 @@ class NewsSpider(scrapy.Spider):
                 note_error(self.crawler, kind, url, f"HTTP {status}")
                 logger.warning("%s %s: HTTP %s", kind, url, status)
             return
-        from scrapy.exceptions import IgnoreRequest
-
         if failure.check(IgnoreRequest):
             self.crawler.stats.inc_value("newsmon/ignored")
             logger.info("%s: %s", url, failure.value)
