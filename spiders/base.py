@@ -521,9 +521,10 @@ class NewsSpider(scrapy.Spider):
         url = request.meta.get("newsmon_real_url") or request.url
         from scrapy.exceptions import IgnoreRequest
 
-        if request.meta.get(ENTRY_META) == "discovered" and not failure.check(IgnoreRequest):
-            # A discovered feed or sitemap that stopped working: forget it (the next discovery
-            # finds it again if the site still names it); the configured ones carry the crawl.
+        gone = failure.check(HttpError) and failure.value.response.status in (404, 410)
+        if request.meta.get(ENTRY_META) == "discovered" and gone:
+            # A discovered feed or sitemap that is gone: forget it (the next discovery finds it
+            # again if the site still names it); the configured ones carry the crawl.
             store = self._entry_points()
             if store is not None:
                 store.forget(getattr(self, "source_name", self.name), url)
