@@ -203,12 +203,6 @@ class Page:
                         stack.append(obj["@graph"])
         return _unescape(best["obj"]) if best else {}
 
-    @cached_property
-    def json_ld_types(self) -> set[str]:
-        """Every @type named in the page's JSON-LD (VideoObject tells a video page)."""
-        return set(re.findall(r'"@type"\s*:\s*"([A-Za-z]+)"', " ".join(
-            s.text or "" for s in self.root.iter("script") if (s.get("type") or "").lower() == "application/ld+json")))
-
     def canonical(self) -> str:
         for node in self.root.iter("link"):
             if "canonical" in (node.get("rel") or "").lower().split() and node.get("href"):
