@@ -223,6 +223,8 @@ class SourceConfig(_Strict):
     timezone: str | None = None
     # How the source's meta tags write numeric dates: "DMY" (default) or "MDY" ("1/28/2026 6:52:01 AM").
     date_order: Literal["DMY", "MDY"] | None = None
+    # Entry-point discovery (home-page feeds, feed index, robots.txt sitemaps; first crawl, then weekly).
+    discover: bool = True
 
     @field_validator("stale_after", mode="before")
     @classmethod

@@ -118,6 +118,9 @@ class NewsSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.max_pages = crawler.settings.getint("NEWSMON_MAX_PAGES", 3)
         spider.source_name = crawler.settings.get("NEWSMON_SOURCE") or spider.name
+        source_config = crawler.settings.getdict("NEWSMON_SOURCE_CONFIG")
+        if source_config.get("discover") is False:
+            spider.discover_entry_points = False
         return spider
 
     # ---------------------------------------------------------------- finding

@@ -36,6 +36,8 @@ feeds = ["https://tass.ru/rss/v2.xml"]
 listing_pages = ["https://tass.ru/kultura"]
 link_pattern = '^https://tass\.ru/[a-z-]+/\d+$'
 languages = ["ru"]
+# Only the configured feed and listing: entry-point discovery would add tass.ru's sitemap.
+discover = false
 """
 
 
