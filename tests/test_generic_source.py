@@ -45,8 +45,10 @@ def example_tass_source() -> str:
     return "\n".join(line[2:] for line in block.splitlines()) + "\n"
 
 
-# The example config's own TASS table: adding that source needs no code.
-FEED_CONFIG = example_tass_source()
+# The example config's own TASS table: adding that source needs no code. Entry-point discovery
+# is off here, so that the feed alone is read (tests/test_discovery.py covers discovery).
+FEED_CONFIG = example_tass_source().replace("discover = true", "discover = false")
+assert "discover = false" in FEED_CONFIG
 
 PAGES_CONFIG = r"""
 [sources.tass_pages]

@@ -14,12 +14,14 @@ import pytest
 from monitor.mirror import MirrorServer, default_root
 from tests.conftest import Workspace, fixture_articles
 
-# source: (host, mirror src folder, stored by a normal crawl, {class or attribute text: replacement})
+# source: (host, mirror src folder, stored after the redesign, {class or attribute text: replacement}).
+# A normal crawl stores as many, except kinhtedothi (12): its page 589004 has no machine-readable
+# date at all, so once the date selector stops matching nothing can date it (an error, reported).
 SITES = {
     "hanoimoi": ("hanoimoi.vn", "hanoimoi", 43, {
         "sc-longform-header-title": "hero-heading", "sc-longform-header-date": "hero-when",
         "c-detail-head__title": "hero-heading2", 'class="entry"': 'class="story-text"'}),
-    "kinhtedothi": ("kinhtedothi.vn", "kinhtedothi", 12, {
+    "kinhtedothi": ("kinhtedothi.vn", "kinhtedothi", 11, {
         "article-title": "post-heading", "article-published-on": "post-when", "article-content": "post-text",
         'itemprop="articleBody"': 'data-x="1"'}),
     "hanoitimes": ("hanoitimes.vn", "hanoitimes", 11, {
@@ -93,10 +95,10 @@ def redesigned(tmp_path_factory):
 @pytest.mark.slow
 @pytest.mark.parametrize("source", sorted(SITES))
 def test_redesigned_site_still_delivers_and_is_reported_degraded(source, redesigned):
-    host, _, stored_normally, _ = SITES[source]
+    host, _, stored_after, _ = SITES[source]
     run = redesigned["runs"][source]
     # Every article still arrives, through the metadata and main-text layers.
-    assert run["new"] == stored_normally, run
+    assert run["new"] == stored_after, run
     stored = redesigned["stored"][source]
     assert all(a["layers"]["body"] == "main_text" and a["layers"]["title"] == "metadata" for a in stored)
     # ...but the run says the site's selectors stopped matching.
