@@ -82,7 +82,7 @@ def redesigned(tmp_path_factory):
     ws = Workspace(tmp_path_factory.mktemp("redesign_ws"))
     ws.write_config("".join(f"[sources.{s}]\n" for s in SITES) + '[digest]\nrecipients = ["analyst@example.org"]\n')
     with MirrorServer(root) as server:
-        runs = {r["source"]: r for r in ws.run_json("crawl", *SITES, "--json", NEWSMON_MIRROR=server.url)}
+        runs = {r["source"]: r for r in ws.run_json("crawl", *SITES, "--json", NEWSMON_MIRROR=server.url, timeout=1200)}
     return {
         "runs": runs,
         "stored": {s: ws.run_json("articles", "--source", s, "--json") for s in SITES},
