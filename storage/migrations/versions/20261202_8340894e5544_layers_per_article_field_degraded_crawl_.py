@@ -3,7 +3,7 @@ discovered entry points (entry_point, entry_point_check). Existing rows get {} f
 new JSON columns (a server default used only while adding them).
 
 Revision ID: 8340894e5544
-Revises: e8000c2b86b1
+Revises: d19b5f76f383
 Create Date: 2026-12-02 12:20:07.418165
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '8340894e5544'
-down_revision = 'e8000c2b86b1'
+down_revision = 'd19b5f76f383'
 branch_labels = None
 depends_on = None
 
