@@ -561,12 +561,19 @@ class DaemonStatus:
     waiting_articles: int
     last_digest: dict[str, Any] | None
     articles: dict[str, int]
+    # Which config and database this status was read from (a person's labels, no password).
+    config_file: str | None = None
+    database: str | None = None
+    database_exists: bool = True
 
     def as_dict(self, tz: Any) -> dict[str, Any]:
         def iso(value: datetime | None) -> str | None:
             return value.astimezone(tz).isoformat(timespec="seconds") if value else None
 
         return {
+            "config": self.config_file,
+            "database": self.database,
+            "database_exists": self.database_exists,
             "daemon": self.daemon,
             "sources": [{"name": s.name, "enabled": s.enabled, "schedule": s.schedule, "next_run": iso(s.next_run),
                          "last_run": s.last_run, "degraded": s.degraded.as_dict() if s.degraded else None}
@@ -579,14 +586,21 @@ class DaemonStatus:
         }
 
 
-def daemon_status(config: AppConfig, db: Database) -> DaemonStatus:
+def daemon_status(config: AppConfig, db: Database | None) -> DaemonStatus:
     """Everything `newsmon status` shows. Read without changing anything but one thing: a crawl
-    record whose process is gone from this host is closed as killed (CrawlRunLog.close_dead)."""
+    record whose process is gone from this host is closed as killed (CrawlRunLog.close_dead).
+    ``db`` None means there is no database yet, and the status is the config's alone."""
     from storage import ArticleStore
     from storage.daemon import DaemonLockStore, scheduled_runs
     from storage.digests import DigestStore
 
     from monitor.daemon.lock import DatabaseLock
+
+    if db is None:
+        sources = [SourceStatus(name, src.enabled, src.schedule or config.crawl.default_schedule, None, None)
+                   for name, src in config.sources.items()]
+        digests = [{"schedule": text, "next_run": None} for text in config.digest.schedules]
+        return DaemonStatus(None, sources, digests, 0, 0, None, {"total": 0}, database_exists=False)
 
     holder = DaemonLockStore(db).current()
     daemon = None
@@ -623,6 +637,10 @@ def daemon_status(config: AppConfig, db: Database) -> DaemonStatus:
                         ArticleStore(db).counts())
 
 
+# How many of a run's error samples `newsmon status` prints (all of them are in --json).
+STATUS_ERROR_SAMPLES = 5
+
+
 def format_status(status: DaemonStatus, tz: Any) -> str:
     """`newsmon status` as text for a person."""
 
@@ -630,6 +648,11 @@ def format_status(status: DaemonStatus, tz: Any) -> str:
         return value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z") if value else "-"
 
     lines: list[str] = []
+    if status.config_file or status.database:
+        lines.append(f"config: {status.config_file or '-'}")
+        lines.append(f"database: {status.database or '-'}"
+                     + ("" if status.database_exists else " (not created yet: nothing crawled so far)"))
+        lines.append("")
     d = status.daemon
     if d is None:
         lines.append("daemon: not running")
@@ -657,6 +680,7 @@ def format_status(status: DaemonStatus, tz: Any) -> str:
                          f"duplicates={run['duplicates']} errors={run['errors']} blocked={run['blocked']}")
             if run.get("message"):
                 lines.append(f"    {run['message']}")
+            lines.extend(_error_sample_lines(run.get("error_samples") or []))
         if s.degraded is not None:
             lines.append(f"    ⚠ {s.degraded.text(tz)}")
     lines.append("")
@@ -675,3 +699,12 @@ def format_status(status: DaemonStatus, tz: Any) -> str:
     rest = ", ".join(f"{k} {v}" for k, v in sorted(a.items()) if k != "total")
     lines.append(f"articles: {a.get('total', 0)} stored" + (f" ({rest})" if rest else ""))
     return "\n".join(lines)
+
+
+def _error_sample_lines(samples: list[dict[str, Any]]) -> list[str]:
+    """A run's first error samples, one line each: kind, URL, reason."""
+    lines = [f"    error: {sample.get('kind', '?')}  {sample.get('url', '')}  {sample.get('reason', '')}".rstrip()
+             for sample in samples[:STATUS_ERROR_SAMPLES]]
+    if len(samples) > STATUS_ERROR_SAMPLES:
+        lines.append(f"    ... and {len(samples) - STATUS_ERROR_SAMPLES} more sample(s) in `newsmon status --json`")
+    return lines

@@ -8,16 +8,20 @@ loaded by :func:`load_config` and turned into per-crawl Scrapy settings by
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta, timezone
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator,
+                      model_validator)
 
 # --------------------------------------------------------------------------
 # Scrapy settings (module-level constants, read by `scrapy crawl` as well)
@@ -194,9 +198,35 @@ class _Strict(BaseModel):
 
 
 def _check_schedule(value: str | None) -> str | None:
+    """A schedule that parses, has sane values, and fires at least once (not "0 7 31 2 *")."""
     if value is not None:
-        make_trigger(value, ZoneInfo("UTC"))
+        trigger = make_trigger(value, ZoneInfo("UTC"))
+        if trigger.get_next_fire_time(None, datetime.now(timezone.utc)) is None:
+            raise ValueError(f"{value!r} never fires (no such date)")
     return value
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """" (did you mean 'x'?)" for the closest known name, or "" when nothing is close."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_address(value: str) -> str:
+    """A plain e-mail address (user@example.org), as SMTP's envelope needs it."""
+    text = value.strip()
+    try:
+        address = Address(addr_spec=text)
+    except (HeaderParseError, ValueError, TypeError, IndexError):
+        raise ValueError(f"{value!r} is not an e-mail address like user@example.org") from None
+    labels = address.domain.split(".")
+    if not address.username or not all(re.fullmatch(r"(?!-)[\w-]{1,63}(?<!-)", label) for label in labels):
+        raise ValueError(f"{value!r} is not an e-mail address like user@example.org") from None
+    return text
+
+
+EmailAddress = Annotated[str, AfterValidator(check_address)]
+Schedule = Annotated[str, AfterValidator(_check_schedule)]
 
 
 class SourceConfig(_Strict):
@@ -336,21 +366,14 @@ class SmtpConfig(_Strict):
 
 
 class DigestConfig(_Strict):
-    schedules: list[str] = Field(default_factory=lambda: ["cron:0 7 * * *"])
-    recipients: list[str] = Field(default_factory=list)
-    sender: str = "newsmon@localhost"
+    schedules: list[Schedule] = Field(default_factory=lambda: ["cron:0 7 * * *"])
+    recipients: list[EmailAddress] = Field(default_factory=list)
+    sender: EmailAddress = "newsmon@localhost"
     topic: str = "Hà Nội – Nga"
     include_national: bool = True
     send_empty: bool = False
     outbox: str = "outbox"
     max_items: int = Field(default=100, ge=1)
-
-    @field_validator("schedules")
-    @classmethod
-    def _schedules(cls, values: list[str]) -> list[str]:
-        for value in values:
-            _check_schedule(value)
-        return values
 
 
 class RelevanceConfig(_Strict):
@@ -438,6 +461,14 @@ class AppConfig(_Strict):
             raise ValueError("must be a URL like http://127.0.0.1:8008")
         return value.rstrip("/") if value else None
 
+    @model_validator(mode="after")
+    def _consistent(self) -> "AppConfig":
+        """Checks across keys, all reported at once: a half-configured daemon must not start."""
+        problems = [*_spider_problems(self), *_smtp_problems(self)]
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -453,15 +484,46 @@ class AppConfig(_Strict):
         return path
 
 
+def _spider_problems(config: AppConfig) -> list[str]:
+    """Every source names a spider that exists: a typo like [sources.hanoimio] is caught on load."""
+    from spiders import SPIDER_NAMES
+
+    problems = []
+    for name, source in config.sources.items():
+        if source.spider is not None and source.spider not in SPIDER_NAMES:
+            problems.append(f"sources.{name}.spider: no spider named {source.spider!r}"
+                            f"{did_you_mean(source.spider, SPIDER_NAMES)}; known: {', '.join(SPIDER_NAMES)}")
+        elif source.spider is None and name not in SPIDER_NAMES:
+            problems.append(f"sources.{name}: no spider named {name!r}{did_you_mean(name, SPIDER_NAMES)}; "
+                            'a site of your own needs spider = "generic" and its feeds, sitemaps or listing_pages')
+    return problems
+
+
+def _smtp_problems(config: AppConfig) -> list[str]:
+    """An SMTP host with nobody to send to would record digests that can never be delivered."""
+    if config.smtp.host and not config.digest.recipients:
+        return [f"digest.recipients: empty while smtp.host = {config.smtp.host!r} is set; list at least one "
+                "address (or set NEWSMON_DIGEST_TO), or remove smtp.host to write digests to the outbox"]
+    return []
+
+
 def _format_validation_error(origin: str, exc: ValidationError) -> str:
     lines = [f"{origin}: invalid configuration"]
     for err in exc.errors():
-        key = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        key = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in err["loc"]).lstrip(".")
         msg = err["msg"]
+        if err["type"] == "value_error":
+            # Our own messages, without pydantic's "Value error, " in front.
+            msg = str(err.get("ctx", {}).get("error", msg.removeprefix("Value error, ")))
         if err["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling against newsmon.example.toml)"
+        if not key:
+            # A check across keys: each line of its message already starts with the key.
+            lines.extend(f"  {line}" for line in msg.splitlines())
+            continue
         given = err.get("input")
-        suffix = "" if err["type"] in ("extra_forbidden", "missing") else f" (got {given!r})"
+        quiet = err["type"] in ("extra_forbidden", "missing") or isinstance(given, dict) or repr(given) in msg
+        suffix = "" if quiet else f" (got {given!r})"
         lines.append(f"  {key}: {msg}{suffix}")
     return "\n".join(lines)
 

@@ -29,13 +29,14 @@ COMMAND_MODULES = (
 @click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False),
               help="Config file (default: $NEWSMON_CONFIG, else ./newsmon.toml, else built-in defaults).")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display (results and errors are still printed).")
 @click.version_option(package_name="newsmon", prog_name="newsmon")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
+def cli(ctx: click.Context, config_path: str | None, verbose: int, quiet: bool) -> None:
     """Watch news sites for Hanoi–Russia cooperation, store each article once, email digests."""
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     setup_logging(level)
-    ctx.obj = AppContext(config_path=config_path, verbose=verbose)
+    ctx.obj = AppContext(config_path=config_path, verbose=verbose, quiet=quiet)
 
 
 def setup_logging(level: int, log_file: str | None = None) -> None:

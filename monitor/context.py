@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import click
+from sqlalchemy.engine import make_url
 
-from settings import AppConfig, ConfigError, load_config
+from settings import DEFAULT_CONFIG_NAME, AppConfig, ConfigError, load_config
 from storage import Database, DatabaseError
 
 
@@ -15,6 +17,7 @@ from storage import Database, DatabaseError
 class AppContext:
     config_path: str | None = None
     verbose: int = 0
+    quiet: bool = False
     _config: AppConfig | None = field(default=None, repr=False)
 
     @property
@@ -25,6 +28,37 @@ class AppContext:
             except ConfigError as exc:
                 raise click.ClickException(str(exc)) from None
         return self._config
+
+    def config_origin(self) -> str:
+        """Which config is in use, for a person: its path, or why the built-in defaults."""
+        if self.config.config_path:
+            return self.config.config_path
+        return f"built-in defaults (no --config, no NEWSMON_CONFIG, no ./{DEFAULT_CONFIG_NAME})"
+
+    def database_label(self) -> str:
+        """The database in use, for a person: a SQLite file as its absolute path, else the URL
+        without its password."""
+        url = make_url(self.config.database_url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            return str(Path(url.database).expanduser().resolve())
+        return url.render_as_string(hide_password=True)
+
+    @cached_property
+    def read_db(self) -> Database | None:
+        """The database for a command that only reads: never created, never given tables;
+        None when there is none yet (a SQLite file that does not exist)."""
+        url = make_url(self.config.database_url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            if not Path(url.database).expanduser().exists():
+                return None
+        try:
+            return Database(self.config.database_url, create=False)
+        except DatabaseError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    def no_database_note(self) -> str:
+        return (f"no database yet at {self.database_label()} (config: {self.config_origin()}); "
+                "nothing has been crawled: run `newsmon crawl` or `newsmon run`")
 
     @cached_property
     def db(self) -> Database:

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from settings import AppConfig, crawl_settings
+from settings import AppConfig, crawl_settings, did_you_mean
 from storage import CrawlRunLog, Database
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,8 @@ def check_sources(config: AppConfig, names: list[str] | None) -> list[str]:
     unknown = [n for n in names if n not in config.sources]
     if unknown:
         known = ", ".join(config.sources) or "none"
-        raise UnknownSourceError(f"unknown source(s): {', '.join(unknown)} (configured: {known})")
+        named = ", ".join(f"{n!r}{did_you_mean(n, config.sources)}" for n in unknown)
+        raise UnknownSourceError(f"unknown source {named}; configured: {known}")
     return names
 
 

@@ -14,3 +14,6 @@ BUILTIN_SOURCES = (
     "vietnamplus_ru",
     "vovworld",
 )
+
+# Every spider name a source may give as `spider` (the site spiders plus the generic one).
+SPIDER_NAMES = (*BUILTIN_SOURCES, "generic")

@@ -72,7 +72,7 @@ def run_status(counts: dict[str, int], stats: dict[str, Any], reason: str, host:
             "may have changed"
         )
     if counts["errors"]:
-        return "partial", f"{counts['errors']} error(s); see error_samples"
+        return "partial", f"{counts['errors']} error(s); samples in `newsmon status`"
     return "ok", None
 
 

@@ -241,6 +241,11 @@ class ArticleStore:
             article.label, article.score, article.reasons, article.relevance_version = label, score, reasons, version
             session.add(article)
 
+    def source_names(self) -> set[str]:
+        """Every source that has stored articles (a source may have left the config since)."""
+        with self.db.session() as session:
+            return set(session.exec(select(Article.source).distinct()).all())
+
     def counts(self) -> dict[str, int]:
         """Stored articles by label (None → "unjudged"), plus "total"."""
         from sqlalchemy import func

@@ -54,7 +54,7 @@ def test_environment_overrides_the_file(tmp_path):
     [
         ("[crawl]\nmax_pages = 0\n", "crawl.max_pages", "greater than or equal to 1"),
         ("[crawl]\ndefault_schedule = \"every hour\"\n", "crawl.default_schedule", "interval"),
-        ("[digest]\nschedules = [\"cron:0 7 * *\"]\n", "digest.schedules", "5 fields"),
+        ("[digest]\nschedules = [\"cron:0 7 * *\"]\n", "digest.schedules[0]", "5 fields"),
         ("timezone = \"Mars/Olympus\"\n", "timezone", "unknown time zone"),
         ("[sources.hanoimoi]\nproxy = \"vn-egress:3128\"\n", "sources.hanoimoi.proxy", "URL"),
         ("[sources.hanoimoi]\nmax_pagez = 3\n", "sources.hanoimoi.max_pagez", "unknown key"),

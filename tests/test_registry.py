@@ -2,13 +2,14 @@
 
 import sys
 
-from spiders import BUILTIN_SOURCES
+from spiders import BUILTIN_SOURCES, SPIDER_NAMES
 from spiders.registry import spider_classes, spider_names
 
 
 def test_builtin_sources_are_the_shipped_site_spiders():
     assert list(BUILTIN_SOURCES) == spider_names()
     assert "generic" in spider_classes() and "generic" not in BUILTIN_SOURCES
+    assert sorted(SPIDER_NAMES) == sorted(spider_classes())
 
 
 def test_reading_the_config_does_not_import_scrapy():

@@ -61,17 +61,34 @@ def crawl(app: AppContext, sources: tuple[str, ...], as_json: bool) -> None:
 @pass_app
 def articles(app: AppContext, since: datetime | None, source: str | None, labels: tuple[str, ...],
              limit: int | None, as_json: bool) -> None:
-    """List stored articles, newest first."""
+    """List stored articles, newest first.
+
+    Reads only: never creates the database. An unknown --source is an error that
+    suggests the closest configured or stored source name.
+    """
+    from settings import did_you_mean
     from storage import ArticleStore
 
-    rows = ArticleStore(app.db).query(since=since, source=source, labels=list(labels) or None, limit=limit)
+    db = app.read_db
+    if db is None:
+        click.echo(app.no_database_note(), err=True)
+        return
+    store = ArticleStore(db)
+    if source is not None and source not in app.config.sources:
+        known = sorted(set(app.config.sources) | store.source_names())
+        if source not in known:
+            raise click.UsageError(f"unknown source {source!r}{did_you_mean(source, known)}; "
+                                   f"known: {', '.join(known) or 'none'}")
+    rows = store.query(since=since, source=source, labels=list(labels) or None, limit=limit)
     tz = app.config.tz
+    width = max((len(article.source) for article in rows), default=0)
     for article in rows:
         if as_json:
             click.echo(json.dumps(article.as_dict(tz), ensure_ascii=False))
         else:
             when = article.published_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if article.published_at else "?"
-            click.echo(f"{when}  {article.source:<12} {article.label or '-':<8} {article.title}\n    {article.canonical_url}")
+            click.echo(f"{when:<16}  {article.source:<{width}}  {article.label or '-':<8}  {article.title}\n"
+                       f"    {article.canonical_url}")
 
 
 @click.command()
@@ -92,8 +109,9 @@ def sources(app: AppContext, as_json: bool) -> None:
 
     config = app.config
     classes = spider_classes()
-    runs_log = CrawlRunLog(app.db)
-    latest = runs_log.latest_per_source()
+    db = app.read_db  # never creates the database
+    runs_log = CrawlRunLog(db) if db is not None else None
+    latest = runs_log.latest_per_source() if runs_log is not None else {}
     for name, source in config.sources.items():
         cls = classes.get(source.spider or name)
         kind = "unknown" if cls is None else "generic" if cls.name == "generic" else "site"
@@ -106,7 +124,7 @@ def sources(app: AppContext, as_json: bool) -> None:
             label = getattr(cls, "label", "") if cls else ""
             languages = list(source.languages or (getattr(cls, "languages", ()) if cls else ()))
         run = latest.get(name)
-        degraded = runs_log.degradation(name) if run else None
+        degraded = runs_log.degradation(name) if run and runs_log is not None else None
         failing = [f"{s['url']} ({s['reason']})" for s in (run.error_samples if run else [])
                    if s.get("kind") in ENTRY_POINT_ERRORS]
         row = {

@@ -39,6 +39,28 @@ def _print_once(report, as_json: bool) -> None:
         click.echo(f"digest: {digest.status}, {digest.item_count} article(s){where}{error}")
 
 
+def _plan(app: AppContext, specs) -> str:
+    """What `newsmon run` is about to do, said once at start: which config, database,
+    sources, schedules and delivery (an empty config file runs on defaults, so say them)."""
+    config = app.config
+    crawls = [spec for spec in specs if spec.kind == "crawl"]
+    digests = [spec.schedule for spec in specs if spec.kind == "digest"]
+    if config.smtp.host:
+        port = f":{config.smtp.port}" if config.smtp.port else ""
+        delivery = f"by SMTP via {config.smtp.host}{port} to {', '.join(config.digest.recipients)}"
+    else:
+        delivery = f"written to the outbox {config.resolve_path(config.digest.outbox)} (no smtp.host set)"
+    lines = [
+        f"config: {app.config_origin()}",
+        f"database: {app.database_label()}",
+        f"time zone: {config.timezone}" + (f"; crawling the mirror at {config.mirror}" if config.mirror else ""),
+        f"crawls ({len(crawls)} source(s)):",
+        *(f"  {spec.arg:<16} {spec.schedule}" for spec in crawls),
+        f"digests: {', '.join(digests) or 'none scheduled'}, {delivery}",
+    ]
+    return "\n".join(lines)
+
+
 @click.command()
 @click.option("--once", is_flag=True,
               help="Crawl every enabled source, then send the digest, then exit (for cron, or to try it out).")
@@ -70,7 +92,7 @@ def run(app: AppContext, once: bool, as_json: bool) -> None:
 
     config = app.config
     try:
-        check_schedules(config)
+        specs = check_schedules(config)
         setup_logging(config, app.verbose)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
@@ -87,6 +109,7 @@ def run(app: AppContext, once: bool, as_json: bool) -> None:
     except DatabaseError as exc:
         raise click.ClickException(str(exc)) from None
     daemon = Daemon(config, db=db)
+    click.echo(_plan(app, specs), err=True)
     try:
         if once:
             report = daemon.run_once()
@@ -107,15 +130,24 @@ def status(app: AppContext, as_json: bool, check: bool) -> None:
     """Show the daemon and every source: last crawl with its counts and status, next
     scheduled run, pending digests, and stored and relevant article counts.
 
-    Reads only; works whether or not the daemon is running. Times are in the
-    configured time zone.
+    Reads only (never creates the database); works whether or not the daemon is
+    running. Says which config and database it read, and prints the last crawl's
+    error samples. Times are in the configured time zone.
     """
     from scheduler import daemon_status, format_status
 
     from monitor.health import check_health
 
     config = app.config
-    health = check_health(config, app.db)
+    db = app.read_db  # never creates the database
+    if db is None:
+        from monitor.health import Health
+        from storage.models import utcnow
+
+        health = Health(checked_at=utcnow(), daemon_running=False,
+                        problems=["no database yet: nothing crawled (run newsmon crawl or newsmon run)"])
+    else:
+        health = check_health(config, db)
     if check:
         if as_json:
             click.echo(json.dumps(health.as_dict(), ensure_ascii=False))
@@ -125,7 +157,9 @@ def status(app: AppContext, as_json: bool, check: bool) -> None:
             if health.ok:
                 click.echo("OK: daemon running, scheduler on time, every source fresh")
         sys.exit(0 if health.ok else 1)
-    info = daemon_status(config, app.db)
+    info = daemon_status(config, db)
+    info.config_file = app.config_origin()
+    info.database = app.database_label()
     if as_json:
         click.echo(json.dumps({**info.as_dict(config.tz), "health": health.as_dict()}, ensure_ascii=False))
     else:

@@ -37,7 +37,8 @@ def newsmon_command(config_path: str | None, *args: str) -> list[str]:
 
 
 def crawl_command(config_path: str | None, source: str) -> list[str]:
-    return newsmon_command(config_path, "crawl", source, "--json")
+    # -q: no progress lines; the daemon reads the --json summary and keeps stderr for errors.
+    return newsmon_command(config_path, "-q", "crawl", source, "--json")
 
 
 def digest_command(config_path: str | None) -> list[str]:
