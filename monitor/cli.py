@@ -39,6 +39,22 @@ def cli(ctx: click.Context, config_path: str | None, verbose: int, quiet: bool) 
     ctx.obj = AppContext(config_path=config_path, verbose=verbose, quiet=quiet)
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a record comes: the live progress display of
+    `newsmon crawl` swaps it for a proxy that prints above the table."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def setup_logging(level: int, log_file: str | None = None) -> None:
     """One stderr handler (and optionally a file) at ``level``.
 
@@ -50,7 +66,7 @@ def setup_logging(level: int, log_file: str | None = None) -> None:
     for handler in list(root.handlers):
         if getattr(handler, "_newsmon", False):
             root.removeHandler(handler)
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    handlers: list[logging.Handler] = [_StderrHandler()]
     if log_file:
         handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
     for handler in handlers:

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from monitor.progress import Progress
 from settings import AppConfig, crawl_settings, did_you_mean
 from storage import CrawlRunLog, Database
 
@@ -69,9 +70,11 @@ def scrapy_settings(config: AppConfig, source: str):
     return settings
 
 
-def run_crawls(config: AppConfig, names: list[str], *, install_logging: bool = True) -> list[CrawlOutcome]:
+def run_crawls(config: AppConfig, names: list[str], *, install_logging: bool = True,
+               progress: Progress | None = None) -> list[CrawlOutcome]:
     """Crawl the sources (concurrently, in this process) and return each one's outcome.
 
+    ``progress`` is told each source's counts while it runs (see monitor.progress).
     Twisted's reactor cannot be restarted: call this at most once per process. The
     daemon runs each crawl in a child process for that reason.
     """
@@ -108,9 +111,15 @@ def run_crawls(config: AppConfig, names: list[str], *, install_logging: bool = T
         reactor_ready = True
         crawlers[name] = crawler
         deferred = process.crawl(crawler)
+        deferred.addBoth(_crawl_ended, name, crawler, progress)
         deferred.addErrback(_crawl_failed, name, outcomes)
     if crawlers:
-        process.start()
+        _start_progress(crawlers, progress)
+        try:
+            process.start()
+        finally:
+            if progress is not None:
+                progress.close()
 
     runs = CrawlRunLog(Database(config.database_url))
     for name in names:
@@ -125,6 +134,39 @@ def run_crawls(config: AppConfig, names: list[str], *, install_logging: bool = T
         counts = {k: summary[k] for k in summary if k not in ("id", "source", "status", "message")}
         outcomes[name] = CrawlOutcome(name, run.status, counts, run.message, run.id)
     return [outcomes[n] for n in names]
+
+
+def _report_progress(name: str, crawler, progress: Progress) -> None:
+    from spiders.extensions import run_counts
+
+    if crawler.stats is None:
+        return
+    counts = run_counts(crawler.stats.get_stats())
+    progress.update(name, counts["requests"], counts["articles_seen"], counts["new"], counts["errors"])
+
+
+def _start_progress(crawlers: dict, progress: Progress | None) -> None:
+    """Tell ``progress`` every source's counts twice a second while the reactor runs."""
+    if progress is None:
+        return
+    from twisted.internet import task  # the reactor is installed by now (the first crawler did it)
+
+    progress.start(list(crawlers))
+
+    def tick() -> None:
+        for name, crawler in crawlers.items():
+            if crawler.crawling:
+                _report_progress(name, crawler, progress)
+
+    task.LoopingCall(tick).start(0.5, now=False)
+
+
+def _crawl_ended(result, name: str, crawler, progress: Progress | None):
+    if progress is not None:
+        _report_progress(name, crawler, progress)
+        reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+        progress.finish(name, str(reason or "failed"))
+    return result
 
 
 def _crawl_failed(failure, name: str, outcomes: dict[str, CrawlOutcome]) -> None:

@@ -19,10 +19,15 @@ from monitor.context import AppContext, pass_app
 def crawl(app: AppContext, sources: tuple[str, ...], as_json: bool) -> None:
     """Crawl SOURCES now (default: every enabled source) and store what is new.
 
+    While it runs, progress per source (pages fetched, articles seen and new, errors)
+    goes to standard error: a live table on a terminal, plain lines otherwise, none
+    with `newsmon -q crawl`.
+
     Exit status: 0 when every crawl finished (errors on single pages are counted,
     not fatal), 1 when any source failed or was blocked, 2 on bad usage.
     """
     from monitor.crawling import UnknownSourceError, check_sources, run_crawls
+    from monitor.progress import progress_for
 
     config = app.config
     try:
@@ -32,7 +37,8 @@ def crawl(app: AppContext, sources: tuple[str, ...], as_json: bool) -> None:
     if not names:
         raise click.ClickException("no sources are enabled in the config")
     app.db  # fail early and clearly if the database cannot be opened
-    outcomes = run_crawls(config, names, install_logging=app.verbose > 0)
+    # Log lines go through newsmon's own handler (-v), never a second one of Scrapy's.
+    outcomes = run_crawls(config, names, install_logging=False, progress=progress_for(app.quiet))
     for outcome in outcomes:
         if as_json:
             click.echo(json.dumps(outcome.as_dict(), ensure_ascii=False))
