@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "db",
     "web",
     "parse",
+    "export",
 )
 
 

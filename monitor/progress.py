@@ -50,22 +50,6 @@ class Progress(Protocol):
     def close(self) -> None: ...
 
 
-class NoProgress:
-    """`-q`: nothing."""
-
-    def start(self, sources: list[str]) -> None:
-        pass
-
-    def update(self, source: str, pages: int, seen: int, new: int, errors: int) -> None:
-        pass
-
-    def finish(self, source: str, reason: str) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
 class _Tracker:
     """The state both displays keep."""
 
@@ -167,11 +151,11 @@ class LiveProgress(_Tracker):
         self.live.stop()
 
 
-def progress_for(quiet: bool, stream: IO[str] | None = None) -> Progress:
-    """The display that fits where standard error goes: none, a live table, or plain lines."""
+def progress_for(quiet: bool, stream: IO[str] | None = None) -> Progress | None:
+    """The display that fits where standard error goes: none (-q), a live table, or plain lines."""
     out = stream or sys.stderr
     if quiet:
-        return NoProgress()
+        return None
     if out.isatty():
         return LiveProgress(stream)
     return PlainProgress(stream)

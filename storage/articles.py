@@ -206,10 +206,7 @@ class ArticleStore:
         """Stored articles, newest first; ``since`` compares with publication (or first-seen) time."""
         stmt = select(Article)
         if since is not None:
-            stmt = stmt.where(
-                (col(Article.published_at) >= since)
-                | (col(Article.published_at).is_(None) & (col(Article.first_seen_at) >= since))
-            )
+            stmt = stmt.where(_published_since(since))
         if source:
             stmt = stmt.where(Article.source == source)
         if labels:
@@ -220,14 +217,16 @@ class ArticleStore:
         with self.db.session() as session:
             return list(session.exec(stmt).all())
 
-    def iter_all(self, batch: int = 500) -> Iterator[Article]:
-        """Every article, in id order, a batch of rows at a time."""
+    def iter_all(self, batch: int = 500, *, since: datetime | None = None) -> Iterator[Article]:
+        """Every article (published since ``since``, as in :meth:`query`), in id order, a batch
+        of rows at a time."""
         last = 0
         while True:
+            stmt = select(Article).where(col(Article.id) > last)
+            if since is not None:
+                stmt = stmt.where(_published_since(since))
             with self.db.session() as session:
-                rows = session.exec(
-                    select(Article).where(col(Article.id) > last).order_by(col(Article.id)).limit(batch)
-                ).all()
+                rows = session.exec(stmt.order_by(col(Article.id)).limit(batch)).all()
             if not rows:
                 return
             yield from rows
@@ -255,3 +254,9 @@ class ArticleStore:
         counts = {(label or "unjudged"): n for label, n in rows}
         counts["total"] = sum(n for _, n in rows)
         return counts
+
+
+def _published_since(since: datetime):
+    """Published at or after ``since``; an article with no date counts from when it was first seen."""
+    return (col(Article.published_at) >= since) | (
+        col(Article.published_at).is_(None) & (col(Article.first_seen_at) >= since))

@@ -76,3 +76,40 @@ def test_articles_columns_align_for_long_source_names(workspace: Workspace) -> N
     columns = {line.index(title) for line, title in zip(heads, titles)}
     labels = {line.index(label) for line, label in zip(heads, ("core", "national", "none"))}
     assert len(columns) == 1 and len(labels) == 1, out
+
+
+def test_export_csv_and_jsonl_with_since(workspace: Workspace, tmp_path: Path) -> None:
+    import csv
+    import io
+    import json
+
+    from storage.models.articles import ARTICLE_FIELDS
+
+    assert workspace.run("export").returncode == 1  # no database yet: an error, and none created
+    assert not workspace.db_path.exists()
+
+    workspace.write_config('[sources.hanoimoi]\n[sources.vietnamplus_ru]\n')
+    db = Database(workspace.db_url)
+    recent = store_article(db, 1, "hanoimoi", 'Hà Nội, "Mátxcơva" và hợp tác; dòng hai\nvẫn một ô')
+    store_article(db, 2, "vietnamplus_ru", "Ханой и Москва: соглашение", label="national")
+    old = store_article(db, 3, "hanoimoi", "Tin cũ", published=NOW - timedelta(days=30))
+    reasons = [{"side": "hanoi", "phrase": "Hà Nội", "field": "title", "weight": 1.0}]
+    ArticleStore(db).set_judgement(recent, "core", 0.93, reasons, "test-1")
+
+    result = workspace.run("export", "--format", "csv", check=True)
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0]) == list(ARTICLE_FIELDS)
+    assert [int(r["id"]) for r in rows] == [recent, 2, old]
+    first = rows[0]
+    assert first["title"] == 'Hà Nội, "Mátxcơva" và hợp tác; dòng hai\nvẫn một ô'
+    assert json.loads(first["reasons"]) == reasons and first["label"] == "core" and first["score"] == "0.93"
+    assert first["story_id"] == ""  # None is an empty cell
+    assert "exported 3 article(s)" in result.stderr
+
+    out = tmp_path / "recent.jsonl"
+    result = workspace.run("export", "--format", "jsonl", "--since", "7d", "-o", str(out), check=True)
+    assert result.stdout == "" and f"exported 2 article(s) to {out}" in result.stderr
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [a["id"] for a in lines] == [recent, 2]
+    assert lines[1]["title"] == "Ханой и Москва: соглашение" and lines[0]["reasons"] == reasons
+    assert set(lines[0]) == set(ARTICLE_FIELDS)
