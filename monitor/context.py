@@ -35,29 +35,39 @@ class AppContext:
             return self.config.config_path
         return f"built-in defaults (no --config, no NEWSMON_CONFIG, no ./{DEFAULT_CONFIG_NAME})"
 
+    def _sqlite_file(self) -> Path | None:
+        """The database's file when it is SQLite on disk, else None."""
+        url = make_url(self.config.database_url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            return Path(url.database).expanduser().resolve()
+        return None
+
     def database_label(self) -> str:
         """The database in use, for a person: a SQLite file as its absolute path, else the URL
         without its password."""
-        url = make_url(self.config.database_url)
-        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-            return str(Path(url.database).expanduser().resolve())
-        return url.render_as_string(hide_password=True)
+        path = self._sqlite_file()
+        return str(path) if path else make_url(self.config.database_url).render_as_string(hide_password=True)
 
     @cached_property
     def read_db(self) -> Database | None:
         """The database for a command that only reads: never created, never given tables;
-        None when there is none yet (a SQLite file that does not exist)."""
-        url = make_url(self.config.database_url)
-        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-            if not Path(url.database).expanduser().exists():
-                return None
+        None when there is none yet (no SQLite file, or a database without newsmon's tables)."""
+        from sqlalchemy import inspect
+        from sqlalchemy.exc import SQLAlchemyError
+
+        path = self._sqlite_file()
+        if path is not None and not path.exists():
+            return None
         try:
-            return Database(self.config.database_url, create=False)
+            db = Database(self.config.database_url, create=False)
+            return db if inspect(db.engine).has_table("article") else None
         except DatabaseError as exc:
             raise click.ClickException(str(exc)) from None
+        except SQLAlchemyError as exc:
+            raise click.ClickException(f"cannot open {self.database_label()}: {exc.__cause__ or exc}") from None
 
     def no_database_note(self) -> str:
-        return (f"no database yet at {self.database_label()} (config: {self.config_origin()}); "
+        return (f"no newsmon database yet at {self.database_label()} (config: {self.config_origin()}); "
                 "nothing has been crawled: run `newsmon crawl` or `newsmon run`")
 
     @cached_property

@@ -37,7 +37,7 @@ def test_status_without_config_or_database_creates_nothing(tmp_path: Path) -> No
     assert "hanoimoi  schedule interval:30m" in text and "last run: never" in text
     status = ws.run_json("status", "--json", **env)[0]
     assert status["database_exists"] is False and status["config"].startswith("built-in defaults")
-    assert "no database yet at" in ws.run("articles", **env).stderr
+    assert "no newsmon database yet at" in ws.run("articles", **env).stderr
 
 
 def test_status_names_its_config_and_prints_error_samples(workspace: Workspace) -> None:
