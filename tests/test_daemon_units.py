@@ -315,7 +315,8 @@ def _sync(config: AppConfig, db: Database) -> dict[str, str]:
 def test_jobs_are_kept_replaced_or_removed_by_id(any_db):
     from storage.daemon import scheduled_runs
 
-    base = {"database_url": any_db.url, "sources": {"hanoimoi": {}, "tass": {"schedule": "cron:*/20 6-22 * * *"}},
+    base = {"database_url": any_db.url, "sources": {"hanoimoi": {}, "tass": {"schedule": "cron:*/20 6-22 * * *", "spider": "generic",
+                                                                 "feeds": ["https://tass.ru/rss/v2.xml"]}},
             "digest": {"schedules": ["cron:0 7 * * *", "cron:0 8 * * 1"]}}
     config = AppConfig.model_validate(base)
     assert set(_sync(config, any_db).values()) == {"added"}

@@ -21,9 +21,6 @@ languages = ["ru"]
 spider = "generic"
 enabled = false
 sitemaps = ["https://www.example-news.vn/sitemap-news.xml"]
-
-[sources.ghost]
-spider = "nosuch"
 """
 
 
@@ -34,7 +31,7 @@ def by_name(rows: list[dict]) -> dict[str, dict]:
 def test_lists_each_source_with_kind_languages_and_schedule(workspace):
     workspace.write_config(CONFIG)
     rows = by_name(workspace.run_json("sources", "--json", check=True))
-    assert list(rows) == ["hanoimoi", "tass", "vnexpress_en", "ghost"]  # config order
+    assert list(rows) == ["hanoimoi", "tass", "vnexpress_en"]  # config order
 
     site = rows["hanoimoi"]
     assert site["kind"] == "site" and site["spider"] == "hanoimoi" and site["label"] == "Hà Nội Mới"
@@ -52,7 +49,10 @@ def test_lists_each_source_with_kind_languages_and_schedule(workspace):
     assert disabled["enabled"] is False and disabled["languages"] == []
     assert disabled["label"] == "example-news.vn"
 
-    assert rows["ghost"]["kind"] == "unknown" and rows["ghost"]["spider"] == "nosuch"
+    # A source naming a spider that does not exist is refused on load (tests/test_config_cli.py).
+    workspace.write_config(CONFIG + '[sources.ghost]\nspider = "nosuch"\n')
+    refused = workspace.run("sources")
+    assert refused.returncode == 1 and "sources.ghost.spider: no spider named 'nosuch'" in refused.stderr
 
 
 def test_shows_the_last_crawl_result(workspace):
@@ -69,13 +69,11 @@ def test_shows_the_last_crawl_result(workspace):
     last = rows["tass"]["last_crawl"]
     assert last["id"] == newest and last["status"] == "ok" and last["not_modified"] == 1
     assert rows["hanoimoi"]["last_crawl"]["status"] == "blocked"
-    assert rows["ghost"]["last_crawl"] is None
 
     text = workspace.run("sources", check=True).stdout.splitlines()
     line = {row.split(":", 1)[0]: row for row in text}
     assert "[generic, ru]" in line["tass"] and "last: ok at" in line["tass"] and "not_modified=1" in line["tass"]
     assert "[site, vi]" in line["hanoimoi"] and "blocked" in line["hanoimoi"] and "HTTP 403" in line["hanoimoi"]
-    assert "never crawled" in line["ghost"] and "unknown spider 'nosuch'" in line["ghost"]
     assert line["vnexpress_en (disabled)"].endswith("never crawled")
     assert "any language" in line["vnexpress_en (disabled)"]
 

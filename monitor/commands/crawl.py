@@ -104,9 +104,9 @@ def sources(app: AppContext, as_json: bool) -> None:
     """List configured sources: name (what `crawl` takes), kind, languages, schedule, last crawl.
 
     kind is "site" for a source with a spider of its own, "generic" for one
-    described by its config alone (spider = "generic"), "unknown" when the named
-    spider does not exist. With no [sources.*] tables in the config, every site
-    newsmon ships is listed.
+    described by its config alone (spider = "generic"); a source naming a spider
+    that does not exist is a config error. With no [sources.*] tables in the
+    config, every site newsmon ships is listed.
     """
     from urllib.parse import urlsplit
 
