@@ -145,7 +145,8 @@ def status(app: AppContext, as_json: bool, check: bool) -> None:
         from storage.models import utcnow
 
         health = Health(checked_at=utcnow(), daemon_running=False,
-                        problems=["no database yet: nothing crawled (run newsmon crawl or newsmon run)"])
+                        problems=["daemon: not running (start it: newsmon run)",
+                                  "no database yet: nothing crawled (run newsmon crawl or newsmon run)"])
     else:
         health = check_health(config, db)
     if check:
