@@ -73,6 +73,14 @@ class Lexicon:
         self._word_cache[word] = info
         return info
 
+    def word_infos(self, words: list[str]) -> list[tuple[str, str | None, tuple[str, ...], tuple[list[Any], ...]]]:
+        """`word_info` of each word; words seen before cost one dict lookup."""
+        infos = list(map(self._word_cache.get, words))
+        if None in infos:
+            info = self.word_info
+            infos = [x or info(w) for x, w in zip(infos, words)]
+        return infos
+
     def keys(self, folded_word: str) -> tuple[str, ...]:
         """Phrase-word keys a folded word can stand for: itself if some phrase
         uses it as written, and every `prefix*` it starts with."""

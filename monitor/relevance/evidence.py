@@ -1,0 +1,382 @@
+"""From matched terms to a rule decision, in three named steps:
+
+1. `collect`: turn raw term matches into `Mention`s: weighted by where they
+   stand (title > lead > body, boilerplate lines count for nothing), wire
+   datelines zeroed, "Hanoi" inside an institution's name made a party, and
+   unnamed city bodies ("UBND thành phố") given to the article's main city.
+2. `weigh`: sum the mentions into `Evidence`: how much Russian, Vietnamese,
+   Hanoi-as-party and cooperation evidence there is, and how closely they
+   stand together (same sentence, same paragraph, the headline).
+3. `decide`: the hand-written rule over that evidence (core, national or
+   none, and a score). The trained classifier (classifier.py) reads the same
+   `Evidence` as features, and decides instead of this rule when it is loaded.
+
+Each step is a pure function of its inputs: nothing is mutated in place.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .text import Prepared
+
+if TYPE_CHECKING:
+    from .terms import Term
+
+__all__ = ["Match", "Mention", "Evidence", "collect", "weigh", "decide", "FEATURE_NAMES", "none_score"]
+
+FIELD_WEIGHT = {"title": 2.5, "lead": 1.5, "body": 1.0}
+# Between words of one institution's name: spaces, hyphens, apostrophes, quotes.
+_NAME_GAP_RE = re.compile(r" ?[-'\"«»]? ?")
+# Folded words that end an institution's name: after them Hanoi is a place or
+# a counterpart, not part of the name ("Công ty Nga tại Hà Nội", "office in Hanoi").
+_NAME_STOP = frozenset(
+    "tai o den toi vao voi cho tu ve sang tham giua ra khap quanh tren "
+    "in at to from with for into between visit visits visited visiting near across around "
+    "в во на из с со для к ко между по при у".split()
+)
+_HANOI_NONVENUE = ("place", "party", "city_body", "residents", "agent")
+
+
+@dataclass(slots=True)
+class Match:
+    """A term found in the text (the matcher's output)."""
+
+    i: int  # first token
+    j: int  # one past last token
+    term: "Term"
+    side: str
+    kind: str
+    unit: int
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A match as evidence: its side and kind resolved, its weight set."""
+
+    i: int
+    j: int
+    side: str
+    kind: str
+    unit: int
+    weight: float
+
+
+# ---------------------------------------------------------------- 1. collect
+def collect(prep: Prepared, matches: list[Match]) -> list[Mention]:
+    """Weighted, resolved mentions of one article (see the module docstring)."""
+    units, starts, datelines = prep.units, prep.starts, prep.dateline_spans
+    mentions: list[Mention] = []
+    for m in matches:
+        kind = m.kind
+        # Wire datelines name where the story was filed, not a party.
+        if datelines and any(a <= starts[m.i] < b for a, b in datelines):
+            kind = "dateline"
+        u = units[m.unit]
+        weight = 0.0 if kind == "dateline" else m.term.weight * FIELD_WEIGHT[u.field] * u.weight
+        mentions.append(Mention(m.i, m.j, m.side, kind, m.unit, weight))
+    mentions = _institution_names(prep, mentions)
+    return _city_bodies(mentions)
+
+
+def _institution_names(prep: Prepared, mentions: list[Mention]) -> list[Mention]:
+    """"Hanoi Medical University", "Sở Công Thương Hà Nội", "Ханойский
+    университет": Hanoi next to an institution word names a Hanoi body (a
+    party). Institution words themselves are dropped afterwards."""
+    inst_at = {k for m in mentions if m.side == "institution" for k in range(m.i, m.j)}
+    if not inst_at:
+        return mentions
+    # Another side's name in between ends the search: "Đại học Moskva và Hà
+    # Nội" is not a Hanoi university.
+    other_at = {k for m in mentions if m.side in ("russia", "locality", "vietnam") for k in range(m.i, m.j)}
+    out = []
+    for m in mentions:
+        if m.side == "institution":
+            continue
+        if m.side == "hanoi" and m.kind == "place" and m.weight > 0 and names_institution(prep, m, inst_at, other_at):
+            m = Mention(m.i, m.j, m.side, "party", m.unit, m.weight)
+        out.append(m)
+    return out
+
+
+def _city_bodies(mentions: list[Mention]) -> list[Mention]:
+    """Unnamed city bodies ("UBND Thành phố") belong to the article's main city."""
+    if not any(m.side == "city" for m in mentions):
+        return mentions
+    hanoi_seen = sum(m.weight for m in mentions if m.weight > 0 and (m.side == "hanoi" or (m.side, m.kind) == ("pair", "named")))
+    loc_seen = sum(m.weight for m in mentions if m.weight > 0 and m.side == "locality")
+    side = "hanoi" if hanoi_seen > 0 and hanoi_seen >= loc_seen else "locality"
+    return [Mention(m.i, m.j, side, "city_body", m.unit, m.weight) if m.side == "city" else m for m in mentions]
+
+
+def names_institution(prep: Prepared, m: Mention, inst_at: set[int], other_at: set[int]) -> bool:
+    """Is this Hanoi the end (or start) of an institution's name?
+
+    Vietnamese and Russian names put the head noun first and the city last,
+    often many words apart ("Công ty TNHH MTV Đường sắt Hà Nội", "Ban Quản
+    lý các khu công nghiệp và chế xuất Hà Nội", "департамент иностранных
+    дел Ханоя"); English puts the city first ("Hanoi Vietnam-Russia
+    Friendship Association"). So walk outwards word by word within one
+    name: stop at punctuation, at a preposition that makes Hanoi a place
+    ("tại", "in", "в"...), or at another side's name.
+    """
+    starts, ends, folded = prep.starts, prep.ends, prep.folded
+    text = prep.text
+    unit = prep.token_unit
+    u = m.unit
+    # Leftwards: up to 10 words.
+    k = m.i - 1
+    first = True
+    while k >= 0 and m.i - k <= 10 and unit[k] == u:
+        gap = text[ends[k] : starts[k + 1]]
+        if gap != " " and not _NAME_GAP_RE.fullmatch(gap) and not (first and gap.endswith("(")):
+            break
+        if k in inst_at:
+            return True
+        if k in other_at or folded[k] in _NAME_STOP:
+            break
+        first = False
+        k -= 1
+    # Rightwards: up to 5 words.
+    k = m.j
+    n = len(starts)
+    while k < n and k - m.j < 5 and unit[k] == u:
+        gap = text[ends[k - 1] : starts[k]]
+        if gap != " " and not _NAME_GAP_RE.fullmatch(gap):
+            break
+        if k in inst_at:
+            return True
+        if k in other_at or folded[k] in _NAME_STOP:
+            break
+        k += 1
+    return False
+
+
+# ---------------------------------------------------------------- 2. weigh
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the mentions of one article add up to. Weights are sums of
+    mention weights; links measure sides standing together."""
+
+    mentions: tuple[Mention, ...]
+    # Per mention: the weight it gives to "Hanoi is a party" (0 when it does not).
+    party_weights: tuple[float, ...]
+    russia: float  # any Russian side
+    russia_city: float  # Russian cities, regions and their governments
+    hanoi: float  # Hanoi in any role but venue/dateline
+    hanoi_party: float  # Hanoi as a party (bodies, institutions, confirmed city framing)
+    vietnam: float  # Vietnam or another Vietnamese locality
+    locality: float  # another Vietnamese locality only
+    state: float  # state-level actors and framing
+    coop: float  # cooperation words
+    negative: float  # off-topic words (war, sanctions...)
+    topic_off: bool  # negative words outweigh cooperation
+    core_link: float = 0.0  # Hanoi party next to a Russian side near cooperation
+    core_units: int = 0  # sentences with such a link
+    hanoi_russia_units: int = 0  # sentences with Hanoi (any) and Russia together
+    nat_link: float = 0.0  # Russia next to a Vietnamese side near cooperation
+    title_party: bool = False  # the title makes Hanoi a party
+    headline_core: bool = False  # the headline itself joins a Hanoi party to Russia
+
+    def features(self) -> list[float]:
+        """The evidence as numbers for the classifier, in FEATURE_NAMES order:
+        log-damped sums (long articles repeat names) and 0/1 flags."""
+        lg = math.log1p
+        return [
+            lg(self.russia), lg(self.russia_city), lg(self.hanoi), lg(self.hanoi_party), lg(self.vietnam),
+            lg(self.locality), lg(self.state), lg(self.coop), lg(self.negative), float(self.topic_off),
+            lg(self.core_link), lg(self.core_units), lg(self.hanoi_russia_units), lg(self.nat_link),
+            float(self.title_party), float(self.headline_core),
+            lg(self.hanoi_party) - lg(self.locality),
+        ]
+
+
+FEATURE_NAMES = (
+    "russia", "russia_city", "hanoi", "hanoi_party", "vietnam", "locality", "state", "coop", "negative",
+    "topic_off", "core_link", "core_units", "hanoi_russia_units", "nat_link", "title_party", "headline_core",
+    "hanoi_over_locality",
+)
+
+
+def weigh(prep: Prepared, mentions: list[Mention]) -> Evidence:
+    """Sum the mentions into Evidence; sentence linking only when there is a
+    Russian side (neither core nor national can hold without one)."""
+    units = prep.units
+    sums: dict[tuple[str, str], float] = {}
+    for m in mentions:
+        if m.weight > 0:
+            sums[(m.side, m.kind)] = sums.get((m.side, m.kind), 0.0) + m.weight
+
+    def total(side: str, kinds: tuple[str, ...] | None = None) -> float:
+        return sum(v for (sd, kd), v in sums.items() if sd == side and (kinds is None or kd in kinds))
+
+    hanoi_seen = total("hanoi") + total("pair", ("named",))
+    russia_city_seen = total("russia", ("city", "city_gov"))
+    city_level = any(
+        m.weight > 0
+        and (
+            (m.side == "hanoi" and m.kind in ("party", "city_body"))
+            or (m.side == "pair" and m.kind in ("generic", "event"))
+            or (m.side == "russia" and m.kind == "city_gov")
+        )
+        for m in mentions
+    )
+    party = tuple(_party_weight(m, city_level, hanoi_seen > 0, russia_city_seen > 0) for m in mentions)
+    coop, neg, russia = total("cooperation"), total("negative"), total("russia")
+    base = dict(
+        mentions=tuple(mentions),
+        party_weights=party,
+        russia=russia,
+        russia_city=russia_city_seen,
+        hanoi=total("hanoi", _HANOI_NONVENUE),
+        hanoi_party=sum(party),
+        vietnam=total("vietnam") + total("locality"),
+        locality=total("locality"),
+        state=total("national"),
+        coop=coop,
+        negative=neg,
+        topic_off=neg > max(2.0, 0.6 * coop),
+    )
+    if not russia > 0:
+        return Evidence(**base)  # type: ignore[arg-type]
+
+    vietnam_seen = base["vietnam"] > 0
+    nu = len(units)
+    hp_unit = [0.0] * nu
+    h_unit = [0.0] * nu
+    r_unit = [0.0] * nu
+    v_unit = [0.0] * nu
+    c_unit = [0.0] * nu
+    for m, hp in zip(mentions, party):
+        w = m.weight
+        if w <= 0:
+            continue
+        if hp:
+            hp_unit[m.unit] += hp
+        if m.side == "hanoi" or (m.side == "pair" and m.kind == "named"):
+            h_unit[m.unit] += w
+        if m.side == "russia" or (m.side == "pair" and m.kind == "named"):
+            r_unit[m.unit] += w
+        # State-level words can be Russian too ("President Putin"), so
+        # they do not make a Vietnamese side on their own.
+        if m.side in ("vietnam", "locality", "hanoi") or (m.side == "national" and vietnam_seen):
+            v_unit[m.unit] += w
+        if m.side == "cooperation":
+            c_unit[m.unit] += w
+
+    para_of = [u.para for u in units]
+    c_para: dict[int, float] = {}
+    r_para: dict[int, float] = {}
+    for k, p in enumerate(para_of):
+        c_para[p] = c_para.get(p, 0.0) + c_unit[k]
+        r_para[p] = r_para.get(p, 0.0) + r_unit[k]
+
+    # Core: units where Hanoi-as-party stands with a Russian side, with
+    # cooperation words in the same paragraph. Same sentence counts fully,
+    # same paragraph half.
+    coop_doc = sum(c_unit)
+    core_units: list[int] = []
+    core_link = 0.0
+    for k in range(nu):
+        if hp_unit[k] <= 0:
+            continue
+        p = para_of[k]
+        # The title sets the subject: cooperation anywhere in the article
+        # qualifies it; elsewhere it must be in the same paragraph.
+        if units[k].field == "title":
+            if coop_doc < 2.0:
+                continue
+        elif c_para[p] <= 0:
+            continue
+        if r_unit[k] > 0:
+            core_link += min(hp_unit[k], 3.0)
+            core_units.append(k)
+        elif r_para[p] > 0:
+            core_link += 0.5 * min(hp_unit[k], 3.0)
+            core_units.append(k)
+
+    # National: Russia with any Vietnamese side and cooperation nearby.
+    nat_link = 0.0
+    for k in range(nu):
+        near_coop = c_unit[k] > 0 or c_para[para_of[k]] > 0 or (units[k].field == "title" and coop_doc >= 2.0)
+        if r_unit[k] > 0 and v_unit[k] > 0 and near_coop:
+            nat_link += units[k].weight * FIELD_WEIGHT[units[k].field]
+
+    # The headline carries the subject: a title or lead sentence that itself
+    # joins a Hanoi party to a Russian side, under a cooperation title naming
+    # one of them, is not a passing mention even if the rest says "the two
+    # universities". (A Russian-only title must not be state-level news.)
+    title_hp = any(hp_unit[k] > 0 and units[k].field == "title" for k in range(nu))
+    title_r = any(r_unit[k] > 0 and units[k].field == "title" for k in range(nu))
+    title_c = any(c_unit[k] > 0 and units[k].field == "title" for k in range(nu))
+    head_state = sum(m.weight for m in mentions if m.side == "national" and m.weight > 0
+                     and units[m.unit].field in ("title", "lead"))
+    headline_core = (
+        title_c
+        and (title_hp or (title_r and head_state == 0))
+        and any(r_unit[k] > 0 and units[k].field in ("title", "lead") for k in core_units)
+    )
+    return Evidence(
+        **base,  # type: ignore[arg-type]
+        core_link=core_link,
+        core_units=len(set(core_units)),
+        hanoi_russia_units=sum(1 for k in range(nu) if h_unit[k] > 0 and r_unit[k] > 0),
+        nat_link=nat_link,
+        title_party=title_hp,
+        headline_core=headline_core,
+    )
+
+
+def _party_weight(m: Mention, city_level: bool, hanoi_seen: bool, russia_city_seen: bool) -> float:
+    """How much this mention says that Hanoi (the city) is a party."""
+    if m.weight <= 0:
+        return 0.0
+    if m.side == "hanoi":
+        if m.kind in ("party", "city_body", "residents"):
+            return m.weight
+        if m.kind == "agent":
+            # "ties with Hanoi" may mean the Vietnamese state, as "named" below.
+            return m.weight if city_level else 0.0
+        return 0.0
+    if m.side == "pair":
+        if m.kind == "named":
+            # "Hanoi and Moscow" may stand for the two states; it is city
+            # framing only when city-level actors appear somewhere.
+            return m.weight if city_level else 0.0
+        if m.kind == "event":
+            return m.weight if hanoi_seen else 0.0
+        if m.kind == "generic":
+            return m.weight if (hanoi_seen and russia_city_seen) else 0.0
+    return 0.0
+
+
+# ---------------------------------------------------------------- 3. decide
+def decide(ev: Evidence) -> tuple[str, float]:
+    """The hand-written rule: (label, score), score in [0, 1] with
+    none < 0.3 <= national < 0.6 <= core."""
+    headline = ev.headline_core
+    is_core = (
+        not ev.topic_off
+        and ev.russia > 0
+        and ev.coop >= 2.0
+        and (ev.core_units >= 2 or headline or (ev.title_party and ev.core_units >= 1 and ev.hanoi_russia_units >= 2))
+        # One lead mention under a matching title is enough (see weigh).
+        and ev.core_link >= (1.5 if headline else 2.0)
+        and ev.hanoi_party >= (1.5 if headline else 2.0)
+    )
+    if is_core:
+        return "core", min(1.0, 0.6 + 0.4 * min(1.0, (ev.core_link + ev.hanoi_party) / 20.0))
+    if not ev.topic_off and ev.russia > 0 and ev.coop >= 1.5 and ev.nat_link >= 1.0:
+        strength = min(1.0, (ev.nat_link + 0.5 * min(ev.hanoi_party, 4.0)) / 12.0)
+        return "national", 0.3 + 0.3 * strength
+    return "none", none_score(ev)
+
+
+def none_score(ev: Evidence) -> float:
+    """Score of an article that is neither core nor national: how much of the
+    three ingredients it has, damped when its topic is off (war, sanctions)."""
+    partial = min(1.0, (min(ev.russia, 3.0) + min(ev.hanoi, 3.0) + min(ev.coop, 3.0)) / 9.0)
+    return max(0.0, min(1.0, 0.3 * partial * (0.3 if ev.topic_off else 1.0)))
