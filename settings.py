@@ -378,6 +378,8 @@ class DigestConfig(_Strict):
 
 class RelevanceConfig(_Strict):
     terms_file: str | None = None
+    # A classifier trained by `newsmon train-relevance` (default: the one shipped with newsmon).
+    model_file: str | None = None
 
 
 class DaemonConfig(_Strict):
@@ -632,6 +634,7 @@ def crawl_settings(config: AppConfig, source_name: str) -> dict[str, Any]:
         "NEWSMON_REFRESH_HOURS": source.refresh_hours if source.refresh_hours is not None else config.crawl.refresh_hours,
         "NEWSMON_PROXY": source.proxy or config.crawl.proxy,
         "NEWSMON_TERMS_FILE": str(config.resolve_path(config.relevance.terms_file)) if config.relevance.terms_file else None,
+        "NEWSMON_MODEL_FILE": str(config.resolve_path(config.relevance.model_file)) if config.relevance.model_file else None,
         "NEWSMON_SOURCE_CONFIG": source.model_dump(),
         "DOWNLOAD_DELAY": config.crawl.delay_seconds,
         "AUTOTHROTTLE_START_DELAY": max(config.crawl.delay_seconds, 0.1),

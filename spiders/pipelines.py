@@ -69,14 +69,15 @@ class ValidationPipeline:
 class RelevancePipeline:
     """Gives every article its label, score and reasons before it is stored."""
 
-    def __init__(self, terms_file: str | None) -> None:
+    def __init__(self, terms_file: str | None, model_file: str | None = None) -> None:
         from monitor.relevance import RelevanceModel
 
-        self.model = RelevanceModel.load(Path(terms_file) if terms_file else None)
+        self.model = RelevanceModel.load(Path(terms_file) if terms_file else None,
+                                         model_file=Path(model_file) if model_file else None)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "RelevancePipeline":
-        return cls(crawler.settings.get("NEWSMON_TERMS_FILE"))
+        return cls(crawler.settings.get("NEWSMON_TERMS_FILE"), crawler.settings.get("NEWSMON_MODEL_FILE"))
 
     def process_item(self, item: ArticleItem, spider=None) -> ArticleItem:
         judgement = self.model.judge(item.title, item.body, lead=item.lead, lang=item.language)

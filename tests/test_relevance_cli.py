@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.commands import relevance as rel_cmds
-from monitor.commands.relevance import classify, eval_relevance
+from monitor.commands.relevance import classify, eval_relevance, feedback, train_relevance
 
 CORE = {
     "id": "a1",
@@ -34,7 +34,7 @@ def run(cmd, args: list[str], stdin: str = ""):
 
 
 def test_commands_list_is_exported() -> None:
-    assert rel_cmds.commands == [classify, eval_relevance]
+    assert rel_cmds.commands == [classify, eval_relevance, train_relevance, feedback]
     assert eval_relevance.name == "eval-relevance" and classify.name == "classify"
 
 

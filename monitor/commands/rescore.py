@@ -1,4 +1,4 @@
-"""`newsmon rescore`: re-judge stored articles with the current relevance rules and terms."""
+"""`newsmon rescore`: re-judge stored articles with the current relevance model."""
 
 from __future__ import annotations
 
@@ -13,23 +13,31 @@ from monitor.context import AppContext, pass_app
 
 @click.command()
 @click.option("--stale-only", is_flag=True,
-              help="Only articles judged by other rules or terms than the current ones (faster).")
+              help="Only articles judged by another model version than the current one (faster).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 @pass_app
 def rescore(app: AppContext, stale_only: bool, as_json: bool) -> None:
-    """Re-apply the current relevance rules and terms to every stored article.
+    """Re-apply the current relevance model (rules, terms and classifier) to every stored article.
 
-    Run it after editing the terms (the built-in files or [relevance] terms_file):
-    old articles are judged again, and the summary says how many labels changed.
+    Run it after editing the terms (the built-in files or [relevance] terms_file)
+    or training a model ([relevance] model_file): old articles are judged again,
+    and the summary says how many labels changed.
     """
     from monitor.relevance import RelevanceModel
+    from monitor.relevance.classifier import ModelFileError
     from storage import ArticleStore
 
     config = app.config
-    terms = config.resolve_path(config.relevance.terms_file) if config.relevance.terms_file else None
-    if terms is not None and not Path(terms).exists():
-        raise click.ClickException(f"relevance.terms_file: {terms} does not exist")
-    model = RelevanceModel.load(terms)
+    paths = {}
+    for key in ("terms_file", "model_file"):
+        value = getattr(config.relevance, key)
+        paths[key] = Path(config.resolve_path(value)) if value else None
+        if paths[key] is not None and not paths[key].exists():
+            raise click.ClickException(f"relevance.{key}: {paths[key]} does not exist")
+    try:
+        model = RelevanceModel.load(paths["terms_file"], model_file=paths["model_file"])
+    except ModelFileError as exc:
+        raise click.ClickException(f"relevance.model_file: {exc}") from None
     store = ArticleStore(app.db)
     seen = 0
     changes: Counter[str] = Counter()
@@ -50,7 +58,7 @@ def rescore(app: AppContext, stale_only: bool, as_json: bool) -> None:
         click.echo(json.dumps(summary, ensure_ascii=False))
         return
     changed = sum(changes.values())
-    click.echo(f"rescored {seen} article(s) with rules {model.version}: {changed} label(s) changed")
+    click.echo(f"rescored {seen} article(s) with model {model.version}: {changed} label(s) changed")
     for change, n in sorted(changes.items()):
         click.echo(f"  {change}: {n}")
 

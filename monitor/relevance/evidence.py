@@ -174,6 +174,11 @@ class Evidence:
     coop: float  # cooperation words
     negative: float  # off-topic words (war, sanctions...)
     topic_off: bool  # negative words outweigh cooperation
+    hanoi_any: float  # Hanoi in any role, venue included (datelines excluded)
+    pair: float  # Hanoi–Russian-city pairs ("Hanoi and Moscow"), confirmed or not
+    head_hanoi: float  # Hanoi in any role in the title or lead
+    head_russia_city: float  # Russian cities and their governments in the title or lead
+    head_state: float  # state-level words in the title or lead
     core_link: float = 0.0  # Hanoi party next to a Russian side near cooperation
     core_units: int = 0  # sentences with such a link
     hanoi_russia_units: int = 0  # sentences with Hanoi (any) and Russia together
@@ -191,13 +196,16 @@ class Evidence:
             lg(self.core_link), lg(self.core_units), lg(self.hanoi_russia_units), lg(self.nat_link),
             float(self.title_party), float(self.headline_core),
             lg(self.hanoi_party) - lg(self.locality),
+            lg(self.hanoi_any), lg(self.pair), lg(self.head_hanoi), lg(self.head_russia_city), lg(self.head_state),
+            lg(self.hanoi_any + self.pair) - lg(self.state),
         ]
 
 
 FEATURE_NAMES = (
     "russia", "russia_city", "hanoi", "hanoi_party", "vietnam", "locality", "state", "coop", "negative",
     "topic_off", "core_link", "core_units", "hanoi_russia_units", "nat_link", "title_party", "headline_core",
-    "hanoi_over_locality",
+    "hanoi_over_locality", "hanoi_any", "pair", "head_hanoi", "head_russia_city", "head_state",
+    "hanoi_over_state",
 )
 
 
@@ -225,6 +233,11 @@ def weigh(prep: Prepared, mentions: list[Mention]) -> Evidence:
         for m in mentions
     )
     party = tuple(_party_weight(m, city_level, hanoi_seen > 0, russia_city_seen > 0) for m in mentions)
+    head: dict[str, float] = {"hanoi": 0.0, "russia": 0.0, "national": 0.0}
+    for m in mentions:
+        if m.weight > 0 and m.side in head and units[m.unit].field != "body":
+            if m.side != "russia" or m.kind in ("city", "city_gov"):
+                head[m.side] += m.weight
     coop, neg, russia = total("cooperation"), total("negative"), total("russia")
     base = dict(
         mentions=tuple(mentions),
@@ -239,6 +252,11 @@ def weigh(prep: Prepared, mentions: list[Mention]) -> Evidence:
         coop=coop,
         negative=neg,
         topic_off=neg > max(2.0, 0.6 * coop),
+        hanoi_any=total("hanoi"),
+        pair=total("pair"),
+        head_hanoi=head["hanoi"],
+        head_russia_city=head["russia"],
+        head_state=head["national"],
     )
     if not russia > 0:
         return Evidence(**base)  # type: ignore[arg-type]
@@ -312,11 +330,9 @@ def weigh(prep: Prepared, mentions: list[Mention]) -> Evidence:
     title_hp = any(hp_unit[k] > 0 and units[k].field == "title" for k in range(nu))
     title_r = any(r_unit[k] > 0 and units[k].field == "title" for k in range(nu))
     title_c = any(c_unit[k] > 0 and units[k].field == "title" for k in range(nu))
-    head_state = sum(m.weight for m in mentions if m.side == "national" and m.weight > 0
-                     and units[m.unit].field in ("title", "lead"))
     headline_core = (
         title_c
-        and (title_hp or (title_r and head_state == 0))
+        and (title_hp or (title_r and head["national"] == 0))
         and any(r_unit[k] > 0 and units[k].field in ("title", "lead") for k in core_units)
     )
     return Evidence(

@@ -22,8 +22,17 @@ from itertools import compress
 from operator import itemgetter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
+from .classifier import (
+    LABEL_ORDER,
+    Featurized,
+    RelevanceClassifier,
+    TrainingText,
+    evidence_vector,
+    stack,
+    text_keys,
+)
 from .evidence import Evidence, Match, collect, decide, weigh
 from .terms import Lexicon, Term, builtin_term_files, load_lexicon
 from .text import Prepared, Token, is_plain, prepare
@@ -31,6 +40,9 @@ from .text import Prepared, Token, is_plain, prepare
 __all__ = ["Reason", "Judgement", "RelevanceModel", "LABELS"]
 
 LABELS = ("core", "national", "none")
+
+# The classifier shipped with the package (tools/train_relevance_model.py makes it).
+SHIPPED_MODEL = Path(__file__).resolve().parent / "data" / "relevance-model.npz"
 
 # Bumped when the scoring rules change, so stored judgements go stale even if
 # the term files did not change.
@@ -94,20 +106,31 @@ class Judgement:
 
 
 class RelevanceModel:
-    """Rule model over term data. Build with `RelevanceModel.load()`."""
+    """Rules over term data find the evidence and the reasons; a trained
+    classifier (classifier.py), when loaded, decides label and score from
+    that evidence and the words. Build with `RelevanceModel.load()`."""
 
-    def __init__(self, lexicon: Lexicon, files: list[Path]) -> None:
+    def __init__(self, lexicon: Lexicon, classifier: RelevanceClassifier | None = None) -> None:
         self._lex = lexicon
-        self._files = files
-        self.version = hashlib.sha256((RULES_VERSION + lexicon.digest).encode()).hexdigest()[:12]
+        self.classifier = classifier
+        parts = RULES_VERSION + lexicon.digest + (f"+{classifier.digest}" if classifier else "")
+        self.version = hashlib.sha256(parts.encode()).hexdigest()[:12]
 
     @classmethod
-    def load(cls, extra_terms: Path | None = None) -> "RelevanceModel":
-        """Built-in terms plus an optional user TOML file of the same shape."""
+    def load(cls, extra_terms: Path | None = None, model_file: Path | None = None,
+             rules_only: bool = False) -> "RelevanceModel":
+        """Built-in terms plus an optional user TOML file of the same shape, and
+        the classifier from `model_file` (default: the one shipped with the
+        package); `rules_only` leaves the classifier out."""
         files = builtin_term_files()
         if extra_terms is not None:
             files = files + [Path(extra_terms)]
-        return cls(load_lexicon(files), files)
+        classifier = None if rules_only else RelevanceClassifier.load(Path(model_file) if model_file else SHIPPED_MODEL)
+        return cls(load_lexicon(files), classifier)
+
+    def with_classifier(self, classifier: RelevanceClassifier | None) -> "RelevanceModel":
+        """The same terms with another classifier (or none)."""
+        return type(self)(self._lex, classifier)
 
     # ------------------------------------------------------------ matching
     def _find(self, prep: Prepared) -> list[Match]:
@@ -282,11 +305,24 @@ class RelevanceModel:
         prep = prepare(title, body, lead)
         evidence = self.evidence(prep)
         label, score = decide(evidence)
+        # Neither core nor national holds without a Russian side: such
+        # articles (most of a crawl) keep the rule's "none" and its score.
+        if self.classifier is not None and evidence.russia > 0:
+            label, score = _from_probabilities(self.classifier.probabilities(prep, evidence, label))
         return Judgement(label=label, score=round(score, 4), reasons=self.reasons(prep, evidence), version=self.version)
 
     def evidence(self, prep: Prepared) -> Evidence:
         """Steps 1 and 2 (see evidence.py): matches → mentions → evidence."""
         return weigh(prep, collect(prep, self._find(prep)))
+
+    def featurize(self, texts: Iterable[TrainingText]) -> Featurized:
+        """Training texts as the classifier's features (evidence from these terms)."""
+        rows = []
+        for t in texts:
+            prep = prepare(t.title, t.text, t.lead)
+            ev = self.evidence(prep)
+            rows.append((evidence_vector(ev, decide(ev)[0]), text_keys(prep), t.label))
+        return stack(rows)
 
     @staticmethod
     def reasons(prep: Prepared, ev: Evidence) -> list[Reason]:
@@ -308,6 +344,17 @@ class RelevanceModel:
         # Strongest first so a reader sees why at a glance; cap the list.
         out.sort(key=lambda r: -r.weight)
         return out[:40]
+
+
+def _from_probabilities(p: dict[str, float]) -> tuple[str, float]:
+    """The most probable label, and a score in that label's band
+    (none < 0.3 <= national < 0.6 <= core) that grows with its certainty."""
+    label = max(LABEL_ORDER, key=lambda lab: p[lab])
+    if label == "core":
+        return label, 0.6 + 0.4 * p["core"]
+    if label == "national":
+        return label, 0.3 + 0.3 * p["national"]
+    return label, 0.3 * (1.0 - p["none"])
 
 
 def _accents_ok(prep: Prepared, i: int, L: int, term: Term) -> bool:

@@ -1,0 +1,292 @@
+"""The trained part of the relevance model: a logistic regression that decides
+the label and score from the rules' evidence and the article's words.
+
+Features of one article (see `Featurizer`):
+- the rules' `Evidence` as numbers (evidence.FEATURE_NAMES) plus the rule's
+  own label, standardised with the training set's mean and spread;
+- its words, folded (no diacritics, lower case): every word, the first five
+  letters of longer words (a cheap stem: Ханоя/Ханое, hợp tác/hop tac),
+  word pairs, title words apart, and character 3–5-grams of the title. Only
+  keys seen in at least two training texts are kept (the vocabulary); the
+  present ones form a 0/1 vector scaled to length `text_scale`.
+
+The weights are stored as a zip of `.npy` arrays plus one JSON member
+(`RelevanceClassifier.save`/`load`): no pickle, so a model file cannot run code.
+The file is written byte for byte the same for the same weights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+import numpy as np
+
+from .evidence import FEATURE_NAMES, Evidence
+from .text import Prepared, fold
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
+__all__ = ["RelevanceClassifier", "TrainingText", "ModelFileError", "train", "LABEL_ORDER"]
+
+LABEL_ORDER = ("core", "national", "none")
+FORMAT = "newsmon-relevance-classifier/1"
+# Fixed zip member time, so the same weights give the same file bytes.
+_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+EVIDENCE_NAMES = FEATURE_NAMES + ("rule_core", "rule_national")
+
+
+class ModelFileError(ValueError):
+    """A model file is missing, malformed, or of another format."""
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingText:
+    """One labeled article for training (label: core, national or none)."""
+
+    title: str
+    text: str
+    label: str
+    lead: str = ""
+    lang: str = ""
+    id: str = ""
+
+
+def text_keys(prep: Prepared) -> set[str]:
+    """The word keys of one prepared article (see the module docstring)."""
+    folded = prep.folded
+    keys = set(folded)
+    keys.update([w[:5] + "~" for w in folded if len(w) > 5])
+    keys.update([a + " " + b for a, b in zip(folded, folded[1:])])
+    units = prep.units
+    if units and units[0].field == "title":
+        u = units[0]
+        tu = prep.token_unit
+        keys.update(["T:" + w for w, k in zip(folded, tu) if k == 0])
+        title = " " + fold(prep.text[u.start : u.end]) + " "
+        for n in (3, 4, 5):
+            keys.update(["c:" + title[i : i + n] for i in range(len(title) - n + 1)])
+    return keys
+
+
+def evidence_vector(ev: Evidence, rule_label: str) -> list[float]:
+    """The evidence features in EVIDENCE_NAMES order."""
+    return ev.features() + [float(rule_label == "core"), float(rule_label == "national")]
+
+
+@dataclass(slots=True)
+class RelevanceClassifier:
+    """Weights of a trained model and how to apply them."""
+
+    vocabulary: dict[str, int]
+    ev_mean: np.ndarray  # (E,)
+    ev_scale: np.ndarray  # (E,)
+    ev_coef: np.ndarray  # (E, 3)
+    text_coef: np.ndarray  # (V, 3)
+    intercept: np.ndarray  # (3,)
+    text_scale: float
+    meta: dict[str, Any] = field(default_factory=dict)
+    digest: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.digest:
+            self.digest = self._digest()
+
+    # ------------------------------------------------------------ applying
+    def probabilities(self, prep: Prepared, ev: Evidence, rule_label: str) -> dict[str, float]:
+        """P(label) for one article whose evidence is `ev`."""
+        z = self._logits(prep, ev, rule_label)
+        z = z - z.max()
+        e = np.exp(z)
+        p = e / e.sum()
+        return {lab: float(p[k]) for k, lab in enumerate(LABEL_ORDER)}
+
+    def _logits(self, prep: Prepared, ev: Evidence, rule_label: str) -> np.ndarray:
+        return self.logits(evidence_vector(ev, rule_label), text_keys(prep))
+
+    def logits(self, evidence: list[float], keys: set[str]) -> np.ndarray:
+        """Per-label scores (LABEL_ORDER) of one article's features."""
+        x = (np.asarray(evidence) - self.ev_mean) / self.ev_scale
+        z = self.intercept + x @ self.ev_coef
+        get = self.vocabulary.get
+        idx = [k for k in map(get, keys) if k is not None]
+        if idx:
+            z = z + self.text_coef[idx].sum(axis=0) * (self.text_scale / math.sqrt(len(idx)))
+        return z
+
+    # ------------------------------------------------------------ files
+    def save(self, path: Path) -> None:
+        """Write the model file (zip of .npy arrays and model.json; no pickle)."""
+        words = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        doc = {"format": FORMAT, "labels": list(LABEL_ORDER), "evidence": list(EVIDENCE_NAMES),
+               "text_scale": self.text_scale, "vocabulary": words, "meta": self.meta}
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr(zipfile.ZipInfo("model.json", _ZIP_TIME),
+                        json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=0).encode("utf-8"),
+                        compress_type=zipfile.ZIP_DEFLATED)
+            for name, arr in self._arrays().items():
+                buf = io.BytesIO()
+                np.lib.format.write_array(buf, np.ascontiguousarray(arr, dtype="<f8"), allow_pickle=False)
+                zf.writestr(zipfile.ZipInfo(f"{name}.npy", _ZIP_TIME), buf.getvalue(),
+                            compress_type=zipfile.ZIP_DEFLATED)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> "RelevanceClassifier":
+        """Read a model file written by `save`; a clear ModelFileError otherwise."""
+        path = Path(path)
+        try:
+            with zipfile.ZipFile(path) as zf:
+                doc = json.loads(zf.read("model.json").decode("utf-8"))
+                arrays = {}
+                for name in ("ev_mean", "ev_scale", "ev_coef", "text_coef", "intercept"):
+                    with zf.open(f"{name}.npy") as fh:
+                        arrays[name] = np.lib.format.read_array(io.BytesIO(fh.read()), allow_pickle=False)
+        except FileNotFoundError:
+            raise ModelFileError(f"{path}: no such model file") from None
+        except (OSError, KeyError, zipfile.BadZipFile, ValueError, UnicodeDecodeError) as exc:
+            raise ModelFileError(f"{path}: not a newsmon relevance model ({exc})") from None
+        if doc.get("format") != FORMAT:
+            raise ModelFileError(f"{path}: format {doc.get('format')!r}, expected {FORMAT!r}")
+        if tuple(doc.get("evidence", ())) != EVIDENCE_NAMES or tuple(doc.get("labels", ())) != LABEL_ORDER:
+            raise ModelFileError(f"{path}: made for other evidence features; retrain it with `newsmon train-relevance`")
+        vocab = {w: k for k, w in enumerate(doc["vocabulary"])}
+        e, v = len(EVIDENCE_NAMES), len(vocab)
+        shapes = {"ev_mean": (e,), "ev_scale": (e,), "ev_coef": (e, 3), "text_coef": (v, 3), "intercept": (3,)}
+        for name, shape in shapes.items():
+            if arrays[name].shape != shape:
+                raise ModelFileError(f"{path}: {name} has shape {arrays[name].shape}, expected {shape}")
+        return cls(vocabulary=vocab, text_scale=float(doc["text_scale"]), meta=dict(doc.get("meta") or {}), **arrays)
+
+    def _arrays(self) -> dict[str, np.ndarray]:
+        return {"ev_mean": self.ev_mean, "ev_scale": self.ev_scale, "ev_coef": self.ev_coef,
+                "text_coef": self.text_coef, "intercept": self.intercept}
+
+    def _digest(self) -> str:
+        h = hashlib.sha256()
+        h.update(json.dumps([sorted(self.vocabulary.items()), self.text_scale], ensure_ascii=False).encode())
+        for name, arr in self._arrays().items():
+            h.update(name.encode())
+            h.update(np.round(np.asarray(arr, dtype="<f8"), 8).tobytes())
+        return h.hexdigest()[:12]
+
+
+# ---------------------------------------------------------------- training
+@dataclass(frozen=True, slots=True)
+class Featurized:
+    """Training texts as the classifier sees them."""
+
+    evidence: np.ndarray  # (n, E)
+    keys: list[set[str]]
+    labels: list[str]
+
+
+def train(featurized: Featurized, c: float = 1.0, text_scale: float = 1.0, min_df: int = 2,
+          meta: dict[str, Any] | None = None) -> RelevanceClassifier:
+    """Fit the logistic regression (deterministic: sorted vocabulary, lbfgs, no
+    random state involved)."""
+    from sklearn.linear_model import LogisticRegression
+
+    labels = featurized.labels
+    missing = [lab for lab in LABEL_ORDER if lab not in labels]
+    if missing:
+        raise ValueError(f"training needs texts of every label; none labeled {', '.join(missing)}")
+    df: dict[str, int] = {}
+    for keys in featurized.keys:
+        for k in keys:
+            df[k] = df.get(k, 0) + 1
+    vocab = {w: k for k, w in enumerate(sorted(w for w, n in df.items() if n >= min_df))}
+    ev = featurized.evidence
+    mean = ev.mean(axis=0)
+    scale = ev.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    x = _design(featurized, vocab, mean, scale, text_scale)
+    y = np.array([LABEL_ORDER.index(lab) for lab in labels])
+    clf = LogisticRegression(C=c, max_iter=2000, tol=1e-6)
+    clf.fit(x, y)
+    # sklearn orders classes by value: 0, 1, 2 = LABEL_ORDER.
+    coef = clf.coef_.T  # (E + V, 3)
+    e = ev.shape[1]
+    info = {"texts": len(labels), **{f"texts_{lab}": labels.count(lab) for lab in LABEL_ORDER},
+            "c": c, "min_df": min_df, **(meta or {})}
+    return RelevanceClassifier(vocabulary=vocab, ev_mean=mean, ev_scale=scale, ev_coef=np.array(coef[:e]),
+                               text_coef=np.array(coef[e:]), intercept=np.array(clf.intercept_),
+                               text_scale=text_scale, meta=info)
+
+
+def _design(featurized: Featurized, vocab: dict[str, int], mean: np.ndarray, scale: np.ndarray,
+            text_scale: float) -> "csr_matrix":
+    from scipy.sparse import csr_matrix, hstack
+
+    n = len(featurized.labels)
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    for r, keys in enumerate(featurized.keys):
+        idx = sorted(vocab[k] for k in keys if k in vocab)
+        if idx:
+            v = text_scale / math.sqrt(len(idx))
+            rows += [r] * len(idx)
+            cols += idx
+            vals += [v] * len(idx)
+    text = csr_matrix((vals, (rows, cols)), shape=(n, len(vocab)))
+    dense = csr_matrix((featurized.evidence - mean) / scale)
+    return hstack([dense, text], format="csr")
+
+
+def stack(rows: Iterable[tuple[list[float], set[str], str]]) -> Featurized:
+    ev: list[list[float]] = []
+    keys: list[set[str]] = []
+    labels: list[str] = []
+    for e, k, lab in rows:
+        ev.append(e)
+        keys.append(k)
+        labels.append(lab)
+    return Featurized(np.array(ev, dtype=float).reshape(len(ev), len(EVIDENCE_NAMES)), keys, labels)
+
+
+def folds(texts: Sequence[TrainingText], k: int, dup_of: dict[str, str] | None = None, seed: int = 0) -> list[int]:
+    """Fold number (0..k-1) of each text: stratified by label and language,
+    near-duplicates (`dup_of`, by id) always in one fold. Deterministic."""
+    import random
+
+    if k < 2:
+        raise ValueError("--cv needs at least 2 folds")
+    dup_of = dup_of or {}
+    ids = [t.id or f"#{n}" for n, t in enumerate(texts)]
+
+    def root(i: str) -> str:
+        seen = set()
+        while i in dup_of and i not in seen:
+            seen.add(i)
+            i = dup_of[i]
+        return i
+
+    groups: dict[str, list[int]] = {}
+    for n, i in enumerate(ids):
+        groups.setdefault(root(i), []).append(n)
+    strata: dict[tuple[str, str], list[str]] = {}
+    for g, members in groups.items():
+        first = texts[members[0]]
+        strata.setdefault((first.label, first.lang), []).append(g)
+    rng = random.Random(seed)
+    out = [0] * len(texts)
+    turn = 0
+    for key in sorted(strata):
+        gs = sorted(strata[key])
+        rng.shuffle(gs)
+        for g in gs:
+            for n in groups[g]:
+                out[n] = turn % k
+            turn += 1
+    return out
