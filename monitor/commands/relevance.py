@@ -15,6 +15,7 @@ from monitor.jsonl import read_json_lines
 from monitor.relevance import LABELS, RelevanceModel
 from monitor.relevance.classifier import ModelFileError, TrainingText
 from monitor.relevance.training import (
+    FEEDBACK_WEIGHT,
     LabeledSet,
     cross_validate,
     read_labeled,
@@ -163,7 +164,11 @@ def _print_metrics(result: dict[str, Any], spread: dict[str, Any] | None = None)
 
 
 def _feedback_texts(ctx: click.Context) -> list[TrainingText]:
-    """Each stored correction as a labeled text (an article's latest correction counts)."""
+    """Each stored correction as a labeled text (an article's latest correction counts).
+
+    A correction weighs FEEDBACK_WEIGHT labeled texts in training: it is a
+    mistake on this installation's own sources, and one text among hundreds
+    would otherwise hardly move the model."""
     from storage import ArticleStore
     from storage.feedback import feedback_rows
 
@@ -177,7 +182,7 @@ def _feedback_texts(ctx: click.Context) -> list[TrainingText]:
         article = store.get(article_id)
         if article is not None:
             out.append(TrainingText(title=article.title, text=article.body, lead=article.lead, label=label,
-                                    lang=article.language, id=f"feedback-{article_id}"))
+                                    lang=article.language, id=f"feedback-{article_id}", weight=FEEDBACK_WEIGHT))
     return out
 
 

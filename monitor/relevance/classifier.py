@@ -57,6 +57,7 @@ class TrainingText:
     lead: str = ""
     lang: str = ""
     id: str = ""
+    weight: float = 1.0  # how much the text counts in training (readers' corrections count more)
 
 
 def text_keys(prep: Prepared) -> set[str]:
@@ -189,6 +190,7 @@ class Featurized:
     evidence: np.ndarray  # (n, E)
     keys: list[set[str]]
     labels: list[str]
+    weights: list[float] | None = None
 
 
 def train(featurized: Featurized, c: float = 1.0, text_scale: float = 1.0, min_df: int = 2,
@@ -213,7 +215,7 @@ def train(featurized: Featurized, c: float = 1.0, text_scale: float = 1.0, min_d
     x = _design(featurized, vocab, mean, scale, text_scale)
     y = np.array([LABEL_ORDER.index(lab) for lab in labels])
     clf = LogisticRegression(C=c, max_iter=2000, tol=1e-6)
-    clf.fit(x, y)
+    clf.fit(x, y, sample_weight=np.array(featurized.weights) if featurized.weights else None)
     # sklearn orders classes by value: 0, 1, 2 = LABEL_ORDER.
     coef = clf.coef_.T  # (E + V, 3)
     e = ev.shape[1]
@@ -244,15 +246,19 @@ def _design(featurized: Featurized, vocab: dict[str, int], mean: np.ndarray, sca
     return hstack([dense, text], format="csr")
 
 
-def stack(rows: Iterable[tuple[list[float], set[str], str]]) -> Featurized:
+def stack(rows: Iterable[tuple[list[float], set[str], str, float]]) -> Featurized:
     ev: list[list[float]] = []
     keys: list[set[str]] = []
     labels: list[str] = []
-    for e, k, lab in rows:
+    weights: list[float] = []
+    for e, k, lab, w in rows:
         ev.append(e)
         keys.append(k)
         labels.append(lab)
-    return Featurized(np.array(ev, dtype=float).reshape(len(ev), len(EVIDENCE_NAMES)), keys, labels)
+        weights.append(w)
+    uniform = all(w == 1.0 for w in weights)
+    return Featurized(np.array(ev, dtype=float).reshape(len(ev), len(EVIDENCE_NAMES)), keys, labels,
+                      None if uniform else weights)
 
 
 def folds(texts: Sequence[TrainingText], k: int, dup_of: dict[str, str] | None = None, seed: int = 0) -> list[int]:

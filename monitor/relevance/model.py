@@ -321,7 +321,7 @@ class RelevanceModel:
         for t in texts:
             prep = prepare(t.title, t.text, t.lead)
             ev = self.evidence(prep)
-            rows.append((evidence_vector(ev, decide(ev)[0]), text_keys(prep), t.label))
+            rows.append((evidence_vector(ev, decide(ev)[0]), text_keys(prep), t.label, t.weight))
         return stack(rows)
 
     @staticmethod

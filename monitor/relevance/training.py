@@ -19,11 +19,13 @@ from .classifier import LABEL_ORDER, RelevanceClassifier, TrainingText, folds, t
 from .model import RelevanceModel
 
 __all__ = ["LabeledSet", "read_labeled", "train_model", "cross_validate", "metrics", "summarize_folds",
-           "DEFAULT_C", "DEFAULT_TEXT_SCALE"]
+           "DEFAULT_C", "DEFAULT_TEXT_SCALE", "FEEDBACK_WEIGHT"]
 
 # Chosen by 5-fold cross-validation (tools/train_relevance_model.py --tune).
 DEFAULT_C = 0.1
 DEFAULT_TEXT_SCALE = 3.0
+# A reader's correction counts as this many labeled texts (see `newsmon train-relevance --with-feedback`).
+FEEDBACK_WEIGHT = 5.0
 
 
 @dataclass(slots=True)
