@@ -1,0 +1,148 @@
+"""The trained classifier: its file format, determinism, folds, and the rule steps it reads."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from monitor.relevance import RelevanceModel
+from monitor.relevance.classifier import ModelFileError, RelevanceClassifier, TrainingText, folds
+from monitor.relevance.evidence import collect, decide, weigh
+from monitor.relevance.model import SHIPPED_MODEL
+from monitor.relevance.text import prepare
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def rules() -> RelevanceModel:
+    return RelevanceModel.load(rules_only=True)
+
+
+def test_shipped_model_is_what_the_script_makes(shared_eval: Path, tmp_path: Path) -> None:
+    out = tmp_path / "model.npz"
+    subprocess.run([sys.executable, str(REPO / "tools" / "train_relevance_model.py"), "--out", str(out)],
+                   check=True, capture_output=True, text=True, timeout=600)
+    shipped, made = RelevanceClassifier.load(SHIPPED_MODEL), RelevanceClassifier.load(out)
+    assert shipped.vocabulary == made.vocabulary and shipped.meta == made.meta
+    for name in ("ev_mean", "ev_scale", "ev_coef", "text_coef", "intercept"):
+        # Same input, same weights (up to the last bits a different BLAS may give).
+        np.testing.assert_allclose(getattr(made, name), getattr(shipped, name), rtol=1e-6, atol=1e-8)
+    assert shipped.meta["texts"] == 151 + 35
+    # Run twice here, the file is the same byte for byte (fixed zip times, sorted vocabulary).
+    again = tmp_path / "again.npz"
+    made.save(again)
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_model_file_holds_no_pickle() -> None:
+    with zipfile.ZipFile(SHIPPED_MODEL) as zf:
+        names = sorted(zf.namelist())
+        assert names == ["ev_coef.npy", "ev_mean.npy", "ev_scale.npy", "intercept.npy", "model.json", "text_coef.npy"]
+    # numpy refuses pickled objects when allow_pickle is False: every array loads that way.
+    with np.load(SHIPPED_MODEL, allow_pickle=False) as arrays:
+        assert arrays["text_coef"].dtype == np.float64
+
+
+def test_model_version_names_terms_and_weights(rules: RelevanceModel, tmp_path: Path) -> None:
+    shipped = RelevanceModel.load()
+    assert shipped.version != rules.version
+    assert shipped.judge("Hanoi", "Moscow").version == shipped.version
+    # Other weights, other version.
+    clf = RelevanceClassifier.load(SHIPPED_MODEL)
+    clf.intercept = clf.intercept + np.array([0.5, 0.0, 0.0])
+    clf.digest = ""
+    clf.__post_init__()
+    assert rules.with_classifier(clf).version != shipped.version
+
+
+def test_malformed_model_files(tmp_path: Path) -> None:
+    with pytest.raises(ModelFileError, match="no such model file"):
+        RelevanceClassifier.load(tmp_path / "nope.npz")
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(ModelFileError, match="not a newsmon relevance model"):
+        RelevanceClassifier.load(bad)
+    other = tmp_path / "other.npz"
+    np.savez(other, x=np.zeros(3))
+    with pytest.raises(ModelFileError):
+        RelevanceClassifier.load(other)
+
+
+def test_training_needs_every_label(rules: RelevanceModel) -> None:
+    from monitor.relevance.training import train_model
+
+    texts = [TrainingText(title="Hanoi and Moscow sign deal", text="Hanoi People's Committee and Moscow sign.",
+                          label="core", id="a")]
+    with pytest.raises(ValueError, match="national, none"):
+        train_model(rules, texts)
+
+
+def test_folds_keep_near_copies_together_and_stratify() -> None:
+    texts = [TrainingText(title=f"t{n}", text="x", label=lab, lang=lang, id=f"{lab}-{lang}-{n}")
+             for lab in ("core", "national", "none") for lang in ("vi", "en", "ru") for n in range(5)]
+    dup = {"core-en-1": "core-en-0", "none-ru-4": "none-ru-2"}
+    fold_of = folds(texts, 5, dup)
+    by_id = dict(zip((t.id for t in texts), fold_of))
+    assert by_id["core-en-1"] == by_id["core-en-0"] and by_id["none-ru-4"] == by_id["none-ru-2"]
+    # Every label-language stratum of 5 spreads over at least 4 folds (one pair shares a fold).
+    for lab in ("core", "national", "none"):
+        for lang in ("vi", "en", "ru"):
+            assert len({by_id[f"{lab}-{lang}-{n}"] for n in range(5)}) >= 4
+    assert folds(texts, 5, dup) == fold_of  # deterministic
+    assert sorted(set(fold_of)) == [0, 1, 2, 3, 4]
+
+
+# ------------------------------------------------ the rule steps, one by one
+TITLE = "Hanoi, Moscow sign cooperation plan"
+BODY = ("HANOI (VNA) - The Hanoi People's Committee and the Moscow city government signed a cooperation "
+        "plan on Monday.\nThe two cities agreed to cooperate in education and transport.")
+
+
+def _mentions(model: RelevanceModel, title: str, body: str):
+    prep = prepare(title, body)
+    return prep, collect(prep, model._find(prep))
+
+
+def test_collect_zeroes_datelines_and_names_hanoi_bodies(rules: RelevanceModel) -> None:
+    prep, mentions = _mentions(rules, TITLE, BODY)
+    text = {(prep.text[prep.starts[m.i]:prep.ends[m.j - 1]], m.side, m.kind): m.weight for m in mentions}
+    assert text[("HANOI", "hanoi", "dateline")] == 0.0
+    assert any(side == "hanoi" and kind == "party" and w > 0 for (_, side, kind), w in text.items())
+    assert all(m.side != "institution" for m in mentions)  # institution words only mark names
+    # Title words weigh more than the same words below it.
+    title_w = max(m.weight for m in mentions if prep.units[m.unit].field == "title" and m.side == "russia")
+    body_w = max(m.weight for m in mentions if prep.units[m.unit].field != "title" and m.side == "russia")
+    assert title_w > body_w
+
+
+def test_collect_gives_unnamed_city_bodies_to_the_main_city(rules: RelevanceModel) -> None:
+    body = ("UBND thành phố Đà Nẵng làm việc với đoàn Vladivostok. Chủ tịch UBND thành phố cho biết "
+            "hai bên hợp tác du lịch.")
+    _, mentions = _mentions(rules, "Đà Nẵng hợp tác với Vladivostok", body)
+    bodies = [m for m in mentions if m.kind == "city_body"]
+    assert bodies and all(m.side == "locality" for m in bodies)
+
+
+def test_weigh_links_sides_by_sentence(rules: RelevanceModel) -> None:
+    prep, mentions = _mentions(rules, TITLE, BODY)
+    ev = weigh(prep, mentions)
+    assert ev.russia > 0 and ev.hanoi_party > 0 and ev.coop > 0 and ev.core_link > 0 and ev.core_units >= 1
+    # Split the two sides into separate paragraphs without cooperation words: no link.
+    prep2, mentions2 = _mentions(rules, "News", "The Hanoi People's Committee met.\n\nMoscow had snow.")
+    ev2 = weigh(prep2, mentions2)
+    assert ev2.core_link == 0 and ev2.core_units == 0
+    assert len(ev.features()) == len(ev2.features())
+
+
+def test_decide_is_the_rule(rules: RelevanceModel) -> None:
+    prep, mentions = _mentions(rules, TITLE, BODY)
+    label, score = decide(weigh(prep, mentions))
+    assert label == "core" and 0.6 <= score <= 1.0
+    prep, mentions = _mentions(rules, "Hanoi traffic", "Hanoi's ring road 4 will open next year.")
+    label, score = decide(weigh(prep, mentions))
+    assert label == "none" and score < 0.3
