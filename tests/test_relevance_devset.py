@@ -21,7 +21,10 @@ def _rows() -> list[dict]:
 def results() -> list[tuple[str, str, str]]:
     if not DEV.exists():
         pytest.skip(f"dev set not found at {DEV}")
-    model = RelevanceModel.load()
+    # The rules alone: the shipped classifier was trained on these texts, so its
+    # score here would say nothing (its cross-validated figures come from
+    # `newsmon eval-relevance --cv 5`, see test_relevance_training.py).
+    model = RelevanceModel.load(rules_only=True)
     out = []
     for d in _rows():
         gold = "none" if d["label"] == "other" else d["label"]

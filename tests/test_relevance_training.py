@@ -33,7 +33,7 @@ def seed(workspace) -> int:
 def test_train_use_feedback_retrain(workspace) -> None:
     model = workspace.path / "my-model.npz"
     trained = workspace.run("train-relevance", str(EXAMPLES), "--out", str(model), check=True)
-    assert model.exists() and "trained on 35 texts" in trained.stdout
+    assert model.exists() and "trained on 38 texts" in trained.stdout
 
     workspace.write_config('[relevance]\nmodel_file = "my-model.npz"\n')
     article_id = seed(workspace)
@@ -77,8 +77,8 @@ def test_feedback_for_unknown_article_is_a_clear_error(workspace) -> None:
 
 def test_cross_validation_through_the_command(workspace) -> None:
     result = json.loads(workspace.run("eval-relevance", str(EXAMPLES), "--cv", "3", "--json", check=True).stdout)
-    assert result["n"] == 35 and result["cv"]["k"] == 3
-    assert sum(result["labels"][lab]["support"] for lab in ("core", "national", "none")) == 35
+    assert result["n"] == 38 and result["cv"]["k"] == 3
+    assert sum(result["labels"][lab]["support"] for lab in ("core", "national", "none")) == 38
     spread = result["cv"]["folds"]["core"]["recall"]
     assert spread["min"] <= spread["mean"] <= spread["max"]
     plain = workspace.run("eval-relevance", str(EXAMPLES), "--cv", "3", check=True)
