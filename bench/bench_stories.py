@@ -1,21 +1,26 @@
-"""Benchmark: does grouping a new article cost the same with 1,000 or 100,000 stored articles?
+"""Benchmark: does grouping a new article cost the same however many articles are stored,
+and however many are published a day?
 
-    python bench/bench_stories.py [--small 1000] [--large 100000] [--new 200] [--workers 2]
+    python bench/bench_stories.py [--per-day 30,300,3000] [--days 10] [--small 1000] [--large 100000]
+                                  [--new 200] [--workers 2] [--json]
 
-Builds two SQLite databases of synthetic articles (generated text, places, dates
-and numbers; 30 articles a day, so a bigger database is a longer history, as in
-real use), indexes them with the real story index, then times
-`StoryGrouper.assign` for the same new articles against each: fresh stories,
-near copies of recent articles, and rewrites of recent events. The most recent
-articles are identical in both databases, so both runs do the same work; only
-the amount of older history differs. Prints per-article times and their ratio,
-measured in this one run, plus what comparing against every stored signature
-(no LSH, no time window) would cost at each size.
+Two measurements, each in this one run:
+1. ms per article at 30, 300 and 3,000 stored articles a day (``--days`` days of
+   history each): the candidates come from indexed keys with a per-key limit, so
+   the cost should not follow the daily volume (goal: 3,000 a day ≤ 1.5× 30 a day);
+2. ms per article with 1,000 and 100,000 stored at 30 a day (a longer history):
+   the cost should be flat, plus what comparing against every stored signature
+   (no LSH, no keys) would cost at each size.
+Each database holds synthetic articles (generated text, places, dates, numbers),
+indexed with the real story index; then `StoryGrouper.assign` is timed for the same
+new articles against each: fresh stories, near copies of recent articles, and
+rewrites of recent events. ``story_ms_per_article(...)`` is what bench/run.py calls.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import random
 import statistics
@@ -33,9 +38,12 @@ from sqlalchemy import insert  # noqa: E402
 
 from monitor.stories import StoryGrouper  # noqa: E402
 from monitor.stories.grouping import INDEX_VERSION  # noqa: E402
+from monitor.stories.text import (  # noqa: E402
+    band_keys, key_hash, signature_bytes, similarity, text_signature,
+)
 from storage import Article, ArticleStore, Database  # noqa: E402
 from storage.models import ArticleSignature  # noqa: E402
-from storage.stories import SignatureRow, StoryIndex, signature_from_bytes, similarity, text_signature  # noqa: E402
+from storage.stories import IndexRow, StoryIndex  # noqa: E402
 
 END = datetime(2026, 11, 30, tzinfo=timezone.utc)
 PER_DAY = 30
@@ -52,10 +60,10 @@ def _words(rng: random.Random, n: int) -> str:
                     else rng.choice(SYLLABLES) for _ in range(n))
 
 
-def synthetic(j: int) -> dict:
-    """The j-th most recent stored article (j=0 is the newest): the same in every database."""
+def synthetic(j: int, per_day: int = PER_DAY) -> dict:
+    """The j-th most recent stored article (j=0 is the newest): the same in every database of one rate."""
     rng = random.Random(j)
-    when = END - timedelta(days=j / PER_DAY)
+    when = END - timedelta(days=j / per_day)
     places = rng.sample(PLACES, 2)
     day = when - timedelta(days=rng.randint(0, 2))
     body = "\n".join([
@@ -66,24 +74,24 @@ def synthetic(j: int) -> dict:
     return {"title": f"{places[0]} {_words(rng, 6)}", "body": body, "language": "vi", "published": when}
 
 
-def _index_rows(batch: list[tuple[int, dict]]) -> list[tuple[int, str, datetime, bytes, dict]]:
+def _index_rows(batch: list[tuple[int, dict]]) -> list[IndexRow]:
     from monitor.stories import EntityTable, extract_features
-    from storage.stories import signature_bytes
 
     table = EntityTable.load()
     out = []
     for aid, a in batch:
         f = extract_features(table, title=a["title"], body=a["body"], language=a["language"], published=a["published"])
         sig = text_signature(a["title"], a["body"])
-        out.append((aid, a["language"], a["published"], signature_bytes(sig), f.to_dict()))
+        out.append(IndexRow(aid, a["language"], a["published"], signature_bytes(sig), band_keys(sig, a["language"]),
+                            [key_hash(k) for k in f.keys()], f.pack(), INDEX_VERSION))
     return out
 
 
-def build(path: Path, n: int, workers: int) -> float:
+def build(path: Path, n: int, workers: int, per_day: int = PER_DAY) -> float:
     """A database of n stored, indexed articles (each founding its own story); seconds taken."""
     start = time.perf_counter()
     db = Database(f"sqlite:///{path}")
-    articles = [(j, synthetic(j)) for j in range(n - 1, -1, -1)]  # oldest first
+    articles = [(j, synthetic(j, per_day)) for j in range(n - 1, -1, -1)]  # oldest first
     rows = []
     for k, (j, a) in enumerate(articles, 1):
         rows.append({"id": k, "canonical_url": f"https://bench.invalid/{j}", "url": f"https://bench.invalid/{j}",
@@ -91,30 +99,31 @@ def build(path: Path, n: int, workers: int) -> float:
                      "language": "vi", "published_at": a["published"], "first_seen_at": a["published"],
                      "fetched_at": a["published"], "content_hash": f"{j:064x}", "reasons": [], "story_id": k})
     with db.session() as session:
-        session.connection().execute(insert(Article.__table__), rows)
+        for i in range(0, len(rows), 5000):
+            session.connection().execute(insert(Article.__table__), rows[i:i + 5000])
     batches = [[(k, a) for k, (_, a) in enumerate(articles[i:i + 500], i + 1)] for i in range(0, n, 500)]
     index = StoryIndex(db)
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         for out in pool.imap(_index_rows, batches):
-            index.put_many([SignatureRow(aid, lang, when, signature_from_bytes(sig), feats, INDEX_VERSION)
-                            for aid, lang, when, sig, feats in out], replace=False)
+            index.put_many(out, replace=False)
     db.dispose()
     return time.perf_counter() - start
 
 
-def new_articles(m: int) -> list[dict]:
+def new_articles(m: int, per_day: int = PER_DAY) -> list[dict]:
     """Fresh stories, near copies of recent articles, and rewrites of recent events, mixed."""
     out = []
     for i in range(m):
         rng = random.Random(10_000_000 + i)
         kind = i % 3
+        recent = 3 * per_day  # from the last three days
         if kind == 0:
-            a = synthetic(-1 - i)  # a fresh story, newer than everything stored
+            a = synthetic(-1 - i, per_day)  # a fresh story, newer than everything stored
         elif kind == 1:
-            a = dict(synthetic(rng.randint(0, 300)))  # a copy with other page furniture
+            a = dict(synthetic(rng.randint(0, recent), per_day))  # a copy with other page furniture
             a["body"] = "Trang chủ | Thời sự | Kinh tế\n" + a["body"] + "\nTin liên quan\nGiá vàng hôm nay\nBình luận"
         else:
-            src = synthetic(rng.randint(0, 300))  # same places, date and numbers in other words
+            src = synthetic(rng.randint(0, recent), per_day)  # same places, date and numbers in other words
             lines = src["body"].split("\n")
             a = dict(src, title=src["title"].split(" ")[0] + " " + _words(rng, 6),
                      body=lines[0].split(",")[0] + ", " + _words(rng, 40) + ".\n" + lines[2])
@@ -160,13 +169,36 @@ def time_full_scan(path: Path, fresh: list[dict], k: int = 3) -> float:
     return statistics.median(times)
 
 
+def story_ms_per_article(per_day: list[int], days: float = 10, new: int = 150, workers: int = 2,
+                         tmp: Path | None = None) -> dict[str, float]:
+    """Mean ms to group one new article with ``days`` of history at each rate (articles a day)."""
+    out: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-stories-", dir=tmp) as folder:
+        for rate in per_day:
+            path = Path(folder) / f"rate-{rate}.db"
+            build(path, int(rate * days), workers, rate)
+            time_assign(path, [dict(synthetic(-10_000, rate), published=END + timedelta(days=30))])
+            times, _ = time_assign(path, new_articles(new, rate))
+            out[str(rate)] = round(1000 * statistics.mean(times), 3)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--per-day", default="30,300,3000", help="articles a day, comma-separated")
+    parser.add_argument("--days", type=float, default=10.0, help="days of history at each rate")
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--large", type=int, default=100_000)
     parser.add_argument("--new", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
+    rates = [int(r) for r in args.per_day.split(",") if r]
+    per_day = story_ms_per_article(rates, args.days, args.new, args.workers)
+    if not args.json:
+        for rate, ms in per_day.items():
+            print(f"{int(rate):>5} a day, {int(int(rate) * args.days):>6} stored: {ms:6.2f} ms per article", flush=True)
+        print(f"ratio {rates[-1]} / {rates[0]} a day: {per_day[str(rates[-1])] / per_day[str(rates[0])]:.2f}x")
     fresh = new_articles(args.new)
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-stories-") as tmp:
@@ -178,12 +210,20 @@ def main() -> None:
             times, outcomes = time_assign(path, fresh)
             scan = time_full_scan(path, fresh)
             results[n] = (times, outcomes, scan)
-            print(f"{n:>7} stored: built and indexed in {built:5.1f} s; assign {len(times)} new articles: "
-                  f"mean {1000 * statistics.mean(times):6.2f} ms, median {1000 * statistics.median(times):6.2f} ms, "
-                  f"p95 {1000 * sorted(times)[int(0.95 * len(times))]:6.2f} ms; outcomes {outcomes}; "
-                  f"full scan instead: {1000 * scan:7.1f} ms per article", flush=True)
+            if not args.json:
+                print(f"{n:>7} stored: built and indexed in {built:5.1f} s; assign {len(times)} new articles: "
+                      f"mean {1000 * statistics.mean(times):6.2f} ms, median {1000 * statistics.median(times):6.2f} ms, "
+                      f"p95 {1000 * sorted(times)[int(0.95 * len(times))]:6.2f} ms; outcomes {outcomes}; "
+                      f"full scan instead: {1000 * scan:7.1f} ms per article", flush=True)
     small, large = results[args.small], results[args.large]
     ratio_mean = statistics.mean(large[0]) / statistics.mean(small[0])
+    if args.json:
+        print(json.dumps({"story_ms_per_article": per_day,
+                          "story_ratio_top_vs_bottom_rate": round(per_day[str(rates[-1])] / per_day[str(rates[0])], 3),
+                          "story_ms_small": round(1000 * statistics.mean(small[0]), 3),
+                          "story_ms_large": round(1000 * statistics.mean(large[0]), 3),
+                          "story_ratio_large_vs_small": round(ratio_mean, 3)}))
+        return
     ratio_median = statistics.median(large[0]) / statistics.median(small[0])
     print(f"ratio {args.large:,} / {args.small:,} stored: mean {ratio_mean:.2f}x, median {ratio_median:.2f}x "
           f"(full scan: {large[2] / small[2]:.1f}x)")

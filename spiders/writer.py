@@ -16,6 +16,7 @@ import logging
 import queue
 import threading
 from collections.abc import Sequence
+from typing import Any
 from dataclasses import dataclass
 
 from scrapy.crawler import Crawler
@@ -51,6 +52,7 @@ class ArticleWriter:
         # Made here, on the reactor thread: one database handle per crawl, not one per thread.
         self.store = crawler_articles(crawler)
         self.batch_size = batch_size
+        self._stories: Any = None  # spiders.stories.StoryStep, made on the writer thread
         self._reactor = reactor
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -104,7 +106,10 @@ class ArticleWriter:
     def _write(self, batch: list[_Job]) -> None:
         # Story grouping (numpy, scipy, the entity table) is imported on this thread, and only
         # by a crawl that stores something.
-        from monitor.stories.pipeline import group_saved_article
+        from spiders.stories import StoryStep
+
+        if self._stories is None:
+            self._stories = StoryStep(self.crawler)
 
         outcomes: list[SaveResult | Failure]
         try:
@@ -119,7 +124,7 @@ class ArticleWriter:
         for job, outcome in zip(batch, outcomes):
             if isinstance(outcome, SaveResult):
                 # Grouping never raises: a failure is logged and counted there.
-                group_saved_article(self.crawler, outcome.article_id, outcome.outcome.value)
+                self._stories.group_saved(outcome.article_id, outcome.outcome.value)
             self._reactor.callFromThread(_fire, job.done, outcome)
 
 

@@ -1,151 +1,28 @@
-"""The story index: near-duplicate text signatures (MinHash + LSH) and story features per article.
+"""The story index: what story grouping stores per article, and the indexed look-ups it needs.
 
-Design: the LSH band keys live in an indexed table (``signature_band``), not in an
-in-memory index rebuilt at start. Crawls run in a fresh child process and most
-commands are short-lived, so rebuilding an in-memory LSH over every stored article
-at each start would cost more than the grouping itself; with the bands in the
-database, "which stored articles are near this one" is ``BANDS`` primary-key
-lookups in any process, and costs the same with a thousand or a million rows.
-
-Text signature: character 7-grams of the normalised text with all spaces removed.
-Characters rather than words because real syndicated copies lose or gain spaces
-("Chairman ofthe Hanoi People's Committee"), which breaks every word shingle around
-the glitch but only a few character ones. Page furniture (related-news lists,
-share/comment widgets, copyright lines) is removed first and repeated paragraphs
-count once, so a copy with other boilerplate still lands in the same buckets.
+Storage only stores: the signature bytes, band keys, event keys and packed features
+arrive computed (``monitor.stories`` makes them). Every look-up grouping does per new
+article is an index range scan bounded by a per-key limit, so its cost depends on how
+many related articles exist, not on how many are stored or published a day:
+- ``near``: articles sharing an LSH band (near-copies in one language);
+- ``by_keys``: articles sharing an event key (actor, object, date with place...) within
+  the story window, the most recent ``per_key`` of each key;
+- ``members``: the articles of given stories (so joining a story means agreeing with it).
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-import unicodedata
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import numpy as np
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import delete, func, insert, union_all, update
 from sqlmodel import col, select
 
 from storage.db import Database
-from storage.fingerprint import normalise_text
 from storage.models import Article
-from storage.models.stories import ArticleSignature, SignatureBand
-
-if TYPE_CHECKING:
-    from datasketch import MinHash
-
-# 32 bands of 4 rows: a pair with Jaccard similarity s shares a band with
-# probability 1-(1-s^4)^32: 0.87 at s=0.5, 0.99 at s=0.6, 0.0001 at s=0.05 (the
-# typical similarity of two unrelated articles in one language).
-NUM_PERM = 128
-BANDS = 32
-ROWS = NUM_PERM // BANDS
-SHINGLE = 7
-# Bumped whenever shingling or band keys change: old rows must be rebuilt.
-SIGNATURE_VERSION = "s1"
-
-_SEED = 1
-_TEMPLATE: MinHash | None = None
-
-# Lines that are page furniture, not article text (vi, en, ru).
-_BOILERPLATE = re.compile(
-    r"^\W*(xem thêm|tin liên quan|tin cùng chuyên mục|bài liên quan|tin khác|đọc thêm|bình luận|chia sẻ|"
-    r"từ khóa|từ khoá|theo dõi|liên hệ quảng cáo|bản quyền|related|read more|see also|more news|tags?\b|"
-    r"share|comments?\b|follow us|subscribe|copyright|all rights reserved|©|читайте также|"
-    r"новости партнеров|похожие новости|поделиться|комментари|теги\b|подписывайтесь|все права защищены|"
-    r"\(\*\)\s*không sao chép)",
-    re.IGNORECASE,
-)
-_RELATED_HEAD = re.compile(
-    r"^\W*(xem thêm|tin liên quan|tin cùng chuyên mục|bài liên quan|tin khác|đọc thêm|"
-    r"related(?: news| articles| stories| posts)?|read more|see also|more news|latest news|"
-    r"читайте также|похожие новости|новости партнеров|другие новости|по теме)\W*$",
-    re.IGNORECASE,
-)
-_MENU_SEPARATORS = re.compile(r"[|•·»›]")
-_SENTENCE_END = re.compile(r"[.!?…:;)\"»”]\s*$")
-
-
-def article_text_lines(title: str, body: str, lead: str = "") -> list[str]:
-    """The article's own lines: title, lead and body without furniture, each line once."""
-    lines: list[str] = []
-    seen: set[str] = set()
-    in_related = False
-    for raw in [title, lead, *body.splitlines()]:
-        line = unicodedata.normalize("NFC", raw or "").strip()
-        if not line:
-            in_related = False
-            continue
-        if _RELATED_HEAD.match(line):
-            in_related = True
-            continue
-        headline_like = not _SENTENCE_END.search(line)
-        # Under a "related news" heading, headline-like lines are links to other stories.
-        if in_related and headline_like:
-            continue
-        in_related = False
-        if _BOILERPLATE.match(line) or len(_MENU_SEPARATORS.findall(line)) >= 2:
-            continue
-        key = normalise_text(line)
-        if not key or key in seen:
-            continue
-        seen.add(key)
-        lines.append(line)
-    return lines
-
-
-def shingles(title: str, body: str, lead: str = "") -> set[bytes]:
-    """Character 7-grams of the article's own text, NFC, case and punctuation folded, no spaces."""
-    text = "".join(normalise_text(line).replace(" ", "") for line in article_text_lines(title, body, lead))
-    if len(text) <= SHINGLE:
-        return {text.encode("utf-8")} if text else set()
-    return {text[i:i + SHINGLE].encode("utf-8") for i in range(len(text) - SHINGLE + 1)}
-
-
-def _crc32(data: bytes) -> int:
-    # Stable across processes and fast; the MinHash permutations do the mixing.
-    return zlib.crc32(data)
-
-
-def text_signature(title: str, body: str, lead: str = "") -> np.ndarray:
-    """MinHash (NUM_PERM uint32 values) of the article's shingles."""
-    global _TEMPLATE
-    if _TEMPLATE is None:
-        from datasketch import MinHash  # imports scipy: only when a signature is first needed
-
-        _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=_crc32)
-    m = _TEMPLATE.copy()
-    m.update_batch(sorted(shingles(title, body, lead)))
-    return m.hashvalues.astype(np.uint32)
-
-
-def signature_bytes(signature: np.ndarray) -> bytes:
-    return np.asarray(signature, dtype="<u4").tobytes()
-
-
-def signature_from_bytes(data: bytes) -> np.ndarray:
-    return np.frombuffer(data, dtype="<u4")
-
-
-def similarity(a: np.ndarray, b: np.ndarray) -> float:
-    """Estimated Jaccard similarity of two signatures' shingle sets."""
-    return float(np.count_nonzero(np.asarray(a) == np.asarray(b))) / len(a)
-
-
-def band_keys(signature: np.ndarray, language: str) -> list[int]:
-    """One signed 64-bit key per band; the language is part of the key (copies share a language)."""
-    raw = signature_bytes(signature)
-    width = ROWS * 4
-    lang = (language or "").encode("ascii", "replace")
-    keys = []
-    for band in range(BANDS):
-        digest = hashlib.blake2b(lang + bytes([band]) + raw[band * width:(band + 1) * width], digest_size=8).digest()
-        keys.append(int.from_bytes(digest, "little", signed=True))
-    return keys
+from storage.models.stories import ArticleSignature, SignatureBand, StoryKey, StoryLink
 
 
 @dataclass(frozen=True)
@@ -158,124 +35,151 @@ class IndexedArticle:
     language: str
     story_time: datetime | None
     published_at: datetime | None
-    features: dict[str, Any]
+    packed: str
     minhash: bytes
 
 
 @dataclass(frozen=True)
-class NearMatch:
-    article: IndexedArticle
-    similarity: float
-
-
-@dataclass(frozen=True)
-class SignatureRow:
+class IndexRow:
     """What to index for one article."""
 
     article_id: int
     language: str
     story_time: datetime | None
-    signature: np.ndarray
-    features: dict[str, Any]
+    minhash: bytes
+    bands: Sequence[int]
+    keys: Sequence[int]
+    packed: str
     version: str
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    """How one article came into its story."""
+
+    article_id: int
+    story_id: int
+    how: str
+    matched_id: int | None = None
+    score: float = 0.0
+    reasons: tuple[str, ...] = ()
 
 
 _BATCH = 500
 
 
 class StoryIndex:
-    """Signatures, band keys and story ids of stored articles."""
+    """Signatures, band keys, event keys, story ids and links of stored articles."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
     # ------------------------------------------------------------ writing
-    def put(self, row: SignatureRow) -> None:
-        """Index one article (replacing what was indexed for it before)."""
-        self.put_many([row], replace=True)
-
-    def put_many(self, rows: Iterable[SignatureRow], *, replace: bool = True) -> int:
-        """Index many articles in one transaction; ``replace=False`` when none is indexed yet (faster)."""
+    def put_many(self, rows: Iterable[IndexRow], *, replace: bool = True,
+                 links: Sequence[LinkRow] = ()) -> int:
+        """Index many articles in one transaction; ``replace=False`` when none is indexed yet (faster).
+        ``links``: story ids and reasons stored in the same transaction (see ``record``)."""
         sig_values: list[dict[str, Any]] = []
         band_values: list[dict[str, Any]] = []
+        key_values: list[dict[str, Any]] = []
         for row in rows:
             sig_values.append({
                 "article_id": row.article_id, "language": row.language, "story_time": row.story_time,
-                "minhash": signature_bytes(row.signature), "features": row.features, "version": row.version,
+                "minhash": row.minhash, "packed": row.packed, "version": row.version,
             })
-            # Two bands of one signature can collide on the key only by hash accident; keep one.
-            for key in dict.fromkeys(band_keys(row.signature, row.language)):
-                band_values.append({"band_key": key, "article_id": row.article_id})
+            band_values.extend({"band_key": k, "article_id": row.article_id} for k in dict.fromkeys(row.bands))
+            key_values.extend({"key": k, "article_id": row.article_id, "story_time": row.story_time}
+                              for k in dict.fromkeys(row.keys))
         if not sig_values:
+            self.record(links)
             return 0
         ids = [v["article_id"] for v in sig_values]
         with self.db.session() as session:
             if replace:
                 for start in range(0, len(ids), _BATCH):
                     chunk = ids[start:start + _BATCH]
-                    session.exec(delete(SignatureBand).where(col(SignatureBand.article_id).in_(chunk)))
-                    session.exec(delete(ArticleSignature).where(col(ArticleSignature.article_id).in_(chunk)))
+                    for table in (SignatureBand, StoryKey, ArticleSignature):
+                        session.exec(delete(table).where(col(table.article_id).in_(chunk)))
             # Core inserts: one executemany each, no ORM bookkeeping per row.
             conn = session.connection()
             conn.execute(insert(ArticleSignature.__table__), sig_values)
-            conn.execute(insert(SignatureBand.__table__), band_values)
+            if band_values:
+                conn.execute(insert(SignatureBand.__table__), band_values)
+            if key_values:
+                conn.execute(insert(StoryKey.__table__), key_values)
+            self._record(conn, links)
         return len(sig_values)
 
-    def set_story(self, article_id: int, story_id: int) -> None:
-        self.set_stories({article_id: story_id})
-
-    def set_stories(self, stories: dict[int, int]) -> None:
-        """Set ``story_id`` of many articles at once (article id → story id)."""
-        if not stories:
+    def record(self, links: Sequence[LinkRow]) -> None:
+        """Store each article's story id and how it got it (replacing what was there)."""
+        if not links:
             return
-        table = Article.__table__
-        stmt = update(table).where(table.c.id == bindparam("aid")).values(story_id=bindparam("sid"))
         with self.db.session() as session:
-            session.connection().execute(stmt, [{"aid": a, "sid": s} for a, s in stories.items()])
+            self._record(session.connection(), links)
+
+    @staticmethod
+    def _record(conn: Any, links: Sequence[LinkRow]) -> None:
+        if links:
+            table = Article.__table__
+            for link in links:
+                conn.execute(update(table).where(table.c.id == link.article_id).values(story_id=link.story_id))
+            ids = [link.article_id for link in links]
+            for start in range(0, len(ids), _BATCH):
+                conn.execute(delete(StoryLink.__table__).where(StoryLink.__table__.c.article_id.in_(
+                    ids[start:start + _BATCH])))
+            conn.execute(insert(StoryLink.__table__), [
+                {"article_id": link.article_id, "story_id": link.story_id, "how": link.how,
+                 "matched_id": link.matched_id, "score": link.score, "reasons": "\n".join(link.reasons)}
+                for link in links
+            ])
 
     def clear(self) -> None:
-        """Forget every signature, band and story id (before regrouping everything)."""
+        """Forget every signature, key, link and story id (before regrouping everything)."""
         with self.db.session() as session:
-            session.exec(delete(SignatureBand))
-            session.exec(delete(ArticleSignature))
+            for table in (SignatureBand, StoryKey, StoryLink, ArticleSignature):
+                session.exec(delete(table))
             session.exec(update(Article).values(story_id=None))
 
     # ------------------------------------------------------------ reading
-    def near(self, signature: np.ndarray, language: str, threshold: float,
-             exclude: Sequence[int] = ()) -> list[NearMatch]:
-        """Indexed articles whose text is near this signature's (estimated Jaccard ≥ threshold), best first.
-
-        Only articles sharing an LSH band are looked at: the cost depends on how
-        many near texts exist, not on how many articles are stored.
-        """
-        keys = list(dict.fromkeys(band_keys(signature, language)))
+    def near(self, bands: Sequence[int], exclude: Sequence[int] = ()) -> list[IndexedArticle]:
+        """Indexed articles sharing at least one LSH band key."""
         with self.db.session() as session:
             ids = set(session.exec(
-                select(SignatureBand.article_id).where(col(SignatureBand.band_key).in_(keys))
+                select(SignatureBand.article_id).where(col(SignatureBand.band_key).in_(list(bands)))
             ).all())
         ids.difference_update(exclude)
-        if not ids:
-            return []
-        matches = []
-        for article in self.get_many(ids).values():
-            sim = similarity(signature, signature_from_bytes(article.minhash))
-            if sim >= threshold:
-                matches.append(NearMatch(article, sim))
-        matches.sort(key=lambda m: (-m.similarity, m.article.article_id))
-        return matches
+        return list(self.get_many(ids).values()) if ids else []
 
-    def window(self, start: datetime | None, end: datetime | None,
-               exclude: Sequence[int] = ()) -> list[IndexedArticle]:
-        """Indexed articles whose story time lies in [start, end]; with no bounds, those with no time."""
-        stmt = self._select()
-        if start is None or end is None:
-            stmt = stmt.where(col(ArticleSignature.story_time).is_(None))
-        else:
-            stmt = stmt.where(col(ArticleSignature.story_time) >= start, col(ArticleSignature.story_time) <= end)
+    def by_keys(self, keys: Sequence[int], start: datetime | None, end: datetime | None,
+                exclude: Sequence[int] = (), per_key: int = 60) -> list[IndexedArticle]:
+        """Indexed articles sharing an event key, with story time in [start, end] (no bounds: any),
+        at most the ``per_key`` most recent per key."""
+        keys = list(dict.fromkeys(keys))
+        if not keys:
+            return []
+        table = StoryKey.__table__
+        ids: set[int] = set()
         with self.db.session() as session:
-            rows = session.exec(stmt).all()
-        skip = set(exclude)
-        return [self._make(r) for r in rows if r[0].article_id not in skip]
+            conn = session.connection()
+            for first in range(0, len(keys), 50):
+                parts = []
+                for key in keys[first:first + 50]:
+                    stmt = table.select().with_only_columns(table.c.article_id).where(table.c.key == key)
+                    if start is not None and end is not None:
+                        stmt = stmt.where(table.c.story_time >= start, table.c.story_time <= end)
+                    parts.append(stmt.order_by(table.c.story_time.desc()).limit(per_key).subquery().select())
+                ids.update(r[0] for r in conn.execute(union_all(*parts)).all())
+        ids.difference_update(exclude)
+        return list(self.get_many(ids).values()) if ids else []
+
+    def members(self, story_id: int, limit: int = 50) -> list[IndexedArticle]:
+        """The indexed articles of one story (the most recent ``limit``)."""
+        with self.db.session() as session:
+            rows = session.exec(
+                self._select().where(Article.story_id == story_id)
+                .order_by(col(ArticleSignature.story_time).desc()).limit(limit)
+            ).all()
+        return [self._make(r) for r in rows]
 
     def get_many(self, article_ids: Iterable[int]) -> dict[int, IndexedArticle]:
         ids = sorted(set(article_ids))
@@ -289,21 +193,25 @@ class StoryIndex:
                     found[r[0].article_id] = self._make(r)
         return found
 
-    def story_members(self, story_id: int) -> list[int]:
-        with self.db.session() as session:
-            return list(session.exec(
-                select(Article.id).where(Article.story_id == story_id).order_by(col(Article.id))
-            ).all())
-
-    def unindexed_ids(self, version: str) -> list[int]:
-        """Stored articles with no index row, or one made by other rules than ``version``."""
+    def links(self, story_id: int) -> list[tuple[Article, LinkRow | None]]:
+        """The articles of one story, oldest link first, each with how it joined."""
         with self.db.session() as session:
             rows = session.exec(
-                select(Article.id).outerjoin(ArticleSignature, col(ArticleSignature.article_id) == col(Article.id))
-                .where(col(ArticleSignature.article_id).is_(None) | (col(ArticleSignature.version) != version))
-                .order_by(col(Article.id))
+                select(Article, StoryLink).outerjoin(StoryLink, col(StoryLink.article_id) == col(Article.id))
+                .where(Article.story_id == story_id).order_by(col(Article.id))
             ).all()
-        return list(rows)
+        out = []
+        for article, link in rows:
+            row = None
+            if link is not None:
+                row = LinkRow(link.article_id, link.story_id, link.how, link.matched_id, link.score,
+                              tuple(r for r in link.reasons.split("\n") if r))
+            out.append((article, row))
+        return out
+
+    def story_of(self, article_id: int) -> int | None:
+        with self.db.session() as session:
+            return session.exec(select(Article.story_id).where(Article.id == article_id)).first()
 
     def articles_by_time(self, batch: int = 500) -> Iterator[Article]:
         """Every stored article, oldest first (publication time, else first seen), a batch at a time."""
@@ -320,8 +228,6 @@ class StoryIndex:
                      limit: int | None = None) -> list[tuple[int, list[Article]]]:
         """Stories with at least ``min_size`` articles, newest first; each story's articles
         earliest first (the longest text first among equally early ones)."""
-        from sqlalchemy import func
-
         stmt = select(Article.story_id, func.count()).where(col(Article.story_id).is_not(None))
         if since is not None:
             recent = select(Article.story_id).where(
@@ -350,12 +256,11 @@ class StoryIndex:
         return groups[:limit] if limit else groups
 
     def counts(self) -> dict[str, int]:
-        from sqlalchemy import func
-
         with self.db.session() as session:
             indexed = session.exec(select(func.count()).select_from(ArticleSignature)).one()
             bands = session.exec(select(func.count()).select_from(SignatureBand)).one()
-        return {"indexed": int(indexed), "bands": int(bands)}
+            keys = session.exec(select(func.count()).select_from(StoryKey)).one()
+        return {"indexed": int(indexed), "bands": int(bands), "keys": int(keys)}
 
     @staticmethod
     def _select():
@@ -369,7 +274,6 @@ class StoryIndex:
         sig, story_id, source, published = row
         return IndexedArticle(
             article_id=sig.article_id, story_id=story_id, source=source, language=sig.language,
-            story_time=sig.story_time, published_at=published, features=dict(sig.features or {}),
+            story_time=sig.story_time, published_at=published, packed=sig.packed or "",
             minhash=bytes(sig.minhash),
         )
-

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from monitor.stories import EntityTable, StoryGrouper, StoryOptions, compare, extract_features
+from monitor.stories import FEATURES_VERSION, EntityTable, StoryFeatures, StoryGrouper, StoryOptions, compare, extract_features
 from monitor.stories.evaluation import EvalRecord, evaluate, group_records, read_records
 from storage import Article, ArticleStore, Database
-from storage.stories import StoryIndex, article_text_lines, signature_from_bytes, similarity, text_signature
+from monitor.stories.text import article_text_lines, band_keys, signature_from_bytes, similarity, text_signature
+from storage.stories import StoryIndex
 
 DATA = Path(__file__).parent / "data" / "stories_eval.jsonl"
 
@@ -158,7 +159,7 @@ def test_amounts_and_dates_agree_across_languages(table):
                           language="ru", published=pub)
     for f in (vi, en, ru):
         assert {"1.5e+09", "120"} <= f.numbers
-        assert f.event_dates == {"11-05"}
+        assert f.event_date == "2026-11-05" and f.event_date_exact
         assert "2026-11-05" in f.dates
 
 
@@ -192,10 +193,10 @@ def test_lsh_index_finds_the_copy_among_many_and_persists(tmp_path, records):
     index = StoryIndex(Database(f"sqlite:///{path}"))
     copy = records["s1-vi-copy"]
     sig = text_signature(copy.title, copy.text)
-    matches = index.near(sig, "vi", 0.5)
-    assert [m.article.article_id for m in matches] == [original.id]
-    assert matches[0].similarity > 0.8
-    assert index.near(sig, "en", 0.5) == []  # band keys are per language
+    matches = index.near(band_keys(sig, "vi"))
+    assert [m.article_id for m in matches] == [original.id]
+    assert similarity(sig, signature_from_bytes(matches[0].minhash)) > 0.8
+    assert index.near(band_keys(sig, "en")) == []  # band keys are per language
     assert index.counts()["indexed"] == 151
 
 
@@ -274,3 +275,75 @@ def test_mirror_sources_shared_events(table):
     result = evaluate(recs)
     assert result.precision >= 0.9, [w for w in result.wrong if w.kind == "merged"]
     assert result.recall >= 0.8
+
+
+# ---------------------------------------------------------------- events, not visits
+EVENTS_A = Path(__file__).parent / "data" / "stories_events_a.jsonl"
+EVENTS_B = Path(__file__).parent / "data" / "stories_events_b.jsonl"
+
+
+def test_relative_dates_resolve_against_publication(table):
+    # Thursday 26 November 2026, in Hanoi and in Moscow.
+    pub = datetime(2026, 11, 26, 20, 0, tzinfo=timezone(timedelta(hours=7)))
+    cases = [("en", "The two sides signed the memorandum on Tuesday in Hanoi.", "2026-11-24"),
+             ("vi", "Hôm qua, hai bên đã ký biên bản ghi nhớ tại Hà Nội.", "2026-11-25"),
+             ("ru", "Во вторник стороны подписали меморандум в Ханое.", "2026-11-24"),
+             ("vi", "Sáng 26-11, hai bên ký biên bản ghi nhớ.", "2026-11-26"),
+             ("en", "The Moscow Days opened on Monday evening and run until December 3.", "2026-11-23")]
+    for lang, body, expected in cases:
+        f = extract_features(table, title="x", body=body, language=lang, published=pub)
+        assert f.event_date == expected, (lang, body, f.event_date)
+    # A page's own date-and-time stamp is not the event's date.
+    f = extract_features(table, title="x", body="26/11/2026 08:30\nChiều 25/11, hai bên ký biên bản ghi nhớ hợp tác.",
+                         language="vi", published=pub)
+    assert f.event_date == "2026-11-25"
+
+
+def test_actors_and_kinds_of_event_are_language_neutral(table):
+    vi = extract_features(table, title="Thống đốc Sa-pơ-sa tiếp đoàn Hà Nội",
+                          body="Công an thành phố Hà Nội và Cảnh sát Mát-xcơ-va ký biên bản ghi nhớ.", language="vi")
+    en = extract_features(table, title="Governor Shapsha receives Hanoi delegation",
+                          body="Hanoi Police and Moscow Police signed a memorandum of understanding.", language="en")
+    ru = extract_features(table, title="Шапша принял делегацию Ханоя",
+                          body="Полиция Ханоя и полиция Москвы подписали меморандум.", language="ru")
+    for f in (vi, en, ru):
+        assert {"p:shapsha", "o:hanoi_police", "o:moscow_police"} <= f.actors
+        assert f.head_actions == {"meet"} and "sign" in f.actions and "mou" in f.objects
+        assert {"hanoi", "moscow"} <= set(f.places)  # the organisation still names its city
+
+
+def test_features_pack_into_one_line_and_back(records, table):
+    f = features(table, records["s1-en-vnp"])
+    packed = f.pack()
+    assert "\n" not in packed and packed.startswith(FEATURES_VERSION)
+    assert StoryFeatures.unpack(packed) == f
+    assert StoryFeatures.unpack("f0\told") is None  # another version's row is rebuilt, not misread
+
+
+def test_two_meetings_of_one_visit_on_one_day_are_two_stories(table):
+    with open(EVENTS_A, encoding="utf-8") as fh:
+        recs, _ = read_records(fh)
+    by_id = {r.id: r for r in recs}
+    # A round table and a reception by the Prime Minister, one governor, one day, one city.
+    table_talk, reception = features(table, by_id["A05X-vi-hnm"]), features(table, by_id["A05Y-vi-vgp"])
+    result = compare(table_talk, reception, table, StoryOptions())
+    assert not result.linked and "discuss" in result.conflict and "meet" in result.conflict
+    # The Hanoi Days closing and a medical-cluster plan, same delegation, same day.
+    closing, plan = features(table, by_id["A06Y-vi-ktdt"]), features(table, by_id["A06X-vi-hnm"])
+    assert not compare(closing, plan, table, StoryOptions()).linked
+
+
+@pytest.mark.parametrize("path", [EVENTS_A, EVENTS_B], ids=["tuning-half", "held-out-half"])
+def test_own_labeled_events_precision_and_recall(path):
+    """Our own texts: several outlets, one event, same day, in one language and across languages,
+    and several events of one visit on one day. Half A was tuned on; half B was not."""
+    with open(path, encoding="utf-8") as fh:
+        recs, errors = read_records(fh)
+    assert not errors
+    stories = {}
+    for r in recs:
+        stories.setdefault(r.story, set()).add(r.lang)
+    assert sum(1 for s in stories if sum(1 for r in recs if r.story == s) >= 2) >= 20
+    result = evaluate(recs)
+    assert result.precision >= 0.95, [w for w in result.wrong if w.kind == "merged"]
+    assert result.recall >= 0.90, [w for w in result.wrong if w.kind == "split"]

@@ -186,3 +186,19 @@ def test_eval_stories_help_and_missing_file(workspace):
     assert result.returncode == 2 and "no-such-file.jsonl" in result.stderr
     for command in ("restory", "stories"):
         assert "Usage:" in workspace.run(command, "--help", check=True).stdout
+
+
+def test_stories_why_shows_what_linked_each_article(crawled):
+    delegation = crawled.story_of("hanoimoi", 563312)
+    members = [a for a in crawled.articles if a["story_id"] == delegation]
+    # Asked by any member's id, the answer is the whole story.
+    text = crawled.ws.run("stories", "--why", str(members[-1]["id"]), check=True).stdout
+    assert text.startswith(f"story {delegation}: {len(members)} article(s)")
+    assert text.count("founded the story") == 1
+    assert "same event as article" in text or "near-copy of article" in text
+    data = crawled.ws.run_json("stories", "--why", str(delegation), "--json")[0]
+    linked = [a for a in data["articles"] if a["how"] != "new"]
+    assert len(linked) == len(members) - 1
+    assert all(a["linked_to"] in {m["id"] for m in members} and a["reasons"] for a in linked)
+    missing = crawled.ws.run("stories", "--why", "999999")
+    assert missing.returncode == 1 and "no story or grouped article" in missing.stderr

@@ -67,21 +67,32 @@ def restory(app: AppContext, window_days: float, threshold: float, entities: str
 
 
 @click.command()
+@click.option("--why", "why", type=int, metavar="ID",
+              help="Explain one story (a story id, or the id of any of its articles): what linked each article.")
 @click.option("--since", type=SINCE, help="Only stories with an article published since DATE (2026-11-01, 7d).")
 @click.option("--all", "show_all", is_flag=True, help="Also list stories told by a single article.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most N stories, newest first.")
 @click.option("--json", "as_json", is_flag=True,
               help="JSON lines: story_id, headline (article id), and articles [{id, source, language, title, url}].")
 @pass_app
-def stories(app: AppContext, since: datetime | None, show_all: bool, limit: int | None, as_json: bool) -> None:
+def stories(app: AppContext, why: int | None, since: datetime | None, show_all: bool, limit: int | None,
+            as_json: bool) -> None:
     """List stored stories told by several articles (sources, languages, copies).
 
     Each story shows its headline article (the earliest; the longest on a tie)
     and, under it, the other articles as "also in: source (language)".
     Articles not yet grouped (no story id) are not listed; run `newsmon restory`.
+
+    `--why ID` explains one story: for each article, the article it was linked
+    to and what they share (near-copy text, actors, event date, object, kind of
+    event, amounts, places), or that it founded the story.
+    Exit status 1 when ID is neither a story nor an article.
     """
     from storage.stories import StoryIndex
 
+    if why is not None:
+        _explain(app, StoryIndex(app.db), why, as_json)
+        return
     groups = StoryIndex(app.db).story_groups(since=since, min_size=1 if show_all else 2, limit=limit)
     tz = app.config.tz
     for story_id, members in groups:
@@ -99,6 +110,33 @@ def stories(app: AppContext, since: datetime | None, show_all: bool, limit: int 
         others = ", ".join(f"{a.source} ({a.language})" for a in members[1:])
         if others:
             click.echo(f"  also in: {others}")
+
+
+def _explain(app: AppContext, index, ident: int, as_json: bool) -> None:
+    members = index.links(ident)
+    if not members:
+        story = index.story_of(ident)
+        members = index.links(story) if story is not None else []
+    if not members:
+        raise click.ClickException(f"no story or grouped article with id {ident}")
+    story_id = members[0][0].story_id
+    if as_json:
+        click.echo(json.dumps({"story_id": story_id, "articles": [
+            {"id": a.id, "source": a.source, "language": a.language, "title": a.title,
+             "how": link.how if link else None, "linked_to": link.matched_id if link else None,
+             "score": link.score if link else None, "reasons": list(link.reasons) if link else []}
+            for a, link in members]}, ensure_ascii=False))
+        return
+    click.echo(f"story {story_id}: {len(members)} article(s)")
+    for article, link in members:
+        click.echo(f"article {article.id} [{article.source}, {article.language}] {article.title}")
+        if link is None:
+            click.echo("  grouped before reasons were kept; run `newsmon restory`")
+        elif link.how == "new" or link.matched_id is None:
+            click.echo("  founded the story")
+        else:
+            how = "near-copy of" if link.how == "duplicate" else "same event as"
+            click.echo(f"  {how} article {link.matched_id} (score {link.score:.1f}): " + "; ".join(link.reasons))
 
 
 @click.command("eval-stories")

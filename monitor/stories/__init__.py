@@ -8,8 +8,10 @@
 from monitor.stories.entities import EntityError, EntityTable
 from monitor.stories.features import FEATURES_VERSION, StoryFeatures, extract_features
 from monitor.stories.grouping import Comparison, StoryDecision, StoryGrouper, StoryOptions, compare
+from monitor.stories.text import article_text_lines, similarity, text_signature
 
 __all__ = [
     "Comparison", "EntityError", "EntityTable", "FEATURES_VERSION", "StoryDecision", "StoryFeatures",
-    "StoryGrouper", "StoryOptions", "compare", "extract_features",
+    "StoryGrouper", "StoryOptions", "article_text_lines", "compare", "extract_features", "similarity",
+    "text_signature",
 ]

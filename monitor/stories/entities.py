@@ -21,6 +21,10 @@ _WORD_RE = re.compile(r"[^\W_]+\*?")
 _TOKEN_RE = re.compile(r"[^\W_]+")
 
 
+_SECTIONS = {"places": "place", "people": "person", "orgs": "org", "actions": "action", "objects": "object"}
+_LAYER = {"place": "names", "person": "names", "org": "orgs", "action": "events", "object": "events"}
+
+
 class EntityError(ValueError):
     """An entity file is malformed; the message names the file and entry."""
 
@@ -53,7 +57,7 @@ class Phrase:
     words: tuple[str, ...]  # folded words; "pref*" for a prefix
     accented: tuple[str | None, ...]  # lower-case words as written when they carry diacritics
     key: str
-    category: str  # "place" | "person"
+    category: str  # "place" | "person" | "org" | "action" | "object"
     capitalised: bool = False
 
 
@@ -72,9 +76,11 @@ class EntityTable:
     countries: dict[str, str] = field(default_factory=dict)  # place key → country key
     vi_surnames: frozenset[str] = frozenset()  # folded
     not_names: frozenset[str] = frozenset()  # folded
-    _exact: dict[str, list[Phrase]] = field(default_factory=dict)
-    _prefix: dict[str, list[Phrase]] = field(default_factory=dict)
-    _prefix_lengths: tuple[int, ...] = ()
+    # Per layer ("names": places and people; "orgs"; "events": actions and objects), each
+    # found in its own pass, so "Moscow police" is both a place and an organisation.
+    _exact: dict[str, dict[str, list[Phrase]]] = field(default_factory=dict)
+    _prefix: dict[str, dict[str, list[Phrase]]] = field(default_factory=dict)
+    _prefix_lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, extra: Path | None = None) -> "EntityTable":
@@ -87,7 +93,7 @@ class EntityTable:
         not_names: set[str] = set()
         for path in files:
             data = _read(path)
-            for section, category in (("places", "place"), ("people", "person")):
+            for section, category in _SECTIONS.items():
                 for key, entry in data.get(section, {}).items():
                     table._add_entry(path, section, key, entry, category)
             names = data.get("names", {})
@@ -95,7 +101,8 @@ class EntityTable:
             not_names.update(fold(normalize(w)) for w in names.get("not_names", []))
         table.vi_surnames = frozenset(surnames)
         table.not_names = frozenset(not_names)
-        table._prefix_lengths = tuple(sorted({len(p) for p in table._prefix}, reverse=True))
+        table._prefix_lengths = {layer: tuple(sorted({len(p) for p in prefixes}, reverse=True))
+                                 for layer, prefixes in table._prefix.items()}
         return table
 
     def _add_entry(self, path: Path, section: str, key: str, entry: Any, category: str) -> None:
@@ -122,29 +129,32 @@ class EntityTable:
                 key=key, category=category, capitalised=capitalised,
             )
             first = phrase.words[0]
+            layer = _LAYER[category]
             if first.endswith("*"):
-                self._prefix.setdefault(first[:-1], []).append(phrase)
+                self._prefix.setdefault(layer, {}).setdefault(first[:-1], []).append(phrase)
             else:
-                self._exact.setdefault(first, []).append(phrase)
+                self._exact.setdefault(layer, {}).setdefault(first, []).append(phrase)
 
     def country_of(self, place: str) -> str | None:
         return self.countries.get(place)
 
-    def _starting(self, token: Token) -> list[Phrase]:
-        found = list(self._exact.get(token.folded, ()))
-        for n in self._prefix_lengths:
+    def _starting(self, token: Token, layer: str) -> list[Phrase]:
+        found = list(self._exact.get(layer, {}).get(token.folded, ()))
+        prefixes = self._prefix.get(layer, {})
+        for n in self._prefix_lengths.get(layer, ()):
             if n <= len(token.folded):
-                found.extend(self._prefix.get(token.folded[:n], ()))
+                found.extend(prefixes.get(token.folded[:n], ()))
         return found
 
-    def find(self, tokens: list[Token], text: str) -> list[Mention]:
-        """Every place and person mention, longest phrase first at each position, no overlaps."""
+    def find(self, tokens: list[Token], text: str, layer: str = "names") -> list[Mention]:
+        """Every mention of one layer ("names": places and people; "orgs"; "events": actions
+        and objects), longest phrase first at each position, no overlaps."""
         mentions: list[Mention] = []
         i = 0
         n = len(tokens)
         while i < n:
             best: Phrase | None = None
-            for phrase in self._starting(tokens[i]):
+            for phrase in self._starting(tokens[i], layer):
                 length = len(phrase.words)
                 if i + length > n or (best is not None and length <= len(best.words)):
                     continue

@@ -1,4 +1,9 @@
-"""What survives translation: the places and people an article names, its numbers, its dates.
+"""What survives translation: who did what, about what, where and when.
+
+The actors (people and organisations), the kind of event (signed, received, opened...),
+its object (the MoU, the programme, the festival), the places, the amounts and the
+event's own date (stated, or relative: "on Tuesday", "hôm qua", "вчера"), all as
+language-neutral keys.
 
 `extract_features(...)` turns one article (any of vi/en/ru) into `StoryFeatures`,
 which `monitor.stories.grouping.compare` matches across languages.
@@ -13,10 +18,10 @@ from typing import Any
 
 from monitor.relevance.text import fold, normalize
 from monitor.stories.entities import EntityTable, Mention, Token, tokenize
-from storage.stories import article_text_lines
+from monitor.stories.text import article_text_lines
 
 # Bumped when extraction rules change: stored features of other versions are rebuilt by restory.
-FEATURES_VERSION = "f1"
+FEATURES_VERSION = "f2"
 
 _FIELD_WEIGHT = {"title": 3, "lead": 2, "body": 1}
 # A place named this much (the title, or the lead and once more) is what the story is about.
@@ -48,6 +53,7 @@ _DATE_PATTERNS = [
     re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>[01]?\d)-(?P<d>[0-3]?\d)\b"),
     re.compile(r"\b(?P<d>[0-3]?\d)/(?P<m>[01]?\d)(?:/(?P<y>(?:19|20)\d\d))?\b"),
     re.compile(r"\b(?P<d>[0-3]?\d)\.(?P<m>[01]\d)\.(?P<y>(?:19|20)\d\d)\b"),
+    re.compile(r"(?<!\w)(?:ngày|sáng|chiều|tối|trưa|đêm|hôm)\s+(?P<d>[0-3]?\d)-(?P<m>[01]?\d)(?![\d-])", re.I),
     re.compile(r"\bngày\s+(?P<d>[0-3]?\d)\s+tháng\s+(?P<m>[01]?\d)(?:\s+năm\s+(?P<y>(?:19|20)\d\d))?", re.I),
     re.compile(_EN_MONTH + r"\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>(?:19|20)\d\d))?", re.I),
     re.compile(r"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?" + _EN_MONTH + r"\b(?:,?\s+(?P<y>(?:19|20)\d\d))?",
@@ -80,48 +86,85 @@ _CYRILLIC = dict(zip(
 
 @dataclass(frozen=True)
 class StoryFeatures:
-    """One article's language-neutral evidence."""
+    """One article's language-neutral evidence about the event it reports."""
 
     language: str
     published: datetime | None = None
     places: dict[str, int] = field(default_factory=dict)  # place key → weighted mentions
     title_places: frozenset[str] = frozenset()
-    people: frozenset[str] = frozenset()
+    actors: frozenset[str] = frozenset()  # people (p:, vn:, fn:) and organisations (o:)
+    actions: frozenset[str] = frozenset()  # what happened, named in the headline and lead
+    head_actions: frozenset[str] = frozenset()  # ... in the headline (else the lead's first sentence)
+    objects: frozenset[str] = frozenset()  # what it was about, named in the headline and lead
     numbers: frozenset[str] = frozenset()
-    dates: frozenset[str] = frozenset()  # "YYYY-MM-DD" (year known) or "--MM-DD"
-    event_dates: frozenset[str] = frozenset()  # the subset near publication ("MM-DD")
+    dates: frozenset[str] = frozenset()  # every date near publication, "YYYY-MM-DD" (or "--MM-DD")
+    event_date: str | None = None  # the event's own date: the first one the headline or lead gives
+    event_date_exact: bool = True  # False when it came from "on Tuesday", "hôm qua", "вчера"
     version: str = FEATURES_VERSION
 
     def salient(self) -> frozenset[str]:
         return frozenset(k for k, w in self.places.items() if w >= SALIENT)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "language": self.language,
-            "published": self.published.isoformat() if self.published else None,
-            "places": dict(sorted(self.places.items())),
-            "title_places": sorted(self.title_places),
-            "people": sorted(self.people),
-            "numbers": sorted(self.numbers),
-            "dates": sorted(self.dates),
-            "event_dates": sorted(self.event_dates),
-            "version": self.version,
-        }
+    @property
+    def people(self) -> frozenset[str]:
+        return frozenset(a for a in self.actors if not a.startswith("o:"))
+
+    def day(self) -> date | None:
+        """The event's day: its own date, else the publication day."""
+        if self.event_date and not self.event_date.startswith("--"):
+            return date.fromisoformat(self.event_date)
+        return self.published.date() if self.published else None
+
+    # ---------------------------------------------------------- compact storage
+    def pack(self) -> str:
+        """One line of tab-separated fields; unpacking is a few splits (no JSON per comparison)."""
+        return "\t".join([
+            self.version, self.language, self.published.isoformat() if self.published else "",
+            "|".join(f"{k}={w}" for k, w in sorted(self.places.items())), "|".join(sorted(self.title_places)),
+            "|".join(sorted(self.actors)), "|".join(sorted(self.actions)), "|".join(sorted(self.head_actions)),
+            "|".join(sorted(self.objects)), "|".join(sorted(self.numbers)), "|".join(sorted(self.dates)),
+            self.event_date or "", "1" if self.event_date_exact else "0",
+        ])
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "StoryFeatures":
-        published = d.get("published")
+    def unpack(cls, packed: str) -> "StoryFeatures | None":
+        """The features packed by ``pack``; None for another version's or an empty row."""
+        parts = packed.split("\t")
+        if len(parts) != 13 or parts[0] != FEATURES_VERSION:
+            return None
+
+        def items(s: str) -> frozenset[str]:
+            return frozenset(s.split("|")) if s else frozenset()
+
+        places = {}
+        if parts[3]:
+            for item in parts[3].split("|"):
+                k, _, w = item.rpartition("=")
+                places[k] = int(w)
         return cls(
-            language=str(d.get("language") or ""),
-            published=datetime.fromisoformat(published) if published else None,
-            places={str(k): int(v) for k, v in (d.get("places") or {}).items()},
-            title_places=frozenset(d.get("title_places") or ()),
-            people=frozenset(d.get("people") or ()),
-            numbers=frozenset(d.get("numbers") or ()),
-            dates=frozenset(d.get("dates") or ()),
-            event_dates=frozenset(d.get("event_dates") or ()),
-            version=str(d.get("version") or ""),
+            language=parts[1], published=datetime.fromisoformat(parts[2]) if parts[2] else None,
+            places=places, title_places=items(parts[4]), actors=items(parts[5]), actions=items(parts[6]),
+            head_actions=items(parts[7]), objects=items(parts[8]), numbers=items(parts[9]), dates=items(parts[10]),
+            event_date=parts[11] or None, event_date_exact=parts[12] == "1", version=parts[0],
         )
+
+    # ---------------------------------------------------------- index keys
+    def keys(self) -> list[str]:
+        """What a report of the same event would share with this one (see ``StoryIndex.by_keys``):
+        an actor, a named object on the event's day, a place the article is about on that day,
+        an amount. Dates are the event's day and, for an undated report, the day before too."""
+        days = set()
+        if self.event_date and not self.event_date.startswith("--"):
+            days.add(self.event_date)
+        elif self.published:
+            pub = self.published.date()
+            days.update({pub.isoformat(), (pub - timedelta(days=1)).isoformat()})
+        out = [f"a:{a}" for a in sorted(self.actors)]
+        out += [f"n:{n}" for n in sorted(self.numbers)]
+        for d in sorted(days):
+            out += [f"o:{o}|{d}" for o in sorted(self.objects)]
+            out += [f"d:{p}|{d}" for p in sorted(self.salient())]
+        return out
 
 
 def extract_features(
@@ -133,13 +176,18 @@ def extract_features(
     language: str = "",
     published: datetime | None = None,
 ) -> StoryFeatures:
-    """Places, people, numbers and dates of one article."""
+    """Places, actors, actions, objects, numbers and dates of one article."""
     lang = (language or "").lower()[:2]
     places: dict[str, int] = {}
     title_places: set[str] = set()
-    people: set[str] = set()
+    actors: set[str] = set()
+    actions: set[str] = set()
+    head_actions: set[str] = set()
+    lead_actions: set[str] = set()
+    objects: set[str] = set()
     numbers: set[str] = set()
     found_dates: list[tuple[int | None, int, int]] = []
+    head_dates: list[tuple[tuple[int | None, int, int] | date, bool]] = []
 
     fields: list[tuple[str, str]] = []
     if title.strip():
@@ -151,8 +199,10 @@ def extract_features(
             name, lead_taken = "lead", True
         fields.append((name, line))
 
+    pub = published.date() if published else None
+    head_lines = 0
     for name, raw in fields:
-        full = normalize(raw)
+        full = normalize(raw.replace("US$", "USD "))  # "US$80 million" names no country
         # The dateline's place is where the wire was filed, but its date is the event's.
         text = _DATELINE.sub(lambda m: " " * len(m.group()), full, count=1)
         tokens = tokenize(text)
@@ -163,27 +213,97 @@ def extract_features(
                 if name == "title":
                     title_places.add(m.key)
             else:
-                people.add("p:" + m.key)
+                actors.add("p:" + m.key)
+        actors.update("o:" + m.key for m in table.find(tokens, text, "orgs"))
         if name != "title":  # English titles are Title Case: every word looks like a name
-            people.update(_auto_names(table, tokens, mentions, text, lang))
+            actors.update(_auto_names(table, tokens, mentions, text, lang))
+        # The head: the headline, the lead, and the first lines of the body when there is no lead.
+        in_head = name in ("title", "lead") or (not lead_taken and head_lines < 2)
+        if name == "body" and not lead_taken:
+            head_lines += 1
+        if in_head:
+            for m in table.find(tokens, text, "events"):
+                if m.category == "action":
+                    actions.add(m.key)
+                    if name == "title":
+                        head_actions.add(m.key)
+                    elif name == "lead" and m.first < 40:
+                        lead_actions.add(m.key)
+                else:
+                    objects.add(m.key)
         masked = full
+        line_dates: list[tuple[int, tuple[int | None, int, int]]] = []
         for pattern in _DATE_PATTERNS:
             for dm in pattern.finditer(masked):
                 parsed = _date_parts(dm)
-                if parsed is not None:
-                    found_dates.append(parsed)
+                if parsed is None or _is_stamp(masked, dm):
+                    continue
+                found_dates.append(parsed)
+                line_dates.append((dm.start(), parsed))
             masked = pattern.sub(lambda dm: " " * len(dm.group()), masked)
+        if in_head:
+            # The first date of the line, stated or relative, is the event's; an end date
+            # ("until December 3") is not.
+            ordered: list[tuple[int, tuple[int | None, int, int] | date, bool]] = [
+                (pos, d, True) for pos, d in line_dates if not _UNTIL.search(full[max(0, pos - 12):pos])]
+            if pub is not None:
+                relative = _relative_date(masked, pub, lang)
+                if relative is not None:
+                    ordered.append((relative[0], relative[1], False))
+            ordered.sort(key=lambda d: d[0])
+            head_dates.extend((d, exact) for _, d, exact in ordered)
         numbers.update(_numbers(masked, lang))
 
-    dates, event_dates = _resolve_dates(found_dates, published)
+    dates = _resolve_dates(found_dates, published)
+    event_date, exact = _event_date(head_dates, published)
     return StoryFeatures(
         language=lang, published=published, places=places, title_places=frozenset(title_places),
-        people=frozenset(people), numbers=frozenset(numbers), dates=frozenset(dates),
-        event_dates=frozenset(event_dates),
+        actors=frozenset(actors), actions=frozenset(actions),
+        head_actions=frozenset(head_actions or lead_actions), objects=frozenset(objects),
+        numbers=frozenset(numbers), dates=frozenset(dates), event_date=event_date, event_date_exact=exact,
     )
 
 
 # ---------------------------------------------------------------- dates
+_WEEKDAYS = {
+    "en": [r"monday", r"tuesday", r"wednesday", r"thursday", r"friday", r"saturday", r"sunday"],
+    "vi": [r"thứ hai|thứ 2", r"thứ ba|thứ 3", r"thứ tư|thứ 4", r"thứ năm|thứ 5", r"thứ sáu|thứ 6",
+           r"thứ bảy|thứ 7", r"chủ nhật"],
+    "ru": [r"в понедельник", r"во вторник", r"в среду", r"в четверг", r"в пятницу", r"в субботу",
+           r"в воскресенье"],
+}
+_WEEKDAY_RE = {lang: [re.compile(r"(?<!\w)(?:" + w + r")(?!\w)", re.I) for w in days]
+               for lang, days in _WEEKDAYS.items()}
+_TODAY = re.compile(r"(?<!\w)(today|this morning|this afternoon|this evening|tonight|hôm nay|sáng nay|chiều nay|"
+                    r"tối nay|trưa nay|сегодня)(?!\w)", re.I)
+_YESTERDAY = re.compile(r"(?<!\w)(yesterday|hôm qua|sáng qua|chiều qua|tối qua|вчера)(?!\w)", re.I)
+_UNTIL = re.compile(r"(?<!\w)(until|till|through|to|by|đến|tới|до|по)\s*(ngày\s*)?$", re.I)
+_STAMP_TIME = re.compile(r"\d{1,2}[:h]\d{2}")
+
+
+def _is_stamp(text: str, m: re.Match[str]) -> bool:
+    """A page's own date-and-time stamp ("25/11/2026 10:30", "10:30 25/11/2026"), not the event's date."""
+    return bool(_STAMP_TIME.search(text[max(0, m.start() - 9):m.start()])
+                or _STAMP_TIME.search(text[m.end():m.end() + 9]))
+
+
+def _relative_date(text: str, pub: date, lang: str) -> tuple[int, date] | None:
+    """The first "on Tuesday", "thứ Ba", "во вторник", "today", "hôm qua", "вчера" of a line (its
+    position and day, counted back from publication)."""
+    found: list[tuple[int, date]] = []
+    m = _YESTERDAY.search(text)
+    if m:
+        found.append((m.start(), pub - timedelta(days=1)))
+    for weekday, pattern in enumerate(_WEEKDAY_RE.get(lang, _WEEKDAY_RE["en"])):
+        m = pattern.search(text)
+        if m:
+            found.append((m.start(), pub - timedelta(days=(pub.weekday() - weekday) % 7)))
+    m = _TODAY.search(text)
+    if m:
+        found.append((m.start(), pub))
+    return min(found, key=lambda f: f[0]) if found else None
+
+
 def _date_parts(m: re.Match[str]) -> tuple[int | None, int, int] | None:
     groups = m.groupdict()
     if groups.get("mon"):
@@ -203,25 +323,41 @@ def _date_parts(m: re.Match[str]) -> tuple[int | None, int, int] | None:
     return year, month, day
 
 
-def _resolve_dates(found: list[tuple[int | None, int, int]], published: datetime | None) -> tuple[set[str], set[str]]:
+def _resolve(year: int | None, month: int, day: int, pub: date) -> date:
+    if year is None:
+        # The year nearest to publication ("on Dec 30" in a Jan 2 article is last year).
+        year = min((pub.year - 1, pub.year, pub.year + 1), key=lambda y: abs((_safe_date(y, month, day) - pub).days))
+    return _safe_date(year, month, day)
+
+
+def _resolve_dates(found: list[tuple[int | None, int, int]], published: datetime | None) -> set[str]:
+    """Every date mentioned near publication (undated input: every date mentioned)."""
     dates: set[str] = set()
-    event: set[str] = set()
     pub = published.date() if published else None
     for year, month, day in found:
         if pub is not None:
-            if year is None:
-                # The year nearest to publication ("on Dec 30" in a Jan 2 article is last year).
-                year = min((pub.year - 1, pub.year, pub.year + 1),
-                           key=lambda y: abs((_safe_date(y, month, day) - pub).days))
-            d = _safe_date(year, month, day)
-            dates.add(d.isoformat())
+            d = _resolve(year, month, day, pub)
             if pub - EVENT_BEFORE <= d <= pub + EVENT_AFTER:
-                event.add(d.strftime("%m-%d"))
+                dates.add(d.isoformat())
         else:
             dates.add(f"{year:04d}-{month:02d}-{day:02d}" if year else f"--{month:02d}-{day:02d}")
-            # Undated input: every day mentioned may be the event's.
-            event.add(f"{month:02d}-{day:02d}")
-    return dates, event
+    return dates
+
+
+def _event_date(head: list[tuple[tuple[int | None, int, int] | date, bool]],
+                published: datetime | None) -> tuple[str | None, bool]:
+    """The first date in the headline or lead that could be the event's (near publication)."""
+    pub = published.date() if published else None
+    for value, exact in head:
+        if isinstance(value, date):
+            return value.isoformat(), exact
+        year, month, day = value
+        if pub is None:
+            return (f"{year:04d}-{month:02d}-{day:02d}" if year else f"--{month:02d}-{day:02d}"), exact
+        d = _resolve(year, month, day, pub)
+        if pub - EVENT_BEFORE <= d <= pub + EVENT_AFTER:
+            return d.isoformat(), exact
+    return None, True
 
 
 def _safe_date(year: int, month: int, day: int) -> date:

@@ -1,47 +1,71 @@
 """Story grouping: which stored story a new article belongs to, if any.
 
-Two ways into an existing story, tried in order:
-1. Near-duplicate text in the same language (MinHash LSH in storage.stories):
-   syndicated copies, reposts with other page furniture.
-2. Same event, any language: the articles name the same places, and share
-   people, the event's date or numbers, and were published within a few days.
+One story is one event: one meeting, one signing, one forum, one opening, one
+announcement, told by any number of outlets in any language. Two ways in:
+1. Near-copy in the same language (MinHash LSH, ``monitor.stories.text``): syndicated
+   copies and light rewrites always join, unless a veto below says otherwise.
+2. Same event, any language: the reports share what a different event would not:
+   actors (people, organisations), the event's date, its object (the named document,
+   programme, festival), amounts, the places it is about, and, in one language, much
+   of the wording.
 
-Both are vetoed by a conflict, because merging two stories is worse than
-showing one twice: publication too far apart, different event dates, or a
-city or region one article is about that the other never names (Hanoi–Moscow
-is not Hanoi–St Petersburg, nor a Kaluga governor's meeting with the President),
-or a country one is about that the other never names, directly or through one
-of its places (Hanoi–Japan is not Hanoi–Russia).
-An article that joins nothing founds a story whose id is its own article id.
+Vetoes, because merging two events is worse than showing one twice: published too
+far apart; the events' own dates differ; a city or region one report is about that
+the other never names (Hanoi–Moscow is not Hanoi–St Petersburg); a country one is
+about that the other never names (Hanoi–Japan is not Hanoi–Russia); and headlines
+naming kinds of event that cannot be one occasion (a round table and a reception, an
+opening and a closing, a wreath-laying and a plan), which keeps the meetings of one
+visit on one day apart.
+
+Candidates come from indexed look-ups only (shared LSH bands, shared event keys in
+the story window), so the cost per article does not grow with the articles stored
+or published a day. An article that joins nothing founds a story whose id is its own
+article id. Every decision keeps its reasons (``newsmon stories --why``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from monitor.stories.entities import EntityTable
 from monitor.stories.features import FEATURES_VERSION, StoryFeatures, extract_features
+from monitor.stories.text import (
+    SIGNATURE_VERSION, band_keys, key_hash, signature_bytes, signature_from_bytes, similarity, text_signature,
+)
 from storage import Article, Database
-from storage.stories import SIGNATURE_VERSION, IndexedArticle, SignatureRow, StoryIndex, text_signature
+from storage.stories import IndexedArticle, IndexRow, LinkRow, StoryIndex
 
 logger = logging.getLogger(__name__)
 
 INDEX_VERSION = f"{SIGNATURE_VERSION}.{FEATURES_VERSION}"
+
+# Kinds of event that can be one occasion (a signing at a meeting or a forum, an exhibition's
+# opening). Kinds not paired here cannot: a round table is not a reception, an opening is
+# not a closing, a wreath-laying is not a plan. "visit" spans a whole visit and says nothing.
+_COMPATIBLE = {
+    frozenset(p) for p in [
+        ("sign", "meet"), ("sign", "discuss"), ("sign", "open"), ("sign", "close"), ("sign", "propose"),
+        ("sign", "agree"), ("sign", "award"), ("meet", "propose"), ("meet", "agree"), ("meet", "award"),
+        ("discuss", "propose"), ("discuss", "agree"), ("open", "exhibit"), ("open", "perform"),
+        ("close", "perform"), ("close", "award"), ("exhibit", "perform"), ("propose", "agree"),
+        ("open", "discuss"), ("close", "discuss"),
+    ]
+}
+_WEAK_ACTIONS = frozenset({"visit"})
 
 
 @dataclass(frozen=True)
 class StoryOptions:
     window_days: float = 3.0  # same event: published at most this far apart
     duplicate_window_days: float = 30.0  # near-duplicate text: reposts come later
-    near_threshold: float = 0.5  # estimated Jaccard of character shingles
-    # Without near-duplicate text: 2 points per anchor (shared event date, two shared
-    # people, two shared numbers), 1 per support (one person, one number, same
-    # headline places, two places both are about).
-    min_evidence: int = 3
+    near_threshold: float = 0.5  # estimated Jaccard of character shingles: a copy
+    rewrite_threshold: float = 0.15  # ... a rewrite of the same copy, with other evidence
+    min_evidence: float = 4.0
 
 
 @dataclass(frozen=True)
@@ -56,7 +80,7 @@ class Comparison:
 class StoryDecision:
     article_id: int
     story_id: int
-    how: str  # "duplicate" | "story" | "new"
+    how: str  # "duplicate" | "story" | "new" | "kept"
     matched: int | None = None  # the article it was linked to
     score: float = 0.0
     reasons: tuple[str, ...] = ()
@@ -64,63 +88,121 @@ class StoryDecision:
 
 def compare(a: StoryFeatures, b: StoryFeatures, table: EntityTable, options: StoryOptions,
             near_similarity: float | None = None) -> Comparison:
-    """Do two articles report the same story? Symmetric in a and b."""
-    near = near_similarity is not None and near_similarity >= options.near_threshold
+    """Do two articles report the same event? Symmetric in a and b."""
+    sim = near_similarity or 0.0
+    near = sim >= options.near_threshold
     if a.published and b.published:
         apart = abs(a.published - b.published)
         limit = options.duplicate_window_days if near else options.window_days
         if apart > timedelta(days=limit):
             return Comparison(False, 0.0, conflict=f"published {apart.days} days apart")
-    if a.event_dates and b.event_dates and not (a.event_dates & b.event_dates):
-        return Comparison(False, 0.0, conflict="different event dates")
-    conflict = _place_conflict(a, b, table) or _place_conflict(b, a, table)
+    # A near-copy is the same text: its date may differ by a day where one copy says
+    # "yesterday" or was reprinted overnight, not more.
+    conflict = _date_conflict(a, b, 2 if near else None) or _place_conflict(a, b, table) \
+        or _place_conflict(b, a, table)
     if conflict:
         return Comparison(False, 0.0, conflict=conflict)
     if near:
-        return Comparison(True, 10.0 + near_similarity, (f"near-duplicate text ({near_similarity:.2f})",))
+        return Comparison(True, 10.0 + sim, (f"near-copy of the text ({sim:.2f})",))
+    conflict = _action_conflict(a, b)
+    if conflict:
+        return Comparison(False, 0.0, conflict=conflict)
 
     reasons: list[str] = []
     score = 0.0
-    shared = sorted(a.salient() & b.salient())
-    if not shared:
-        return Comparison(False, 0.0, conflict="no place both are about")
-    # Anchors tie two reports to one occasion; support makes a single anchor enough.
-    # A famous name or one round number alone is neither: they turn up in many stories.
-    anchors = 0
-    support = 0
-    people = sorted(a.people & b.people)
-    if people:
-        reasons.append("people: " + ", ".join(people))
-        anchors += len(people) >= 2
-        support += len(people) == 1
-    dates = sorted(a.event_dates & b.event_dates)
-    if dates:
-        reasons.append("event date: " + ", ".join(dates))
-        anchors += 1
+    anchored = False
+    if a.language == b.language and sim >= options.rewrite_threshold:
+        reasons.append(f"rewrite of the same text ({sim:.2f})")
+        score += 3.0
+        anchored = True
+    actors = sorted(a.actors & b.actors)
+    if actors:
+        reasons.append("actors: " + ", ".join(actors))
+        score += min(2.0 * len(actors), 6.0)
+        anchored = True
+    if a.event_date and a.event_date == b.event_date:
+        reasons.append(f"event date: {a.event_date}")
+        score += 2.0
+        anchored = True
+    objects = sorted(a.objects & b.objects)
+    if objects:
+        reasons.append("object: " + ", ".join(objects))
+        score += min(1.0 * len(objects), 2.0)
+    actions = sorted(((a.head_actions & b.actions) | (b.head_actions & a.actions)) - _WEAK_ACTIONS)
+    if actions:
+        reasons.append("action: " + ", ".join(actions))
+        score += 1.0
     numbers = sorted(a.numbers & b.numbers)
     if numbers:
-        reasons.append("numbers: " + ", ".join(numbers))
-        anchors += len(numbers) >= 2
-        support += len(numbers) == 1
+        reasons.append("amounts: " + ", ".join(numbers))
+        score += min(1.5 * len(numbers), 3.0)
+        anchored = anchored or len(numbers) >= 2
+    shared = sorted(a.salient() & b.salient())
+    if shared:
+        reasons.append("both about: " + ", ".join(shared))
+        score += 1.0 if len(shared) >= 2 else 0.5
+    elif not actors and sim < options.rewrite_threshold:
+        return Comparison(False, score, tuple(reasons), conflict="no place or actor in common")
     if a.title_places and a.title_places == b.title_places:
         reasons.append("headline places: " + ", ".join(sorted(a.title_places)))
-        support += 1
-    if len(shared) >= 2:
-        reasons.append("both about: " + ", ".join(shared))
-        support += 1
-    score = 2.0 * anchors + support
-    # Without both publication dates, only a shared event date says it is the same occasion.
-    if not (a.published and b.published) and not dates:
+        score += 1.0
+    # Without both publication dates, only the event's own date says it is the same occasion.
+    if not (a.published and b.published) and not (a.event_date and a.event_date == b.event_date):
         return Comparison(False, score, tuple(reasons), conflict="no publication dates and no shared event date")
-    if anchors == 0:
+    if not anchored:
         return Comparison(False, score, tuple(reasons), conflict="nothing ties them to one occasion")
     return Comparison(score >= options.min_evidence, score, tuple(reasons))
 
 
+def _date_conflict(a: StoryFeatures, b: StoryFeatures, slack: int | None = None) -> str | None:
+    """The events' own days differ (a relative date may be a day off: time zones, late reports)."""
+    if not (a.event_date and b.event_date):
+        return None
+    if slack is None:
+        slack = 0 if a.event_date_exact and b.event_date_exact else 1
+    year = 2000 if a.event_date.startswith("--") or b.event_date.startswith("--") else None
+    da, db = _day(a.event_date, year), _day(b.event_date, year)
+    if abs((da - db).days) > slack:
+        return f"event on {a.event_date} here, {b.event_date} there"
+    return None
+
+
+def _day(value: str, year: int | None) -> date:
+    """"2026-11-05" or "--11-05" as a date; with ``year``, every date in that year (to compare undated ones)."""
+    month, day = int(value[-5:-3]), int(value[-2:])
+    y = year if year is not None else int(value[:4])
+    try:
+        return date(y, month, day)
+    except ValueError:
+        return date(y, month, 28)
+
+
+def _action_conflict(a: StoryFeatures, b: StoryFeatures) -> str | None:
+    """Headlines naming kinds of event that cannot be one occasion."""
+    ka, kb = a.head_actions - _WEAK_ACTIONS, b.head_actions - _WEAK_ACTIONS
+    if not ka or not kb or ka & kb:
+        return None
+    # A kind the other report names in its lead is no contradiction.
+    if ka & b.actions or kb & a.actions:
+        return None
+    if any(frozenset((x, y)) in _COMPATIBLE for x in ka for y in kb):
+        return None
+    return f"{'/'.join(sorted(ka))} here, {'/'.join(sorted(kb))} there"
+
+
+# A report in the home country's language often leaves its own country unnamed
+# ("Thủ tướng Phạm Minh Chính" needs no "Việt Nam"), and a city paper its own city.
+_HOME = {"vi": "vietnam", "ru": "russia"}
+
+
 def _place_conflict(a: StoryFeatures, b: StoryFeatures, table: EntityTable) -> str | None:
-    """A city or region that ``a`` is about must be named in ``b``; a country ``a`` is about
-    must be named in ``b`` or stand behind one of its places (Moscow stands for Russia)."""
+    """A city or region that ``a`` is about must be named in ``b`` (or, in the home country of
+    ``b``'s language, at least not be replaced by a rival city); a country ``a`` is about must be
+    named in ``b``, stand behind one of its places (Moscow stands for Russia), or be ``b``'s home."""
     b_countries = {table.country_of(k) for k in b.places}
+    home = _HOME.get(b.language)
+    if home:
+        b_countries.add(home)
     for place in sorted(a.salient()):
         if place in b.places:
             continue
@@ -129,14 +211,25 @@ def _place_conflict(a: StoryFeatures, b: StoryFeatures, table: EntityTable) -> s
             rivals = sorted(k for k in b.salient() if k != country and table.country_of(k) == country)
             if rivals:
                 return f"{place} here, {rivals[0]} there"
-            return f"{place} is not named in the other article"
+            if country != home:
+                return f"{place} is not named in the other article"
+            continue
         if country not in b_countries:
             return f"{place} is not named in the other article"
     return None
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    article: IndexedArticle
+    features: StoryFeatures
+    similarity: float
+
+
 class StoryGrouper:
     """Assigns stored articles to stories, and keeps the story index in step."""
+
+    CACHE = 20_000  # decoded features of recently seen articles
 
     def __init__(self, db: Database, *, table: EntityTable | None = None, options: StoryOptions | None = None,
                  entities_file: Path | None = None) -> None:
@@ -144,6 +237,7 @@ class StoryGrouper:
         self.index = StoryIndex(db)
         self.table = table or EntityTable.load(entities_file)
         self.options = options or StoryOptions()
+        self._cache: OrderedDict[int, StoryFeatures] = OrderedDict()
 
     # ------------------------------------------------------------ one article
     def features(self, article: Article) -> StoryFeatures:
@@ -152,12 +246,21 @@ class StoryGrouper:
 
     def assign(self, article: Article) -> StoryDecision:
         """Find (or found) the story of a stored article, index it, and store its story id."""
-        features = self.features(article)
-        signature = text_signature(article.title, article.body, article.lead)
-        decision = self._decide(article, features, signature)
-        self.index.put(self._row(article, features, signature))
-        self.index.set_story(article.id, decision.story_id)
-        return decision
+        return self.assign_many([article])[0]
+
+    def assign_many(self, articles: Iterable[Article]) -> list[StoryDecision]:
+        """Assign several stored articles in order (each sees the ones before it)."""
+        decisions = []
+        for article in articles:
+            features = self.features(article)
+            signature = text_signature(article.title, article.body, article.lead)
+            row = self._row(article, features, signature)
+            decision = self._decide(article, features, signature, row.bands)
+            self.index.put_many([row], links=[LinkRow(article.id, decision.story_id, decision.how, decision.matched,
+                                                      decision.score, decision.reasons)])
+            self._remember(article.id, features)
+            decisions.append(decision)
+        return decisions
 
     def refresh(self, article: Article) -> StoryDecision:
         """An article changed in place: re-index it; it keeps its story if it has one."""
@@ -165,48 +268,90 @@ class StoryGrouper:
             return self.assign(article)
         features = self.features(article)
         signature = text_signature(article.title, article.body, article.lead)
-        self.index.put(self._row(article, features, signature))
+        self.index.put_many([self._row(article, features, signature)])
+        self._remember(article.id, features)
         return StoryDecision(article.id, article.story_id, "kept")
 
-    def _row(self, article: Article, features: StoryFeatures, signature) -> SignatureRow:
-        return SignatureRow(
+    def _row(self, article: Article, features: StoryFeatures, signature) -> IndexRow:
+        return IndexRow(
             article_id=article.id, language=article.language or "", story_time=_story_time(article),
-            signature=signature, features=features.to_dict(), version=INDEX_VERSION,
+            minhash=signature_bytes(signature), bands=band_keys(signature, article.language or ""),
+            keys=[key_hash(k) for k in features.keys()], packed=features.pack(), version=INDEX_VERSION,
         )
 
-    def _decide(self, article: Article, features: StoryFeatures, signature) -> StoryDecision:
-        opts = self.options
-        for match in self.index.near(signature, article.language or "", opts.near_threshold, exclude=[article.id]):
-            other = StoryFeatures.from_dict(match.article.features)
-            result = compare(features, other, self.table, opts, near_similarity=match.similarity)
-            if result.linked:
-                return StoryDecision(article.id, _story_of(match.article), "duplicate", match.article.article_id,
-                                     result.score, result.reasons)
+    def _remember(self, article_id: int, features: StoryFeatures) -> None:
+        self._cache[article_id] = features
+        self._cache.move_to_end(article_id)
+        while len(self._cache) > self.CACHE:
+            self._cache.popitem(last=False)
 
+    def _features_of(self, indexed: IndexedArticle) -> StoryFeatures | None:
+        cached = self._cache.get(indexed.article_id)
+        if cached is not None:
+            return cached
+        features = StoryFeatures.unpack(indexed.packed)
+        if features is not None:
+            self._remember(indexed.article_id, features)
+        return features
+
+    def _candidates(self, article: Article, features: StoryFeatures, signature, bands) -> list[_Candidate]:
+        opts = self.options
+        seen: dict[int, _Candidate] = {}
+        for indexed in self.index.near(bands, exclude=[article.id]):
+            f = self._features_of(indexed)
+            if f is not None:
+                seen[indexed.article_id] = _Candidate(indexed, f, similarity(signature,
+                                                                             signature_from_bytes(indexed.minhash)))
         when = _story_time(article)
         span = timedelta(days=opts.window_days)
-        candidates = self.index.window(when - span, when + span, exclude=[article.id]) if when \
-            else self.index.window(None, None, exclude=[article.id])
-        parsed = {c.article_id: StoryFeatures.from_dict(c.features) for c in candidates}
-        scored: list[tuple[float, IndexedArticle, Comparison]] = []
+        keys = [key_hash(k) for k in features.keys()]
+        start, end = (when - span, when + span) if when else (None, None)
+        for indexed in self.index.by_keys(keys, start, end, exclude=[article.id, *seen]):
+            f = self._features_of(indexed)
+            if f is None:
+                continue
+            sim = similarity(signature, signature_from_bytes(indexed.minhash)) \
+                if indexed.language == (article.language or "") else 0.0
+            seen[indexed.article_id] = _Candidate(indexed, f, sim)
+        return list(seen.values())
+
+    def _decide(self, article: Article, features: StoryFeatures, signature, bands) -> StoryDecision:
+        opts = self.options
+        candidates = self._candidates(article, features, signature, bands)
+        scored: list[tuple[float, _Candidate, Comparison]] = []
         for cand in candidates:
-            result = compare(features, parsed[cand.article_id], self.table, opts)
+            result = compare(features, cand.features, self.table, opts, near_similarity=cand.similarity)
             if result.linked:
                 scored.append((result.score, cand, result))
-        scored.sort(key=lambda s: (-s[0], s[1].article_id))
+        scored.sort(key=lambda s: (-s[0], s[1].article.article_id))
+        tried: set[int] = set()
         for score, cand, result in scored:
-            story = _story_of(cand)
-            # Joining a story means agreeing with the rest of it too, so chains cannot drift.
-            members = [c for c in candidates if _story_of(c) == story and c.article_id != cand.article_id]
-            if any(compare(features, parsed[m.article_id], self.table, opts).conflict for m in members):
+            story = _story_of(cand.article)
+            if story in tried:
                 continue
-            return StoryDecision(article.id, story, "story", cand.article_id, score, result.reasons)
+            tried.add(story)
+            # Joining a story means agreeing with the rest of it too, so chains cannot drift.
+            others = [m for m in self.index.members(story)
+                      if m.article_id not in (cand.article.article_id, article.id)]
+            if any(self._disagrees(features, signature, m, article.language or "") for m in others):
+                continue
+            how = "duplicate" if cand.similarity >= opts.near_threshold else "story"
+            return StoryDecision(article.id, story, how, cand.article.article_id, score, result.reasons)
         return StoryDecision(article.id, article.id, "new")
+
+    def _disagrees(self, features: StoryFeatures, signature, member: IndexedArticle, language: str) -> bool:
+        other = self._features_of(member)
+        if other is None:
+            return False
+        sim = similarity(signature, signature_from_bytes(member.minhash)) if member.language == language else 0.0
+        return compare(features, other, self.table, self.options, near_similarity=sim).conflict is not None \
+            and sim < self.options.near_threshold
 
     # ------------------------------------------------------------ everything
     def regroup_all(self, progress: Callable[[StoryDecision], None] | None = None) -> dict[str, int]:
         """Forget every story and group all stored articles again, oldest first."""
         self.index.clear()
+        self._cache.clear()
         counts = {"articles": 0, "duplicate": 0, "story": 0, "new": 0}
         for article in self.index.articles_by_time():
             decision = self.assign(article)

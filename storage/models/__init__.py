@@ -26,12 +26,12 @@ from storage.models.feedback import Feedback  # noqa: E402
 from storage.models.http_cache import HttpValidator  # noqa: E402
 from storage.models.search import ArticleSearch  # noqa: E402
 from storage.models.runs import RUN_COUNT_FIELDS, RUN_STATUSES, CrawlRun  # noqa: E402
-from storage.models.stories import ArticleSignature, SignatureBand  # noqa: E402
+from storage.models.stories import ArticleSignature, SignatureBand, StoryKey, StoryLink  # noqa: E402
 from storage.models.types import UTCDateTime, utcnow  # noqa: E402
 
 __all__ = [
     "Article", "ArticleSearch", "ArticleSignature", "ArticleUrl", "CrawlRun", "DAEMON_LOCK_ID", "DELIVERED_STATUSES",
     "DIGEST_STATUSES", "DaemonLock", "Digest", "DigestItem", "EntryPoint", "EntryPointCheck", "Feedback", "FailedUrl",
     "HttpValidator", "RUN_COUNT_FIELDS",
-    "RUN_STATUSES", "SignatureBand", "UTCDateTime", "utcnow",
+    "RUN_STATUSES", "SignatureBand", "StoryKey", "StoryLink", "UTCDateTime", "utcnow",
 ]

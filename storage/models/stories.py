@@ -1,11 +1,11 @@
-"""Story index: each article's text signature and story features, and its LSH band keys."""
+"""Story index: each article's text signature and packed story features, its LSH band keys,
+its event keys, and why it joined its story."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, LargeBinary
+from sqlalchemy import BigInteger, Column, Float, ForeignKey, Index, Integer, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 from storage.models.types import UTCDateTime
@@ -14,7 +14,9 @@ from storage.models.types import UTCDateTime
 class ArticleSignature(SQLModel, table=True):
     """One row per indexed article: what story grouping compares, computed once."""
 
-    __tablename__ = "article_signature"
+    # A new table name (was article_signature, with JSON features): an existing database gets it
+    # created empty, and `newsmon restory` fills it.
+    __tablename__ = "story_signature"
 
     article_id: int = Field(
         sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"), primary_key=True)
@@ -24,8 +26,9 @@ class ArticleSignature(SQLModel, table=True):
     story_time: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, index=True))
     # MinHash values (uint32, little-endian) of the normalised text's character shingles.
     minhash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    # Language-neutral features (places, people, numbers, dates) as monitor.stories made them.
-    features: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
+    # Language-neutral features (actors, places, actions, objects, numbers, dates) in the
+    # compact text form monitor.stories packs them in (no JSON decode per comparison).
+    packed: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     # Which shingling/feature rules made this row; a restory rebuilds rows of other versions.
     version: str = Field(max_length=32)
 
@@ -45,3 +48,36 @@ class SignatureBand(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"), primary_key=True,
                          autoincrement=False)
     )
+
+
+class StoryKey(SQLModel, table=True):
+    """One event key of one article (an actor, an object, a date with a place...): articles
+    sharing a key within the story window are same-event candidates, found by index range scans."""
+
+    __tablename__ = "story_key"
+    __table_args__ = (
+        Index("ix_story_key_key_time", "key", "story_time"),
+        Index("ix_story_key_article", "article_id"),
+    )
+
+    key: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    article_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"), primary_key=True,
+                         autoincrement=False)
+    )
+    story_time: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class StoryLink(SQLModel, table=True):
+    """How an article came into its story: the article it was linked to, and why."""
+
+    __tablename__ = "story_link"
+
+    article_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"), primary_key=True)
+    )
+    story_id: int = Field(sa_column=Column(Integer, nullable=False, index=True))
+    how: str = Field(max_length=16)  # "duplicate" | "story" | "new"
+    matched_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    score: float = Field(default=0.0, sa_column=Column(Float, nullable=False, default=0.0))
+    reasons: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # one reason a line
