@@ -81,3 +81,81 @@ def test_demo_refuses_a_folder_it_did_not_make(workspace: Workspace):
     assert result.returncode == 1
     assert "did not write" in result.stderr
     assert workspace.config_path.read_text(encoding="utf-8").startswith("database_url")
+
+
+# ---------------------------------------------------------------- one story, one item
+def mirror_events() -> dict[tuple[str, int], str]:
+    """(source, article id) → event key: the mirror sources' `story` keys, plus the hanoimoi
+    articles the mirror README's "Shared events" table pairs with them (hanoimoi's own TOML
+    carries no key)."""
+    import tomllib
+
+    src = REPO / "tests" / "mirror" / "src"
+    gold: dict[tuple[str, int], str] = {}
+    for site in sorted(p for p in src.iterdir() if (p / "site.toml").exists()):
+        for f in sorted(site.glob("articles*.toml")) + sorted(site.glob("articles/*.toml")):
+            for a in tomllib.loads(f.read_text(encoding="utf-8")).get("article", []):
+                if a.get("story"):
+                    gold[(site.name, int(a["id"]))] = a["story"]
+    readme = (REPO / "tests" / "mirror" / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Shared events", 1)[1].split("\n## ", 1)[0]
+    for m in re.finditer(r"^\| `([^`]+)` \([^)]*\) \| (\d+) \|", table, re.M):
+        gold[("hanoimoi", int(m.group(2)))] = m.group(1)
+    return gold
+
+
+def test_demo_digest_shows_each_event_once_and_counts_what_it_shows(demo_run):
+    from sqlmodel import select
+
+    from storage import Article, Database
+    from storage.models import Digest, DigestItem
+
+    clone, result = demo_run
+    assert result.returncode == 0, result.stdout + result.stderr
+    db = Database(f"sqlite:///{clone / 'demo' / 'newsmon.db'}", create=False)
+    try:
+        with db.session() as session:
+            digest = session.exec(select(Digest).order_by(Digest.id)).first()
+            rows = session.exec(select(DigestItem).where(DigestItem.digest_id == digest.id)
+                                .order_by(DigestItem.position)).all()
+            articles = {a.id: a for a in session.exec(select(Article)).all()}
+    finally:
+        db.dispose()
+    # No article is shown twice.
+    ids = [r.article_id for r in rows]
+    assert len(ids) == len(set(ids))
+    # Which item each article is in: a headline and the "also in" rows under it.
+    item_of: dict[int, object] = {}
+    current = None
+    for r in rows:
+        if r.role == "headline":
+            current = r.article_id
+        item_of[r.article_id] = current if r.role in ("headline", "also") else "overflow"
+    gold = mirror_events()
+    per_event: dict[str, list[int]] = {}
+    for aid in item_of:
+        a = articles[aid]
+        key = (a.source, int(re.findall(r"\d+", a.url)[-1]))
+        if key in gold:
+            per_event.setdefault(gold[key], []).append(aid)
+    events = {e: {item_of[aid] for aid in aids} for e, aids in per_event.items()}
+    marked = {e: events[e] for e, aids in per_event.items() if len(aids) >= 2}
+    assert len(marked) >= 8, sorted(per_event)
+    split = {e: items for e, items in marked.items() if len(items) != 1}
+    assert not split, split  # 100% of the marked events with two or more reports are one item
+    # Two events of one visit on one day stay two items.
+    assert events["hanoi-kaluga-reception-2026-11-27"] != events["hanoi-kaluga-centre-2026-11-27"]
+    # Different events are never one item.
+    owners: dict[object, set[str]] = {}
+    for e, items in events.items():
+        for item in items:
+            owners.setdefault(item, set()).add(e)
+    assert all(len(es) == 1 for item, es in owners.items() if item != "overflow"), owners
+    # The subject counts the stories each section shows.
+    core = sum(1 for r in rows if r.role == "headline" and r.section == "core")
+    national = sum(1 for r in rows if r.role == "headline" and r.section == "national")
+    m = re.match(r".*: (\d+) new stor(?:y|ies)(?: \(\+(\d+) also relevant\))? · ", digest.subject)
+    assert m, digest.subject
+    assert int(m.group(1)) == core and int(m.group(2) or 0) == national, (digest.subject, core, national)
+    html = digest.html
+    assert f"Also relevant: Vietnam – Russia ({national})" in html or national == 0
