@@ -119,11 +119,11 @@ def compare(a: StoryFeatures, b: StoryFeatures, table: EntityTable, options: Sto
     if actors:
         reasons.append("actors: " + ", ".join(actors))
         score += min(2.0 * len(actors), 6.0)
-        anchored = True
-    if a.event_date and a.event_date == b.event_date:
-        reasons.append(f"event date: {a.event_date}")
+    same_day = bool(a.event_date and b.event_date)  # no date conflict: the same day, or a day off
+    if same_day:
+        reasons.append(f"event date: {a.event_date}" if a.event_date == b.event_date
+                       else f"event dates: {a.event_date} / {b.event_date}")
         score += 2.0
-        anchored = True
     objects = sorted(a.objects & b.objects)
     if objects:
         reasons.append("object: " + ", ".join(objects))
@@ -135,8 +135,9 @@ def compare(a: StoryFeatures, b: StoryFeatures, table: EntityTable, options: Sto
     numbers = sorted(a.numbers & b.numbers)
     if numbers:
         reasons.append("amounts: " + ", ".join(numbers))
-        score += min(1.5 * len(numbers), 3.0)
-        anchored = anchored or len(numbers) >= 2
+        # A period ("2026-2030") is a term or a plan's span, shared by many events.
+        amounts = [n for n in numbers if "-" not in n]
+        score += min(1.5 * len(amounts) + 0.5 * (len(numbers) - len(amounts)), 3.0)
     shared = sorted(a.salient() & b.salient())
     if shared:
         reasons.append("both about: " + ", ".join(shared))
@@ -147,10 +148,15 @@ def compare(a: StoryFeatures, b: StoryFeatures, table: EntityTable, options: Sto
         reasons.append("headline places: " + ", ".join(sorted(a.title_places)))
         score += 1.0
     # Without both publication dates, only the event's own date says it is the same occasion.
-    if not (a.published and b.published) and not (a.event_date and a.event_date == b.event_date):
+    if not (a.published and b.published) and not same_day:
         return Comparison(False, score, tuple(reasons), conflict="no publication dates and no shared event date")
-    if not anchored:
+    # The same people meet several times on one visit: what ties two reports to one occasion
+    # is the event's day or the text, else much more evidence than one shared name.
+    if not (same_day or anchored) and score < options.min_evidence + 3:
         return Comparison(False, score, tuple(reasons), conflict="nothing ties them to one occasion")
+    # A day, a kind of event and a city are shared by many events: something of its own too.
+    if not (anchored or actors or objects or numbers):
+        return Comparison(False, score, tuple(reasons), conflict="no actor, object or amount in common")
     return Comparison(score >= options.min_evidence, score, tuple(reasons))
 
 
