@@ -124,13 +124,15 @@ def test_demo_digest_shows_each_event_once_and_counts_what_it_shows(demo_run):
     # No article is shown twice.
     ids = [r.article_id for r in rows]
     assert len(ids) == len(set(ids))
-    # Which item each article is in: a headline and the "also in" rows under it.
+    # Which item each article is in: the digest shows one item per story (a headline, the
+    # story's other reports as "also in"), or counts it among the overflow.
+    headlines: dict[object, int] = {}
     item_of: dict[int, object] = {}
-    current = None
     for r in rows:
-        if r.role == "headline":
-            current = r.article_id
-        item_of[r.article_id] = current if r.role in ("headline", "also") else "overflow"
+        story = articles[r.article_id].story_id or -r.article_id
+        item_of[r.article_id] = story if r.role in ("headline", "also") else "overflow"
+        headlines[story] = headlines.get(story, 0) + (r.role == "headline")
+    assert all(n == 1 for s, n in headlines.items() if s in item_of.values()), headlines  # no item twice
     gold = mirror_events()
     per_event: dict[str, list[int]] = {}
     for aid in item_of:

@@ -217,9 +217,10 @@ def extract_features(
         actors.update("o:" + m.key for m in table.find(tokens, text, "orgs"))
         if name != "title":  # English titles are Title Case: every word looks like a name
             actors.update(_auto_names(table, tokens, mentions, text, lang))
-        # The head: the headline, the lead, and the first lines of the body when there is no lead.
-        in_head = name in ("title", "lead") or (not lead_taken and head_lines < 2)
-        if name == "body" and not lead_taken:
+        # The head: the headline, the lead and the body's first lines (where a wire's
+        # dateline and first sentence give the date: "ХАНОЙ, 20 ноября. /ТАСС/. ...").
+        in_head = name in ("title", "lead") or head_lines < 2
+        if name == "body":
             head_lines += 1
         if in_head:
             for m in table.find(tokens, text, "events"):
