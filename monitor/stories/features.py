@@ -220,11 +220,15 @@ def extract_features(
         # The head: the headline, the lead and the body's first lines (where a wire's
         # dateline and first sentence give the date: "ХАНОЙ, 20 ноября. /ТАСС/. ...").
         in_head = name in ("title", "lead") or head_lines < 2
+        # What happened is told by the headline and the lead (the first body lines when there is none).
+        tells_action = name in ("title", "lead") or (not lead_taken and head_lines < 2)
         if name == "body":
             head_lines += 1
         if in_head:
             for m in table.find(tokens, text, "events"):
                 if m.category == "action":
+                    if not tells_action or m.key == _NOT_AN_ACTION:
+                        continue
                     actions.add(m.key)
                     if name == "title":
                         head_actions.add(m.key)
@@ -278,6 +282,9 @@ _WEEKDAY_RE = {lang: [re.compile(r"(?<!\w)(?:" + w + r")(?!\w)", re.I) for w in 
 _TODAY = re.compile(r"(?<!\w)(today|this morning|this afternoon|this evening|tonight|hôm nay|sáng nay|chiều nay|"
                     r"tối nay|trưa nay|сегодня)(?!\w)", re.I)
 _YESTERDAY = re.compile(r"(?<!\w)(yesterday|hôm qua|sáng qua|chiều qua|tối qua|вчера)(?!\w)", re.I)
+# "tiếp tục" (continue), "tiếp nhận" (take in) are not "tiếp" (receive): the entity table
+# maps such phrases to this key so that the longest match keeps them out.
+_NOT_AN_ACTION = "none"
 _UNTIL = re.compile(r"(?<!\w)(until|till|through|to|by|đến|tới|до|по)\s*(ngày\s*)?$", re.I)
 _STAMP_TIME = re.compile(r"\d{1,2}[:h]\d{2}")
 
