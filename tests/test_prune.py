@@ -16,7 +16,8 @@ from storage.feedback import record_feedback
 from storage.http_cache import HttpValidatorStore
 from storage.models import ArticleSignature, ArticleUrl, CrawlRun, Digest, FailedUrl, HttpValidator, utcnow
 from storage.retention import prune
-from storage.stories import SignatureRow, StoryIndex, text_signature
+from monitor.stories.text import band_keys, signature_bytes, text_signature
+from storage.stories import IndexRow, StoryIndex
 
 OLD = utcnow() - timedelta(days=200)
 
@@ -55,7 +56,9 @@ def filled(database_url):
         "unjudged_old": _article(db, "unjudged", None),
         "none_new": _article(db, "none-new", "none", old=False),
     }
-    StoryIndex(db).put(SignatureRow(a["none_old"], "en", OLD, text_signature("Title", "Body"), {}, "v1"))
+    sig = text_signature("Title", "Body")
+    StoryIndex(db).put_many([IndexRow(a["none_old"], "en", OLD, signature_bytes(sig), band_keys(sig, "en"), [1, 2], "",
+                                      "v1")])
     record_feedback(db, a["none_with_feedback"], label="core", who="test")
     _digest(db, "old-sent", [a["core_sent_long_ago"]], delivered=True, old=True)
     _digest(db, "old-pending", [a["core_pending"]], delivered=False, old=True)

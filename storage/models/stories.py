@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Float, ForeignKey, Index, Integer, LargeBinary, Text
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Float, ForeignKey, Index, Integer, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 from storage.models.types import UTCDateTime
@@ -14,8 +16,7 @@ from storage.models.types import UTCDateTime
 class ArticleSignature(SQLModel, table=True):
     """One row per indexed article: what story grouping compares, computed once."""
 
-    # A new table name (was article_signature, with JSON features): an existing database gets it
-    # created empty, and `newsmon restory` fills it.
+    # Was article_signature (JSON features) before revision f5a1c7e2b9d4; `newsmon restory` fills it.
     __tablename__ = "story_signature"
 
     article_id: int = Field(
@@ -30,6 +31,22 @@ class ArticleSignature(SQLModel, table=True):
     # compact text form monitor.stories packs them in (no JSON decode per comparison).
     packed: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     # Which shingling/feature rules made this row; a restory rebuilds rows of other versions.
+    version: str = Field(max_length=32)
+
+
+class LegacySignature(SQLModel, table=True):
+    """newsmon 0.1.0's story index row (JSON features): no longer written or read, kept as it
+    was so that upgrading a database loses nothing (revision f5a1c7e2b9d4 is additive)."""
+
+    __tablename__ = "article_signature"
+
+    article_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"), primary_key=True)
+    )
+    language: str = Field(max_length=8)
+    story_time: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, index=True))
+    minhash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    features: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
     version: str = Field(max_length=32)
 
 
