@@ -139,7 +139,9 @@ def compare(a: StoryFeatures, b: StoryFeatures, table: EntityTable, options: Sto
         amounts = [n for n in numbers if "-" not in n]
         score += min(1.5 * len(amounts) + 0.5 * (len(numbers) - len(amounts)), 3.0)
         # Two exact sums or shares ("4.9e+09", "15%") are the same announcement's figures.
-        anchored = anchored or sum(1 for n in amounts if "e+" in n or n.endswith("%")) >= 2
+        # So are three figures of which one is exact.
+        exact = sum(1 for n in amounts if "e+" in n or n.endswith("%"))
+        anchored = anchored or exact >= 2 or (exact >= 1 and len(amounts) >= 3)
     shared = sorted(a.salient() & b.salient())
     if shared:
         reasons.append("both about: " + ", ".join(shared))
