@@ -5,7 +5,7 @@ written; its successor story_signature starts empty and `newsmon restory` fills 
 CHANGELOG says so). Story ids on articles are kept.
 
 Revision ID: f5a1c7e2b9d4
-Revises: d19b5f76f383
+Revises: 8340894e5544
 Create Date: 2026-12-02 12:45:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "f5a1c7e2b9d4"
-down_revision = "d19b5f76f383"
+down_revision = "8340894e5544"
 branch_labels = None
 depends_on = None
 
