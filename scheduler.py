@@ -31,7 +31,7 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from settings import AppConfig, ConfigError, make_trigger, parse_schedule
@@ -60,6 +60,18 @@ def digest_job(schedule: str) -> None:
         logger.warning("digest (%s) fired with no daemon running; skipped", schedule)
         return
     daemon.digest(schedule)
+
+
+def deliveries_job() -> None:
+    """Every minute: deliver what is due of earlier digests (a job store reference: keep the name stable)."""
+    daemon = _ACTIVE
+    if daemon is not None:
+        daemon.retry_deliveries()
+
+
+# How often the daemon looks for digest deliveries whose back-off pause is over.
+DELIVERIES_JOB_ID = "deliveries"
+DELIVERIES_CHECK_SECONDS = 60
 
 
 # ----------------------------------------------------------------------------- schedules
@@ -268,9 +280,23 @@ class Daemon:
 
     # ------------------------------------------------------------------ digests
 
-    def digest(self, schedule: str = "once") -> Any | None:
+    def retry_deliveries(self) -> Any | None:
+        """Deliver what is due of earlier digests (transient failures whose back-off pause is over)
+        in a digest child that composes nothing new. One cheap query first, so an idle daemon
+        starts no process."""
+        from storage.deliveries import DeliveryStore
+
+        if self._stopping.is_set():
+            return None
+        stale = timedelta(seconds=self.config.smtp.claim_stale_seconds)
+        if not DeliveryStore(self.db).due_digest_ids(now=utcnow(), stale_after=stale):
+            return None
+        return self.digest("retry of due deliveries", retry_due=True)
+
+    def digest(self, schedule: str = "once", *, retry_due: bool = False) -> Any | None:
         """Send the digest of what is new (`newsmon digest` in a child process, so the daemon
-        itself never loads the spiders); problems are logged, never raised."""
+        itself never loads the spiders); problems are logged, never raised. ``retry_due``: only
+        deliver what is due of earlier digests."""
         from dataclasses import fields
 
         from monitor.daemon.children import ChildProcess, digest_command
@@ -278,16 +304,19 @@ class Daemon:
 
         if self._stopping.is_set():
             return None
-        # A digest sent mid-crawl would split that crawl's articles over two mails.
-        self._wait_for_crawls()
+        if not retry_due:
+            # A digest sent mid-crawl would split that crawl's articles over two mails.
+            self._wait_for_crawls()
         if self._stopping.is_set():
             return None
         # Each delivery attempt is bounded by the SMTP timeout; a run makes at most a few.
         limit = max(300.0, 10 * self.config.smtp.timeout_seconds)
+        key = "deliveries" if retry_due else "digest"
         with self._busy_with():
-            child = ChildProcess("the digest", digest_command(self.config.config_path), self.child_env,
-                                 time_limit=limit, kill_grace=self.config.daemon.kill_grace_seconds, cwd=self.cwd)
-            result = self._run_child("digest", child)
+            command = digest_command(self.config.config_path, *(["--retry-due"] if retry_due else []))
+            child = ChildProcess(f"the {key}", command, self.child_env, time_limit=limit,
+                                 kill_grace=self.config.daemon.kill_grace_seconds, cwd=self.cwd)
+            result = self._run_child(key, child)
         if result.stop_reason is not None:
             logger.warning("digest (%s) stopped: %s; anything it recorded is retried by the next run",
                            schedule, result.stop_reason)
@@ -305,7 +334,8 @@ class Daemon:
         elif outcome.status == "empty":
             logger.info("digest (%s): nothing new to send", schedule)
         else:
-            logger.warning("digest (%s): %s, not delivered yet: %s", schedule, outcome.status, outcome.error)
+            (logger.error if outcome.status == "failed" else logger.warning)(
+                "digest (%s): %s, not delivered everywhere: %s", schedule, outcome.status, outcome.error)
         return outcome
 
     # ------------------------------------------------------------------ stopping
@@ -407,6 +437,7 @@ class Daemon:
 
     def _scheduler(self):
         from apscheduler.executors.pool import ThreadPoolExecutor as JobThreads
+        from apscheduler.jobstores.memory import MemoryJobStore
         from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
         from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -414,7 +445,8 @@ class Daemon:
         # A thread per job: crawls waiting for a parallel slot hold a thread without
         # holding up the digest or each other's schedule.
         return BackgroundScheduler(
-            jobstores={"default": SQLAlchemyJobStore(engine=self.db.engine)},
+            # The deliveries check is made anew at every start: it lives in memory only.
+            jobstores={"default": SQLAlchemyJobStore(engine=self.db.engine), "memory": MemoryJobStore()},
             executors={"default": JobThreads(max_workers=max(4, len(specs) + 1))},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=self.config.tz,
@@ -476,6 +508,8 @@ class Daemon:
             scheduler.start(paused=True)
             actions = self.sync_jobs(scheduler)
             self._rerun_cut_short(scheduler, abandoned)
+            scheduler.add_job(deliveries_job, "interval", seconds=DELIVERIES_CHECK_SECONDS, id=DELIVERIES_JOB_ID,
+                              name="deliveries due", jobstore="memory")
             scheduler.resume()
             logger.info("newsmon daemon started (pid %d, database %s, time zone %s)", os.getpid(),
                         self.db.safe_url, self.config.timezone)
@@ -565,6 +599,7 @@ class DaemonStatus:
     config_file: str | None = None
     database: str | None = None
     database_exists: bool = True
+    delivery: Any = None  # monitor.digest.status.DigestDeliveryStatus
 
     def as_dict(self, tz: Any) -> dict[str, Any]:
         def iso(value: datetime | None) -> str | None:
@@ -582,6 +617,7 @@ class DaemonStatus:
             "undelivered_digests": self.undelivered_digests,
             "articles_waiting_for_digest": self.waiting_articles,
             "last_digest": self.last_digest,
+            "digest_delivery": self.delivery.as_dict() if self.delivery is not None else None,
             "articles": self.articles,
         }
 
@@ -595,6 +631,7 @@ def daemon_status(config: AppConfig, db: Database | None) -> DaemonStatus:
     from storage.digests import DigestStore
 
     from monitor.daemon.lock import DatabaseLock
+    from monitor.digest.status import digest_delivery_status
 
     if db is None:
         sources = [SourceStatus(name, src.enabled, src.schedule or config.crawl.default_schedule, None, None)
@@ -627,14 +664,9 @@ def daemon_status(config: AppConfig, db: Database | None) -> DaemonStatus:
     digests = [{"schedule": text, "next_run": jobs.get(f"digest:{text}")} for text in config.digest.schedules]
     store = DigestStore(db)
     labels = ["core", "national"] if config.digest.include_national else ["core"]
-    undelivered = store.count_with_status(("pending", "sending"))
-    last = store.last_delivered()
-    last_digest = None
-    if last is not None:
-        last_digest = {"id": last.id, "status": last.status, "article_count": last.article_count,
-                       "sent_at": last.sent_at.isoformat(timespec="seconds") if last.sent_at else None}
-    return DaemonStatus(daemon, sources, digests, undelivered, store.count_candidates(labels), last_digest,
-                        ArticleStore(db).counts())
+    delivery = digest_delivery_status(config, db)
+    return DaemonStatus(daemon, sources, digests, len(delivery.pending), store.count_candidates(labels),
+                        delivery.last_delivered, ArticleStore(db).counts(), delivery)
 
 
 # How many of a run's error samples `newsmon status` prints (all of them are in --json).
@@ -689,11 +721,10 @@ def format_status(status: DaemonStatus, tz: Any) -> str:
         lines.append(f"  schedule {dg['schedule']}, next run {local(dg['next_run']) if dg['next_run'] else never}")
     lines.append(f"  {status.waiting_articles} relevant article(s) waiting for the next digest; "
                  f"{status.undelivered_digests} digest(s) recorded but not delivered yet")
-    if status.last_digest:
-        ld = status.last_digest
-        sent = local(datetime.fromisoformat(ld["sent_at"])) if ld["sent_at"] else "-"
-        lines.append(f"  last delivered: digest {ld['id']} ({ld['status']}, {ld['article_count']} article(s)) "
-                     f"at {sent}")
+    if status.delivery is not None:
+        from monitor.digest.status import format_digest_delivery
+
+        lines.extend(format_digest_delivery(status.delivery, local))
     lines.append("")
     a = status.articles
     rest = ", ".join(f"{k} {v}" for k, v in sorted(a.items()) if k != "total")

@@ -9,6 +9,7 @@ loaded by :func:`load_config` and turned into per-crawl Scrapy settings by
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 import re
 import tomllib
@@ -364,6 +365,11 @@ class SmtpConfig(_Strict):
     # The password never lives in this file: NEWSMON_SMTP_PASSWORD or the system keyring.
     keyring_service: str = "newsmon"
 
+    @property
+    def claim_stale_seconds(self) -> float:
+        """A digest delivery claimed longer ago than this belongs to a process that died mid-attempt."""
+        return max(600.0, 3 * self.timeout_seconds)
+
 
 class DigestConfig(_Strict):
     schedules: list[Schedule] = Field(default_factory=lambda: ["cron:0 7 * * *"])
@@ -374,6 +380,9 @@ class DigestConfig(_Strict):
     send_empty: bool = False
     outbox: str = "outbox"
     max_items: int = Field(default=100, ge=1)
+    # A delivery failing transiently (4xx, timeouts, server down) is retried with back-off for this
+    # long after the digest was made; then it counts as refused for good.
+    retry_hours: float = Field(default=48, gt=0)
 
 
 class RelevanceConfig(_Strict):
@@ -613,7 +622,22 @@ def load_config(
     base = config_path.parent if config_path is not None else Path.cwd()
     config.database_url = _normalise_db_url(config.database_url, base.resolve())
     config.config_path = str(config_path.resolve()) if config_path is not None else None
+    for warning in config_warnings(config):
+        logging.getLogger("newsmon.config").warning("%s: %s", origin, warning)
     return config
+
+
+def config_warnings(config: AppConfig) -> list[str]:
+    """Settings that work but quietly do something else than they seem to: one line each."""
+    warnings: list[str] = []
+    if not config.smtp.host:
+        instead = (f"digests are written to outbox {config.resolve_path(config.digest.outbox)} "
+                   "and nothing is mailed; set smtp.host (or NEWSMON_SMTP_HOST)")
+        if config.digest.recipients:
+            warnings.append(f"digest.recipients is set but smtp.host is not: {instead}")
+        if config.smtp.user:
+            warnings.append(f"smtp.user is set but smtp.host is not: {instead}")
+    return warnings
 
 
 def builtin_source_names() -> list[str]:

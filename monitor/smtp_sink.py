@@ -11,11 +11,16 @@ conversation without leaving the machine:
 ``reject=True`` (or setting ``sink.reject`` later) makes it refuse every message
 with a 554, as a server that will not take mail does; ``credentials`` makes it
 require AUTH LOGIN/PLAIN with that user and password (allowed without TLS:
-loopback only).
+loopback only). To misbehave per recipient or per message, set at any time:
+
+    sink.rcpt_replies["desk@example.org"] = "552 5.2.2 Mailbox full"   # or a 4xx
+    sink.data_reply = "451 4.3.0 Try again later"                       # the reply to the message
+    sink.stall_seconds = 30                                             # hang before answering DATA
 """
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import threading
@@ -41,9 +46,20 @@ class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
 
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        reply = self.sink.rcpt_replies.get(address)
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.sink.stall_seconds:
+            await asyncio.sleep(self.sink.stall_seconds)
         if self.sink.reject:
             return "554 5.7.1 Message refused by the test sink"
+        if self.sink.data_reply:
+            return self.sink.data_reply
         data = envelope.original_content or envelope.content
         if isinstance(data, str):
             data = data.encode("utf-8")
@@ -93,6 +109,9 @@ class SmtpSink:
         self.host = host
         self.folder = Path(folder) if folder is not None else None
         self.reject = reject
+        self.rcpt_replies: dict[str, str] = {}
+        self.data_reply: str | None = None
+        self.stall_seconds: float = 0
         self.messages: list[EmailMessage] = []
         self.envelopes: list[Envelope] = []
         self._lock = threading.Condition()

@@ -1,10 +1,12 @@
-"""Digest records and their transitions: pending → sending → sent/outbox, or back to pending.
+"""Digest records: created with their items and deliveries in one transaction, then settled.
 
 The order of events is what keeps digests from being lost or sent twice:
-the digest and its items are committed (``create``) before any delivery attempt,
-one process claims it (``claim``) for one attempt, and only a server's acceptance
-moves it to sent (``mark_delivered``). A failure returns it to pending
-(``mark_failed``) with the error, for the next run to retry with the same bytes.
+the digest, its items and one delivery row per destination are committed (``create``)
+before any attempt; deliveries are claimed, attempted and marked one by one
+(storage.deliveries); ``settle`` then sums the deliveries up into the digest's status.
+A digest that no destination will ever take (``failed``) or that an operator dropped
+releases its items, so its articles go into the next digest; the release keeps them
+as history, and the partial unique index keeps every article in at most one live digest.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from storage.db import Database
-from storage.models import DELIVERED_STATUSES, Article, Digest, DigestItem, utcnow
+from storage.models import DELIVERED_STATUSES, RELEASED_STATUSES, Article, Delivery, Digest, DigestItem, utcnow
 
 
 # An article that became relevant long after it was first seen (rescored, corrected by a
@@ -45,7 +47,7 @@ class DigestStore:
         self.db = db
 
     def candidates(self, labels: Sequence[str], *, since: datetime | None = None) -> list[Article]:
-        """Articles with one of ``labels`` that are in no digest yet, oldest first.
+        """Articles with one of ``labels`` that are in no live digest, oldest first.
 
         ``since`` compares with publication time (first-seen time when undated). Only articles
         first seen at most NEW_ARTICLE_GRACE before the last delivered digest are looked at,
@@ -68,7 +70,7 @@ class DigestStore:
         if seen_after is None:
             last = self.last_delivered()
             seen_after = last.created_at - NEW_ARTICLE_GRACE if last is not None else None
-        in_a_digest = exists().where(DigestItem.article_id == Article.id)
+        in_a_digest = exists().where(DigestItem.article_id == Article.id, col(DigestItem.released).is_(False))
         stmt = select(Article).where(col(Article.label).in_(list(labels)), ~in_a_digest)
         if seen_after is not None:
             stmt = stmt.where(col(Article.first_seen_at) >= seen_after)
@@ -79,8 +81,10 @@ class DigestStore:
             )
         return stmt
 
-    def create(self, digest: Digest, items: Sequence[NewItem]) -> Digest:
-        """Record a pending digest and its items in one transaction."""
+    def create(self, digest: Digest, items: Sequence[NewItem],
+               deliveries: Sequence[tuple[str, str]] = ()) -> Digest:
+        """Record a pending digest, its items and its deliveries ((channel, destination) pairs)
+        in one transaction."""
         digest.status = "pending"
         try:
             with self.db.session() as session:
@@ -89,6 +93,9 @@ class DigestStore:
                 for item in items:
                     session.add(DigestItem(digest_id=digest.id, article_id=item.article_id, section=item.section,
                                            role=item.role, position=item.position))
+                for channel, destination in dict.fromkeys(deliveries):
+                    session.add(Delivery(digest_id=digest.id, channel=channel, destination=destination,
+                                         next_attempt_at=digest.created_at))
                 session.flush()
         except IntegrityError as exc:
             raise DigestConflict(str(exc.orig)) from None
@@ -104,57 +111,76 @@ class DigestStore:
                 select(DigestItem).where(DigestItem.digest_id == digest_id).order_by(col(DigestItem.position))
             ).all())
 
-    def retryable(self, *, stale_after: timedelta, now: datetime | None = None) -> list[Digest]:
-        """Pending digests, and 'sending' ones whose process evidently died, oldest first."""
-        now = now or utcnow()
+    def note_attempt(self, digest_id: int, *, now: datetime, error: str | None,
+                     outbox_path: str | None = None) -> None:
+        """Count one attempt on the digest and keep its latest error (None: it went through)."""
+        values: dict = {"attempts": col(Digest.attempts) + 1, "last_attempt_at": now,
+                        "last_error": error[:2000] if error else None}
+        if outbox_path:
+            values["outbox_path"] = outbox_path
         with self.db.session() as session:
-            return list(session.exec(
-                select(Digest).where(
-                    (Digest.status == "pending")
-                    | ((Digest.status == "sending") & (col(Digest.last_attempt_at) < now - stale_after))
-                ).order_by(col(Digest.id))
-            ).all())
+            session.execute(update(Digest).where(col(Digest.id) == digest_id).values(**values))
 
-    def claim(self, digest_id: int, *, stale_after: timedelta, now: datetime | None = None) -> bool:
-        """Take the digest for one delivery attempt; False if another process has it (or it is done).
-
-        A conditional UPDATE, so two processes cannot both claim it.
-        """
+    def settle(self, digest_id: int, *, now: datetime | None = None) -> Digest:
+        """Sum the deliveries up into the digest's status; a digest that failed everywhere releases
+        its articles. Dropped digests stay dropped."""
         now = now or utcnow()
-        with self.db.session() as session:
-            result = session.execute(
-                update(Digest)
-                .where(col(Digest.id) == digest_id)
-                .where((col(Digest.status) == "pending")
-                       | ((col(Digest.status) == "sending") & (col(Digest.last_attempt_at) < now - stale_after)))
-                .values(status="sending", last_attempt_at=now, attempts=col(Digest.attempts) + 1)
-            )
-            return result.rowcount == 1
-
-    def mark_delivered(self, digest_id: int, status: str, *, error: str | None = None,
-                       outbox_path: str | None = None) -> Digest:
-        if status not in DELIVERED_STATUSES:
-            raise ValueError(f"not a delivered status: {status!r}")
         with self.db.session() as session:
             digest = session.get(Digest, digest_id)
             if digest is None:
                 raise LookupError(f"no digest {digest_id}")
+            if digest.status == "dropped":
+                return digest
+            rows = list(session.exec(select(Delivery).where(Delivery.digest_id == digest_id)).all())
+            sent = [r for r in rows if r.status == "sent"]
+            if any(r.status in ("pending", "sending") for r in rows):
+                status = "pending"
+            elif sent:
+                status = "outbox" if all(r.channel == "outbox" for r in sent) else "sent"
+                digest.sent_at = digest.sent_at or max((r.sent_at for r in sent if r.sent_at), default=now)
+            else:
+                status = "failed"
+                if not rows:
+                    digest.last_error = digest.last_error or "no recipients: set digest.recipients or NEWSMON_DIGEST_TO"
             digest.status = status
-            digest.sent_at = utcnow()
-            digest.last_error = error
-            digest.outbox_path = outbox_path
             session.add(digest)
+            if status in RELEASED_STATUSES:
+                session.execute(update(DigestItem).where(col(DigestItem.digest_id) == digest_id)
+                                .values(released=True))
             return digest
 
-    def mark_failed(self, digest_id: int, error: str) -> Digest:
+    def drop(self, digest_id: int) -> Digest:
+        """Mark a digest dropped and release its articles (its unfinished deliveries are the caller's)."""
         with self.db.session() as session:
             digest = session.get(Digest, digest_id)
             if digest is None:
                 raise LookupError(f"no digest {digest_id}")
-            digest.status = "pending"
-            digest.last_error = error[:2000]
+            digest.status = "dropped"
             session.add(digest)
+            session.execute(update(DigestItem).where(col(DigestItem.digest_id) == digest_id).values(released=True))
             return digest
+
+    def reclaim(self, digest_id: int) -> Digest:
+        """Take a failed or dropped digest's articles back (for a retry); DigestConflict if another
+        digest has taken some of them since."""
+        try:
+            with self.db.session() as session:
+                digest = session.get(Digest, digest_id)
+                if digest is None:
+                    raise LookupError(f"no digest {digest_id}")
+                session.execute(update(DigestItem).where(col(DigestItem.digest_id) == digest_id)
+                                .values(released=False))
+                digest.status = "pending"
+                session.add(digest)
+                session.flush()
+        except IntegrityError:
+            raise DigestConflict(f"the articles of digest {digest_id} went into a later digest") from None
+        return digest
+
+    def readdress(self, digest_id: int, recipients: list[str], raw_message: str) -> None:
+        with self.db.session() as session:
+            session.execute(update(Digest).where(col(Digest.id) == digest_id)
+                            .values(recipients=recipients, raw_message=raw_message))
 
     def last_delivered(self) -> Digest | None:
         """The newest delivered digest, without its message and HTML (never needed here)."""
@@ -167,6 +193,11 @@ class DigestStore:
     def count_with_status(self, statuses: Sequence[str]) -> int:
         with self.db.session() as session:
             return int(session.exec(count_with_status_query(statuses)).one())
+
+    def with_status(self, statuses: Sequence[str]) -> list[Digest]:
+        with self.db.session() as session:
+            return list(session.exec(
+                select(Digest).where(col(Digest.status).in_(list(statuses))).order_by(col(Digest.id))).all())
 
     def all(self) -> list[Digest]:
         with self.db.session() as session:

@@ -39,7 +39,8 @@ def smtp_env(sink: SmtpSink) -> dict[str, str]:
 
 def test_help_documents_the_options(workspace) -> None:
     out = workspace.run("digest", "--help", check=True).stdout
-    for option in ("--dry-run", "--to ADDR", "--since DATE", "--preview FILE.html", "pending"):
+    for option in ("--dry-run", "--to ADDR", "--since DATE", "--preview FILE.html", "--test", "--retry ID",
+                   "--drop ID", "pending"):
         assert option in out
 
 
@@ -72,17 +73,20 @@ def test_send_through_environment_settings_then_nothing_new(workspace, filled) -
         assert len(sink.messages) == 1
 
 
-def test_refused_exits_1_and_next_run_sends_it(workspace, filled) -> None:
-    with SmtpSink(reject=True) as sink:
+def test_refused_exits_1_then_retry_sends_it_to_its_recipients(workspace, filled) -> None:
+    with SmtpSink() as sink:
+        sink.data_reply = "451 4.3.0 Try again later"
         failed = workspace.run("digest", **smtp_env(sink))
         assert failed.returncode == 1
-        assert "left pending for the next run" in failed.stderr and "554" in failed.stderr
-        sink.reject = False
-        ok = workspace.run("digest", "--to", "chief@example.org", **smtp_env(sink))
+        assert "left pending and retried later" in failed.stderr and "451" in failed.stderr
+        sink.data_reply = None
+        # Within the back-off pause a regular run neither retries it nor sends its articles again.
+        waiting = workspace.run("digest", **smtp_env(sink))
+        assert waiting.returncode == 0 and "nothing new" in waiting.stdout and sink.messages == []
+        ok = workspace.run("digest", "--retry", "1", **smtp_env(sink))
         assert ok.returncode == 0, ok.stderr
-        assert "retried pending digest 1" in ok.stdout
+        assert "digest 1 sent to a@example.org, b@example.org" in ok.stdout
         assert sink.wait_for(1) and len(sink.messages) == 1
-        # The retried digest goes to the recipients it was made for, not to --to.
         assert sorted(sink.envelopes[0].rcpt_tos) == ["a@example.org", "b@example.org"]
     assert DigestStore(filled).get(1).status == "sent"
 

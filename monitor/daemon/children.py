@@ -41,8 +41,8 @@ def crawl_command(config_path: str | None, source: str) -> list[str]:
     return newsmon_command(config_path, "-q", "crawl", source, "--json")
 
 
-def digest_command(config_path: str | None) -> list[str]:
-    return newsmon_command(config_path, "digest", "--json")
+def digest_command(config_path: str | None, *extra: str) -> list[str]:
+    return newsmon_command(config_path, "digest", "--json", *extra)
 
 
 @dataclass

@@ -94,6 +94,16 @@ class SourceHealth:
         return self.failed == 0 and self.last_success != "never" and not self.degraded_fields
 
 
+@dataclass(frozen=True)
+class DeliveryProblem:
+    """A destination that refused an earlier digest for good (or a digest delivered nowhere)."""
+
+    digest_id: int
+    destination: str  # "" when the whole digest failed
+    error: str
+    when: str  # local time of the last attempt
+
+
 @dataclass
 class DigestContent:
     topic: str
@@ -105,6 +115,7 @@ class DigestContent:
     national: list[Item]
     overflow: list[int]  # article ids beyond max_items: counted, not shown
     health: list[SourceHealth]
+    delivery: list[DeliveryProblem] = field(default_factory=list)
 
     @property
     def core_articles(self) -> int:

@@ -69,6 +69,11 @@ def _address(text: str, default_name: str = "") -> Address:
     return Address(display_name=name or default_name, username=user, domain=domain)
 
 
+def address_header(recipients: list[str]) -> list[Address]:
+    """The To: header of a digest (ValueError for anything that is not an address)."""
+    return [_address(r) for r in recipients]
+
+
 def build_message(*, subject: str, sender: str, recipients: list[str], text: str, html: str,
                   message_id: str, date: datetime, topic: str) -> EmailMessage:
     """multipart/alternative: the plain-text part first, the HTML part last (preferred by readers).
@@ -79,7 +84,7 @@ def build_message(*, subject: str, sender: str, recipients: list[str], text: str
     msg = EmailMessage(policy=email.policy.SMTP)
     msg["Subject"] = subject
     msg["From"] = _address(sender, f"{SENDER_NAME} · {topic}")
-    msg["To"] = [_address(r) for r in recipients]
+    msg["To"] = address_header(recipients)
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = message_id
     msg["Auto-Submitted"] = "auto-generated"

@@ -21,7 +21,8 @@ SQLModel.metadata.naming_convention = {
 from storage.models.articles import Article, ArticleUrl, FailedUrl  # noqa: E402
 from storage.models.daemon import DAEMON_LOCK_ID, DaemonLock  # noqa: E402
 from storage.models.entry_points import EntryPoint, EntryPointCheck  # noqa: E402
-from storage.models.digests import DELIVERED_STATUSES, DIGEST_STATUSES, Digest, DigestItem  # noqa: E402
+from storage.models.digests import (DELIVERED_STATUSES, DELIVERY_STATUSES, DIGEST_STATUSES, ERROR_KINDS,  # noqa: E402
+                                    RELEASED_STATUSES, Delivery, Digest, DigestItem)
 from storage.models.feedback import Feedback  # noqa: E402
 from storage.models.http_cache import HttpValidator  # noqa: E402
 from storage.models.search import ArticleSearch  # noqa: E402
@@ -30,8 +31,8 @@ from storage.models.stories import ArticleSignature, SignatureBand, StoryKey, St
 from storage.models.types import UTCDateTime, utcnow  # noqa: E402
 
 __all__ = [
-    "Article", "ArticleSearch", "ArticleSignature", "ArticleUrl", "CrawlRun", "DAEMON_LOCK_ID", "DELIVERED_STATUSES",
-    "DIGEST_STATUSES", "DaemonLock", "Digest", "DigestItem", "EntryPoint", "EntryPointCheck", "Feedback", "FailedUrl",
-    "HttpValidator", "RUN_COUNT_FIELDS",
-    "RUN_STATUSES", "SignatureBand", "StoryKey", "StoryLink", "UTCDateTime", "utcnow",
+    "Article", "ArticleSearch", "ArticleSignature", "ArticleUrl", "CrawlRun", "DAEMON_LOCK_ID",
+    "DELIVERED_STATUSES", "DELIVERY_STATUSES", "DIGEST_STATUSES", "DaemonLock", "Delivery", "Digest", "DigestItem",
+    "ERROR_KINDS", "EntryPoint", "EntryPointCheck", "Feedback", "FailedUrl", "HttpValidator", "RELEASED_STATUSES",
+    "RUN_COUNT_FIELDS", "RUN_STATUSES", "SignatureBand", "StoryKey", "StoryLink", "UTCDateTime", "utcnow",
 ]

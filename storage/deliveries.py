@@ -1,0 +1,125 @@
+"""Delivery rows: one digest to one destination of one channel, and their transitions.
+
+The same rules hold for every channel (email today, a chat service tomorrow):
+
+- rows are recorded with the digest, in its transaction, before any attempt (``DigestStore.create``);
+- one process claims the rows it will attempt (``claim``: a conditional UPDATE that stamps a
+  random token, so two processes never attempt one row at once; a claim older than
+  ``stale_after`` belongs to a process that died and may be taken over);
+- only success marks a row sent (``mark_sent``); a transient failure puts it back to pending
+  with a ``next_attempt_at`` (back-off); a permanent one marks it failed (``mark_failed``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from storage.db import Database
+from storage.models import Delivery, Digest, utcnow
+
+OPEN_STATUSES = ("pending", "sending")
+
+
+def _due(now: datetime, stale_after: timedelta):
+    pending = (col(Delivery.status) == "pending") & (
+        col(Delivery.next_attempt_at).is_(None) | (col(Delivery.next_attempt_at) <= now))
+    stale = (col(Delivery.status) == "sending") & (col(Delivery.last_attempt_at) < now - stale_after)
+    return pending | stale
+
+
+class DeliveryStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def for_digest(self, digest_id: int) -> list[Delivery]:
+        with self.db.session() as session:
+            return list(session.exec(
+                select(Delivery).where(Delivery.digest_id == digest_id).order_by(col(Delivery.id))).all())
+
+    def due_digest_ids(self, *, now: datetime, stale_after: timedelta) -> list[int]:
+        """Digests with a delivery to attempt now, oldest first."""
+        with self.db.session() as session:
+            ids = session.exec(select(Delivery.digest_id).where(_due(now, stale_after))).all()
+        return sorted(set(ids))
+
+    def open_rows(self) -> list[Delivery]:
+        """Every delivery not finished yet (pending, or being attempted), oldest first."""
+        with self.db.session() as session:
+            return list(session.exec(
+                select(Delivery).where(col(Delivery.status).in_(OPEN_STATUSES)).order_by(col(Delivery.id))).all())
+
+    def claim(self, digest_id: int, *, now: datetime, stale_after: timedelta) -> list[Delivery]:
+        """Take every due delivery of one digest for one attempt; [] if there is none (or another
+        process has them)."""
+        token = uuid.uuid4().hex
+        with self.db.session() as session:
+            session.execute(
+                update(Delivery)
+                .where(col(Delivery.digest_id) == digest_id)
+                .where(_due(now, stale_after))
+                .values(status="sending", claim=token, last_attempt_at=now, attempts=col(Delivery.attempts) + 1)
+            )
+        with self.db.session() as session:
+            return list(session.exec(
+                select(Delivery).where(Delivery.claim == token).where(Delivery.status == "sending")
+                .order_by(col(Delivery.id))).all())
+
+    def mark_sent(self, delivery_ids: Iterable[int], *, now: datetime | None = None) -> None:
+        ids = list(delivery_ids)
+        if not ids:
+            return
+        with self.db.session() as session:
+            session.execute(
+                update(Delivery).where(col(Delivery.id).in_(ids))
+                .values(status="sent", sent_at=now or utcnow(), claim=None, next_attempt_at=None)
+            )
+
+    def mark_failed(self, delivery_id: int, error: str, *, kind: str,
+                    next_attempt_at: datetime | None = None) -> None:
+        """A transient failure with ``next_attempt_at`` goes back to pending; otherwise the row is failed."""
+        retry = kind == "transient" and next_attempt_at is not None
+        with self.db.session() as session:
+            session.execute(
+                update(Delivery).where(col(Delivery.id) == delivery_id)
+                .values(status="pending" if retry else "failed", last_error=error[:2000], error_kind=kind,
+                        claim=None, next_attempt_at=next_attempt_at if retry else None)
+            )
+
+    def reopen(self, digest_id: int, channel: str, destinations: Sequence[str], *, now: datetime) -> list[Delivery]:
+        """Make ``destinations`` due now (new rows for new ones); rows already sent stay sent."""
+        with self.db.session() as session:
+            rows = {d.destination: d for d in session.exec(
+                select(Delivery).where(Delivery.digest_id == digest_id, Delivery.channel == channel)).all()}
+            for dest in destinations:
+                row = rows.get(dest)
+                if row is None:
+                    row = Delivery(digest_id=digest_id, channel=channel, destination=dest)
+                elif row.status in ("sent", "sending"):
+                    continue
+                row.status, row.next_attempt_at, row.claim = "pending", now, None
+                session.add(row)
+        return self.for_digest(digest_id)
+
+    def drop(self, digest_id: int) -> int:
+        """Give up every unfinished delivery of a digest; how many there were."""
+        with self.db.session() as session:
+            result = session.execute(
+                update(Delivery).where(col(Delivery.digest_id) == digest_id)
+                .where(col(Delivery.status).in_(("pending", "failed")))
+                .values(status="dropped", claim=None, next_attempt_at=None)
+            )
+            return result.rowcount
+
+    def failed_since(self, since: datetime | None) -> list[tuple[Delivery, Digest]]:
+        """Deliveries refused for good (status failed), last attempted since ``since``, oldest first."""
+        stmt = (select(Delivery, Digest).join(Digest, col(Digest.id) == col(Delivery.digest_id))
+                .where(Delivery.status == "failed"))
+        if since is not None:
+            stmt = stmt.where(col(Delivery.last_attempt_at) >= since)
+        with self.db.session() as session:
+            return [(d, g) for d, g in session.exec(stmt.order_by(col(Delivery.id))).all()]
