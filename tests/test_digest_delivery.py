@@ -23,16 +23,12 @@ from settings import load_config
 from storage import Database
 from storage.deliveries import DeliveryStore
 from storage.digests import DigestStore
-from tests.test_digest import NOW, RU_BODY, RU_LEAD, RU_TITLE, TRY_LATER, VI_BODY, VI_LEAD, VI_TITLE, add_article, parts
+from tests.test_digest import (NOW, RU_BODY, RU_LEAD, RU_TITLE, TRY_LATER, VI_BODY, VI_LEAD, VI_TITLE,  # noqa: F401
+                               add_article, model, parts)
 
 FULL = "552 5.2.2 Mailbox full"
 NO_SUCH = "550 5.1.1 No such user"
 BUSY = "450 4.2.1 Mailbox busy, try later"
-
-
-@pytest.fixture(scope="module")
-def model() -> RelevanceModel:
-    return RelevanceModel.load()
 
 
 class Setup:
