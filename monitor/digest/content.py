@@ -23,6 +23,10 @@ SIDE_NAMES = {
 }
 SNIPPET_CHARS = 320
 _SPACE = re.compile(r"\s+")
+# Vietnamese words of two syllables whose second (or first) syllable is also a term on its own:
+# a highlight or a "why" that starts inside one would split the word ("ký biên **bản ghi nhớ**").
+COMPOUNDS = ("biên bản", "văn bản", "tiếng Việt", "người Việt", "gốc Việt")
+_DASH_JOIN = r"\s*[-–—]\s*"
 
 
 @dataclass(frozen=True)
@@ -174,16 +178,36 @@ def highlight(text: str, phrases: Sequence[str], limit: int = SNIPPET_CHARS) -> 
     pattern = re.compile(
         r"(?<!\w)(" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)", re.IGNORECASE
     )
+    spans: list[list[int]] = []
+    for match in pattern.finditer(text):
+        start, end = _whole_words(text, match.start(), match.end())
+        if spans and (start <= spans[-1][1] or not text[spans[-1][1]:start].strip()):
+            spans[-1][1] = max(spans[-1][1], end)  # touching or only spaces apart: one phrase
+        else:
+            spans.append([start, end])
     segments: list[Segment] = []
     pos = 0
-    for match in pattern.finditer(text):
-        if match.start() > pos:
-            segments.append(Segment(text[pos:match.start()]))
-        segments.append(Segment(match.group(0), mark=True))
-        pos = match.end()
+    for start, end in spans:
+        if start > pos:
+            segments.append(Segment(text[pos:start]))
+        segments.append(Segment(text[start:end], mark=True))
+        pos = end
     if pos < len(text):
         segments.append(Segment(text[pos:]))
     return segments
+
+
+def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a match that starts or ends inside a two-syllable word (see COMPOUNDS)."""
+    for word in COMPOUNDS:
+        first, second = word.split(" ")
+        before = re.search(r"(?<!\w)" + re.escape(first) + r"\s+$", text[:start], re.IGNORECASE)
+        if before and text[start:end].lower().startswith(second.lower()):
+            start = before.start()
+        after = re.match(r"\s+" + re.escape(second) + r"(?!\w)", text[end:], re.IGNORECASE)
+        if after and text[start:end].lower().endswith(first.lower()):
+            end += after.end()
+    return start, end
 
 
 def _counts(reason: object) -> bool:
@@ -195,16 +219,38 @@ def _counts(reason: object) -> bool:
         return False
 
 
-def explain(reasons: Iterable[dict], label: str | None, score: float | None, per_side: int = 2) -> str:
+def _inside(phrase: str, other: str) -> bool:
+    """Whether ``phrase``'s words stand, in order, within the longer ``other``."""
+    words, longer = phrase.lower().split(), other.lower().split()
+    return len(words) < len(longer) and any(longer[i:i + len(words)] == words
+                                            for i in range(len(longer) - len(words) + 1))
+
+
+def explain(reasons: Iterable[dict], label: str | None, score: float | None, per_side: int = 2,
+            text: str = "") -> str:
     """A one-line "why it matched": label and score, then the strongest phrases per side,
-    e.g. ``core 0.82 · Hanoi: Hà Nội · Russia: Moskva · cooperation: hợp tác, ký kết``."""
+    e.g. ``core 0.82 · Hanoi: Hà Nội · Russia: Moskva · cooperation: hợp tác, ký kết``.
+
+    No fragments: a phrase that stands inside a longer phrase of the same side ("Việt" in
+    "Việt Nam", "Nga" in "Liên bang Nga") is left out, and a one-word phrase joined to the
+    next word by a dash in ``text`` is shown with it ("Việt – Nga")."""
     by_side: dict[str, list[str]] = {}
-    ranked = sorted((r for r in reasons if _counts(r)), key=lambda r: -float(r.get("weight", 1) or 0))
+    counted = [r for r in reasons if _counts(r)]
+    ranked = sorted(counted, key=lambda r: -float(r.get("weight", 1) or 0))
+    phrases_of: dict[str, set[str]] = {}
+    for r in counted:
+        phrases_of.setdefault(str(r.get("side", "")), set()).add(_clean(str(r.get("phrase", ""))))
     for r in ranked:
         phrase = _clean(str(r.get("phrase", "")))
         side = str(r.get("side", ""))
+        if not phrase or any(_inside(phrase, other) for other in phrases_of[side]):
+            continue
+        if " " not in phrase and text:
+            joined = re.search(r"(?<!\w)" + re.escape(phrase) + _DASH_JOIN + r"(\w+)", text, re.IGNORECASE)
+            if joined:
+                phrase = f"{phrase} – {joined.group(1)}"
         bucket = by_side.setdefault(side, [])
-        if phrase and phrase.lower() not in (p.lower() for p in bucket) and len(bucket) < per_side:
+        if phrase.lower() not in (p.lower() for p in bucket) and len(bucket) < per_side:
             bucket.append(phrase)
     order = [*SIDE_NAMES, *sorted(set(by_side) - set(SIDE_NAMES))]
     parts = [f"{SIDE_NAMES.get(side, side)}: {', '.join(by_side[side])}" for side in order if by_side.get(side)]
@@ -242,7 +288,7 @@ def make_item(group: Sequence[Article], tz: tzinfo, labels: dict[str, str]) -> I
         language_name=LANGUAGE_NAMES.get(head.language, head.language),
         when=local_time(head.published_at, tz),
         snippet=highlight(head.lead or head.body, matched_phrases(reasons)),
-        why=explain(reasons, head.label, head.score),
+        why=explain(reasons, head.label, head.score, text=" ".join(filter(None, (head.title, head.lead, head.body)))),
         score=head.score or 0.0,
         also_in=[
             OtherSource(o.id, _clean(o.title), o.url, o.source, labels.get(o.source, o.source),

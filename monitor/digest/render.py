@@ -3,19 +3,39 @@
 from __future__ import annotations
 
 import email.policy
+import re
 import uuid
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from monitor.digest.content import DigestContent
 
 SENDER_NAME = "newsmon"
+
+
+_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def display_url(url: str) -> str:
+    """A link as a person reads it: percent-encoded UTF-8 letters decoded (…/phường-hoàn-kiếm…),
+    while encoded ASCII (spaces, slashes, controls) and bytes that are not UTF-8 stay encoded,
+    so the text still leads to the same page."""
+
+    def decode(match: re.Match[str]) -> str:
+        try:
+            text = bytes.fromhex(match.group(0).replace("%", "")).decode("utf-8")
+        except UnicodeDecodeError:
+            return match.group(0)
+        return "".join(ch if ord(ch) > 127 and ch.isprintable() and not ch.isspace() else quote(ch, safe="")
+                       for ch in text)
+
+    return _ESCAPES.sub(decode, url)
 
 
 def safe_link(url: str) -> str:
@@ -38,6 +58,7 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["link"] = safe_link
+    env.filters["readable"] = display_url
     return env
 
 
