@@ -11,7 +11,7 @@ as history, and the partial unique index keeps every article in at most one live
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -100,6 +100,22 @@ class DigestStore:
         except IntegrityError as exc:
             raise DigestConflict(str(exc.orig)) from None
         return digest
+
+    def adopt_legacy(self, destinations: Callable[[list[str]], Sequence[tuple[str, str]]], *,
+                     now: datetime) -> list[int]:
+        """Give digests recorded before per-recipient delivery (pending or sending, no delivery rows)
+        their rows, due now; their ids."""
+        with self.db.session() as session:
+            legacy = list(session.exec(
+                select(Digest).where(col(Digest.status).in_(("pending", "sending")),
+                                     col(Digest.id).not_in(select(Delivery.digest_id)))).all())
+            for digest in legacy:
+                digest.status = "pending"
+                session.add(digest)
+                for channel, destination in dict.fromkeys(destinations(list(digest.recipients))):
+                    session.add(Delivery(digest_id=digest.id, channel=channel, destination=destination,
+                                         next_attempt_at=now))
+            return [d.id for d in legacy]
 
     def get(self, digest_id: int) -> Digest | None:
         with self.db.session() as session:

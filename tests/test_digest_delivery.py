@@ -206,6 +206,24 @@ def test_drop_gives_up_and_returns_the_articles(s: Setup) -> None:
         drop_digest(s.db, again.digest_id)
 
 
+def test_a_digest_left_pending_by_0_1_0_is_delivered_per_recipient(s: Setup) -> None:
+    from storage.models import Digest, DigestItem
+
+    article = s.add()
+    with s.db.session() as session:  # what 0.1.0 left behind: a pending digest, no delivery rows
+        legacy = Digest(message_id="<digest.legacy@example.org>", created_at=NOW, status="sending",
+                        subject="s", sender="newsmon@example.org", recipients=["analyst@example.org"],
+                        raw_message="Subject: s\r\nMessage-ID: <digest.legacy@example.org>\r\n\r\nhi\r\n",
+                        html="<p>hi</p>")
+        session.add(legacy)
+        session.flush()
+        session.add(DigestItem(digest_id=legacy.id, article_id=article, section="core"))
+    outcome = s.run(minutes=1)
+    assert outcome.retried == [legacy.id] and outcome.status == "sent"
+    assert s.sink.wait_for(1) and s.sink.envelopes[0].rcpt_tos == ["analyst@example.org"]
+    assert s.sink.messages[0]["Message-ID"] == "<digest.legacy@example.org>"
+
+
 # --------------------------------------------------------------------------- 2: per-recipient delivery
 
 

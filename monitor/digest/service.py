@@ -272,6 +272,7 @@ def run_digest(config: AppConfig, db: Database, *, dry_run: bool = False, to: li
         return send_copy(config, db, to, since=since, now=now, env=env)
     outcome = DigestOutcome("empty")
     if not dry_run:
+        DigestStore(db).adopt_legacy(lambda recipients: destinations(config, recipients), now=now)
         for digest_id in DeliveryStore(db).due_digest_ids(now=now, stale_after=claim_stale_after(config)):
             report = attempt_digest(config, db, digest_id, now=now, env=env)
             if report is None:
