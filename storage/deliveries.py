@@ -20,7 +20,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from storage.db import Database
-from storage.models import Delivery, Digest, utcnow
+from storage.models import Delivery, utcnow
 
 OPEN_STATUSES = ("pending", "sending")
 
@@ -115,11 +115,14 @@ class DeliveryStore:
             )
             return result.rowcount
 
-    def failed_since(self, since: datetime | None) -> list[tuple[Delivery, Digest]]:
-        """Deliveries refused for good (status failed), last attempted since ``since``, oldest first."""
-        stmt = (select(Delivery, Digest).join(Digest, col(Digest.id) == col(Delivery.digest_id))
-                .where(Delivery.status == "failed"))
+    def failed_since(self, since: datetime | None, *, newest: int | None = None) -> list[Delivery]:
+        """Deliveries refused for good (status failed), last attempted since ``since`` (only the
+        ``newest`` N), oldest first."""
+        stmt = select(Delivery).where(Delivery.status == "failed")
         if since is not None:
             stmt = stmt.where(col(Delivery.last_attempt_at) >= since)
+        stmt = stmt.order_by(col(Delivery.id).desc())
+        if newest is not None:
+            stmt = stmt.limit(newest)
         with self.db.session() as session:
-            return [(d, g) for d, g in session.exec(stmt.order_by(col(Delivery.id))).all()]
+            return list(reversed(session.exec(stmt).all()))

@@ -210,10 +210,19 @@ class DigestStore:
         with self.db.session() as session:
             return int(session.exec(count_with_status_query(statuses)).one())
 
-    def with_status(self, statuses: Sequence[str]) -> list[Digest]:
+    def with_status(self, statuses: Sequence[str], *, since: datetime | None = None,
+                    newest: int | None = None) -> list[Digest]:
+        """Digests in ``statuses`` (made since ``since``; only the ``newest`` N), oldest first,
+        without their message and HTML."""
+        stmt = (select(Digest).options(defer(Digest.raw_message), defer(Digest.html))
+                .where(col(Digest.status).in_(list(statuses))))
+        if since is not None:
+            stmt = stmt.where(col(Digest.created_at) >= since)
+        stmt = stmt.order_by(col(Digest.id).desc())
+        if newest is not None:
+            stmt = stmt.limit(newest)
         with self.db.session() as session:
-            return list(session.exec(
-                select(Digest).where(col(Digest.status).in_(list(statuses))).order_by(col(Digest.id))).all())
+            return list(reversed(session.exec(stmt).all()))
 
     def all(self) -> list[Digest]:
         with self.db.session() as session:

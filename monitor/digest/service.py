@@ -104,13 +104,14 @@ def _source_labels(config: AppConfig, names: Sequence[str]) -> dict[str, str]:
 
 def delivery_problems(db: Database, since: datetime | None, tz) -> list[DeliveryProblem]:
     """Destinations refused for good since ``since``, and digests that failed everywhere."""
-    problems = [DeliveryProblem(g.id, d.destination, d.last_error or "refused", local_time(d.last_attempt_at, tz))
-                for d, g in DeliveryStore(db).failed_since(since)]
-    for digest in DigestStore(db).with_status(["failed"]):
-        if since is None or digest.created_at >= since:
-            if not any(p.digest_id == digest.id for p in problems):
-                problems.append(DeliveryProblem(digest.id, "", digest.last_error or "not delivered",
-                                                local_time(digest.last_attempt_at or digest.created_at, tz)))
+    shown = 20
+    problems = [DeliveryProblem(d.digest_id, d.destination, d.last_error or "refused",
+                                local_time(d.last_attempt_at, tz))
+                for d in DeliveryStore(db).failed_since(since, newest=shown)]
+    for digest in DigestStore(db).with_status(["failed"], since=since, newest=shown):
+        if not any(p.digest_id == digest.id for p in problems):
+            problems.append(DeliveryProblem(digest.id, "", digest.last_error or "not delivered",
+                                            local_time(digest.last_attempt_at or digest.created_at, tz)))
     return problems
 
 

@@ -51,9 +51,9 @@ def digest_delivery_status(config: AppConfig, db: Database) -> DigestDeliverySta
             "attempts": max(r.attempts for r in rows), "last_error": next((r.last_error for r in rows if r.last_error), None),
         })
     status.failed = [{"id": d.id, "created_at": _iso(d.created_at), "article_count": d.article_count,
-                      "error": d.last_error} for d in store.with_status(["failed"])][-SHOWN:]
-    status.refused = [{"digest_id": g.id, "destination": d.destination, "error": d.last_error,
-                       "at": _iso(d.last_attempt_at)} for d, g in deliveries.failed_since(None)][-SHOWN:]
+                      "error": d.last_error} for d in store.with_status(["failed"], newest=SHOWN)]
+    status.refused = [{"digest_id": d.digest_id, "destination": d.destination, "error": d.last_error,
+                       "at": _iso(d.last_attempt_at)} for d in deliveries.failed_since(None, newest=SHOWN)]
     last = store.last_delivered()
     if last is not None:
         status.last_delivered = {"id": last.id, "status": last.status, "article_count": last.article_count,
