@@ -40,7 +40,8 @@ def _digest(db: Database, name: str, article_ids: list[int], *, delivered: bool,
                                  created_at=OLD + timedelta(days=1) if old else utcnow()),
                           [NewItem(aid, "core", position=n) for n, aid in enumerate(article_ids)])
     if delivered:
-        store.mark_delivered(digest.id, "sent")
+        with db.session() as session:
+            session.execute(update(Digest).where(col(Digest.id) == digest.id).values(status="sent", sent_at=utcnow()))
 
 
 @pytest.fixture
