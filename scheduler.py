@@ -666,7 +666,7 @@ def daemon_status(config: AppConfig, db: Database | None) -> DaemonStatus:
     labels = ["core", "national"] if config.digest.include_national else ["core"]
     delivery = digest_delivery_status(config, db)
     return DaemonStatus(daemon, sources, digests, len(delivery.pending), store.count_candidates(labels),
-                        delivery.last_delivered, ArticleStore(db).counts(), delivery)
+                        delivery.last_delivered, ArticleStore(db).counts(), delivery=delivery)
 
 
 # How many of a run's error samples `newsmon status` prints (all of them are in --json).
