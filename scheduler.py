@@ -637,7 +637,10 @@ def daemon_status(config: AppConfig, db: Database | None) -> DaemonStatus:
         sources = [SourceStatus(name, src.enabled, src.schedule or config.crawl.default_schedule, None, None)
                    for name, src in config.sources.items()]
         digests = [{"schedule": text, "next_run": None} for text in config.digest.schedules]
-        return DaemonStatus(None, sources, digests, 0, 0, None, {"total": 0}, database_exists=False)
+        from monitor.digest.status import channel_status
+
+        return DaemonStatus(None, sources, digests, 0, 0, None, {"total": 0}, database_exists=False,
+                            delivery=channel_status(config))
 
     holder = DaemonLockStore(db).current()
     daemon = None

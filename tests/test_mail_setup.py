@@ -61,7 +61,7 @@ def test_silent_outbox_fallbacks_are_warned_about(workspace) -> None:
 
 
 def test_set_password_on_a_headless_host_points_to_the_environment(workspace) -> None:
-    workspace.write_config('[smtp]\nhost = "127.0.0.1"\nuser = "bot"\n')
+    workspace.write_config('[digest]\nrecipients = ["a@example.org"]\n[smtp]\nhost = "127.0.0.1"\nuser = "bot"\n')
     result = workspace.run("set-password", input="secret-pw\nsecret-pw\n",
                            PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
     assert result.returncode == 1

@@ -36,11 +36,17 @@ class DigestDeliveryStatus:
         return asdict(self)
 
 
-def digest_delivery_status(config: AppConfig, db: Database) -> DigestDeliveryStatus:
-    store, deliveries = DigestStore(db), DeliveryStore(db)
+def channel_status(config: AppConfig) -> DigestDeliveryStatus:
+    """Where a new digest would go (no database needed)."""
     status = DigestDeliveryStatus(channel="email" if config.smtp.host else "outbox")
     if not config.smtp.host:
         status.outbox_folder = str(config.resolve_path(config.digest.outbox))
+    return status
+
+
+def digest_delivery_status(config: AppConfig, db: Database) -> DigestDeliveryStatus:
+    store, deliveries = DigestStore(db), DeliveryStore(db)
+    status = channel_status(config)
     waiting: dict[int, list] = {}
     for row in deliveries.open_rows():
         waiting.setdefault(row.digest_id, []).append(row)
