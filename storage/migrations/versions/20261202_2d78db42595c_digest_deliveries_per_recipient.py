@@ -6,7 +6,7 @@ Digests that 0.1.0 left pending get their delivery rows at the next digest run
 (DigestStore.adopt_legacy: the channel depends on the SMTP config, which only the run knows).
 
 Revision ID: 2d78db42595c
-Revises: 8340894e5544
+Revises: f5a1c7e2b9d4
 Create Date: 2026-12-02 11:44:02.208843
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '2d78db42595c'
-down_revision = '8340894e5544'
+down_revision = 'f5a1c7e2b9d4'
 branch_labels = None
 depends_on = None
 
