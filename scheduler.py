@@ -716,6 +716,9 @@ def format_status(status: DaemonStatus, tz: Any) -> str:
             if run.get("message"):
                 lines.append(f"    {run['message']}")
             lines.extend(_error_sample_lines(run.get("error_samples") or []))
+            if run.get("error_kinds"):
+                kinds = ", ".join(f"{kind} {n}" for kind, n in run["error_kinds"].items())
+                lines.append(f"    errors by kind: {kinds}")
         if s.degraded is not None:
             lines.append(f"    ⚠ {s.degraded.text(tz)}")
     lines.append("")

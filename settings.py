@@ -43,7 +43,11 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
-DOWNLOAD_TIMEOUT = 30
+# Per try (connect included): with RETRY_TIMES, an entry point that never answers costs
+# at most 45 s, and ReachabilityWatch ends a crawl whose site answered nothing in 30 s.
+DOWNLOAD_TIMEOUT = 15
+NEWSMON_UNREACHABLE_AFTER = 30
+REDIRECT_MAX_TIMES = 5
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
@@ -58,6 +62,17 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
+    # First of all: only http(s) URLs on public addresses (each redirect hop comes back here).
+    "spiders.downloads.UrlGuardMiddleware": 60,
+    # Below RetryMiddleware (550): sees final outcomes only, counts each failure once by kind.
+    "spiders.downloads.ResponseCheckMiddleware": 540,
+    # Above RetryMiddleware: notes a 503/429's Retry-After before the retry is scheduled.
+    "spiders.downloads.RetryAfterMiddleware": 555,
+    # Scrapy's decompression, with a body over the cap once decompressed counted as an error.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "spiders.downloads.CappedDecompressionMiddleware": 590,
+    # Above RedirectMiddleware (600): sees each 3xx before it is followed.
+    "spiders.downloads.RedirectGuardMiddleware": 610,
     # Below RedirectMiddleware (600), so it sees final responses only, and below
     # DownloaderStats (850), so a 304 it turns into "not modified" is still counted; it
     # keys validators by the real URL, which the mirror's re-issued request carries in meta.
@@ -69,6 +84,8 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.MirrorMiddleware": 950,
 }
 SPIDER_MIDDLEWARES = {
+    # Above KnownArticleFilter: every link an index gives is checked and noted before known ones go.
+    "spiders.middlewares.IndexLinkMiddleware": 650,
     "spiders.middlewares.KnownArticleFilter": 600,
 }
 ITEM_PIPELINES = {
@@ -78,6 +95,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "spiders.extensions.CrawlRunRecorder": 500,
+    "spiders.extensions.ReachabilityWatch": 510,
 }
 # Scrapy's remote control would open a code-running HTTP server on localhost in every crawl.
 REMOTE_CONTROL_ENABLED = False
@@ -348,6 +366,23 @@ class CrawlConfig(_Strict):
     @classmethod
     def _stale_after(cls, value: Any) -> timedelta:
         return parse_duration(value)
+
+    # Per try, connecting included; a page is tried 3 times.
+    timeout_seconds: float = Field(default=15, gt=0, le=300)
+    # A crawl whose site has answered nothing after this long ends as failed (0 = never).
+    unreachable_after_seconds: float = Field(default=30, ge=0)
+    # Hosts ("host" or "host:port") that may be fetched although they are not public
+    # addresses (an intranet site, a local test server). Everything else must resolve
+    # to a public address; the mirror is always allowed.
+    allowed_hosts: list[str] = Field(default_factory=list)
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not re.fullmatch(r"[A-Za-z0-9._-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?", value):
+                raise ValueError(f"{value!r} is not a host or host:port")
+        return [v.lower() for v in values]
 
     @field_validator("default_schedule")
     @classmethod
@@ -660,6 +695,9 @@ def crawl_settings(config: AppConfig, source_name: str) -> dict[str, Any]:
         "NEWSMON_TERMS_FILE": str(config.resolve_path(config.relevance.terms_file)) if config.relevance.terms_file else None,
         "NEWSMON_MODEL_FILE": str(config.resolve_path(config.relevance.model_file)) if config.relevance.model_file else None,
         "NEWSMON_SOURCE_CONFIG": source.model_dump(),
+        "NEWSMON_ALLOWED_HOSTS": list(config.crawl.allowed_hosts),
+        "NEWSMON_UNREACHABLE_AFTER": config.crawl.unreachable_after_seconds,
+        "DOWNLOAD_TIMEOUT": config.crawl.timeout_seconds,
         "DOWNLOAD_DELAY": config.crawl.delay_seconds,
         "AUTOTHROTTLE_START_DELAY": max(config.crawl.delay_seconds, 0.1),
         "LOG_LEVEL": config.log_level,
@@ -675,6 +713,5 @@ def crawl_settings(config: AppConfig, source_name: str) -> dict[str, Any]:
             AUTOTHROTTLE_ENABLED=False,
             CONCURRENT_REQUESTS_PER_DOMAIN=8,
             RETRY_TIMES=1,
-            DOWNLOAD_TIMEOUT=15,
         )
     return values

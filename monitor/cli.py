@@ -63,7 +63,9 @@ def setup_logging(level: int, log_file: str | None = None) -> None:
     loggers to DEBUG, and their records reach every root handler.
     """
     root = logging.getLogger()
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Tracebacks are for -v: without it a failure is the one line that names it.
+    fmt = (logging.Formatter if level < logging.WARNING else _BriefFormatter)(
+        "%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in list(root.handlers):
         if getattr(handler, "_newsmon", False):
             root.removeHandler(handler)
@@ -76,6 +78,21 @@ def setup_logging(level: int, log_file: str | None = None) -> None:
         handler._newsmon = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(min(level, root.level) if root.level else level)
+
+
+class _BriefFormatter(logging.Formatter):
+    """A log line without its traceback (the exception's own message is kept on the line)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if not (record.exc_info or record.exc_text or record.stack_info):
+            return super().format(record)
+        exc = record.exc_info[1] if record.exc_info else None
+        brief = logging.makeLogRecord(record.__dict__)
+        brief.exc_info = brief.exc_text = brief.stack_info = None
+        line = super().format(brief)
+        if exc is not None and str(exc) and str(exc) not in line:
+            line += f" ({type(exc).__name__}: {exc})"
+        return line
 
 
 def _register() -> None:

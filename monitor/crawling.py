@@ -115,8 +115,11 @@ def run_crawls(config: AppConfig, names: list[str], *, install_logging: bool = T
         deferred.addErrback(_crawl_failed, name, outcomes)
     if crawlers:
         _start_progress(crawlers, progress)
+        # Scrapy's own handlers wait for every download in flight (up to its timeout) on
+        # SIGTERM/SIGINT; ours record each run at once and stop within STOP_GRACE_SECONDS.
+        _stop_on_signals(crawlers)
         try:
-            process.start()
+            process.start(install_signal_handlers=False)
         finally:
             if progress is not None:
                 progress.close()
@@ -167,6 +170,51 @@ def _crawl_ended(result, name: str, crawler, progress: Progress | None):
         reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
         progress.finish(name, str(reason or "failed"))
     return result
+
+
+#: After SIGTERM/SIGINT, crawls get this long to close (pipelines flushed, runs recorded) before the
+#: reactor is stopped; a second signal stops it at once.
+STOP_GRACE_SECONDS = 3.0
+
+
+def _stop_on_signals(crawlers: dict[str, Any]) -> None:
+    """SIGTERM/SIGINT: record every run as killed with the counts reached, close the crawls,
+    and stop within STOP_GRACE_SECONDS whatever is still downloading."""
+    import signal
+
+    from scrapy.utils.defer import deferred_from_coro
+    from twisted.internet import reactor
+
+    from spiders.extensions import CrawlRunRecorder
+
+    def stop(signum: int) -> None:
+        logger.warning("%s: stopping the crawl(s); what was done so far is recorded",
+                       signal.Signals(signum).name)
+        for crawler in crawlers.values():
+            recorder = CrawlRunRecorder.of(crawler)
+            if recorder is not None and crawler.crawling:
+                recorder.record("shutdown")
+            if crawler.crawling and crawler.engine is not None and crawler.engine.spider is not None:
+                deferred_from_coro(crawler.engine.close_spider_async(reason="shutdown")).addErrback(lambda _: None)
+        reactor.callLater(STOP_GRACE_SECONDS, _stop_reactor)
+
+    def _stop_reactor() -> None:
+        if reactor.running:
+            reactor.stop()
+
+    def first(signum, _frame) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, second)
+        reactor.callFromThread(stop, signum)
+
+    def second(signum, _frame) -> None:
+        reactor.callFromThread(_stop_reactor)
+
+    def install() -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, first)
+
+    reactor.addSystemEventTrigger("after", "startup", install)
 
 
 def _crawl_failed(failure, name: str, outcomes: dict[str, CrawlOutcome]) -> None:

@@ -16,24 +16,32 @@ from spiders.resources import crawler_runs
 logger = logging.getLogger(__name__)
 
 ERROR_SAMPLES_KEY = "newsmon/error_samples"
+ERROR_PREFIX = "newsmon/errors/"
 MAX_SAMPLES = 20
 
 
 def note_error(crawler: Crawler, kind: str, url: str, reason: str) -> None:
     """Count an error of ``kind`` for this crawl and keep a sample for `newsmon status`."""
     stats = crawler.stats
-    stats.inc_value(f"newsmon/errors/{kind}")
+    stats.inc_value(f"{ERROR_PREFIX}{kind}")
     samples = stats.get_value(ERROR_SAMPLES_KEY) or []
     if len(samples) < MAX_SAMPLES:
         samples.append({"kind": kind, "url": url, "reason": reason[:300]})
         stats.set_value(ERROR_SAMPLES_KEY, samples)
 
 
+def error_kinds(stats: dict[str, Any]) -> dict[str, int]:
+    """Errors of this crawl by kind ("http_404": 2, "parse": 1, ...); callback exceptions are "exception"."""
+    kinds = {k[len(ERROR_PREFIX):]: v for k, v in stats.items() if k.startswith(ERROR_PREFIX) and isinstance(v, int)}
+    exceptions = sum(v for k, v in stats.items() if k.startswith("spider_exceptions/") and isinstance(v, int))
+    if exceptions:
+        kinds["exception"] = kinds.get("exception", 0) + exceptions
+    return dict(sorted(kinds.items()))
+
+
 def _error_total(stats: dict[str, Any]) -> int:
-    total = sum(v for k, v in stats.items() if k.startswith("newsmon/errors/") and isinstance(v, int))
-    # Exceptions in spider callbacks are bugs or markup surprises: count them too.
-    total += sum(v for k, v in stats.items() if k.startswith("spider_exceptions/") and isinstance(v, int))
-    return total
+    # Exceptions in spider callbacks are bugs or markup surprises: counted too.
+    return sum(error_kinds(stats).values())
 
 
 def run_counts(stats: dict[str, Any]) -> dict[str, int]:
@@ -51,8 +59,22 @@ def run_counts(stats: dict[str, Any]) -> dict[str, int]:
     }
 
 
+#: Error kinds that mean the site could not be reached at all (not one page's problem).
+CONNECT_KINDS = ("dns", "timeout", "connection_refused", "connection")
+UNREACHABLE_REASON_KEY = "newsmon/unreachable_reason"
+UNREACHABLE_HINT = "check the network or proxy; for the offline demo set NEWSMON_MIRROR"
+
+
+def unreachable_message(host: str, stats: dict[str, Any]) -> str:
+    """One line a person can act on: "cannot reach HOST: WHY; check the network or proxy; ..."."""
+    why = stats.get(UNREACHABLE_REASON_KEY) or "no answer"
+    return f"cannot reach {host}: {why}; {UNREACHABLE_HINT}"
+
+
 def run_status(counts: dict[str, int], stats: dict[str, Any], reason: str, host: str) -> tuple[str, str | None]:
     """Decide the run's status and a message a person can act on."""
+    if reason == "unreachable":
+        return "failed", unreachable_message(host, stats)
     if reason not in ("finished",):
         return "killed", f"crawl stopped before finishing ({reason})"
     if counts["blocked"] and counts["articles_seen"] == 0:
@@ -65,6 +87,8 @@ def run_status(counts: dict[str, int], stats: dict[str, Any], reason: str, host:
     # A 304 is an index fetched fine: it has not changed since the last crawl.
     sources_ok = stats.get("newsmon/index_pages_ok", 0) + counts["not_modified"]
     if counts["errors"] and counts["articles_seen"] == 0 and not sources_ok:
+        if all(kind in CONNECT_KINDS for kind in error_kinds(stats)):
+            return "failed", unreachable_message(host, stats)
         return "failed", "no feed, listing or sitemap could be fetched"
     if sources_ok and found == 0 and counts["articles_seen"] == 0 and not counts["not_modified"]:
         return "failed", (
@@ -72,8 +96,59 @@ def run_status(counts: dict[str, int], stats: dict[str, Any], reason: str, host:
             "may have changed"
         )
     if counts["errors"]:
-        return "partial", f"{counts['errors']} error(s); samples in `newsmon status`"
+        kinds = ", ".join(f"{kind} {n}" for kind, n in error_kinds(stats).items())
+        return "partial", f"{counts['errors']} error(s): {kinds}; samples in `newsmon status`"
     return "ok", None
+
+
+class ReachabilityWatch:
+    """Ends a crawl whose site has not answered anything within NEWSMON_UNREACHABLE_AFTER seconds.
+
+    With packets dropped, each request would otherwise wait its download timeout,
+    retries included, entry point after entry point. Any response (a 404, robots.txt)
+    counts as an answer. The run is then recorded as failed with one line naming the
+    cause. 0 turns the watch off.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.after = crawler.settings.getfloat("NEWSMON_UNREACHABLE_AFTER", 30)
+        self.answered = False
+        self._call = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "ReachabilityWatch":
+        watch = cls(crawler)
+        crawler.signals.connect(watch.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(watch.response_received, signal=signals.response_received)
+        crawler.signals.connect(watch.spider_closed, signal=signals.spider_closed)
+        return watch
+
+    def spider_opened(self, spider) -> None:
+        if self.after > 0:
+            from twisted.internet import reactor
+
+            self._call = reactor.callLater(self.after, self._check)
+
+    def response_received(self, *args, **kwargs) -> None:
+        self.answered = True
+
+    def _check(self) -> None:
+        self._call = None
+        if self.answered or self.crawler.engine is None:
+            return
+        stats = self.crawler.stats
+        if not stats.get_value(UNREACHABLE_REASON_KEY):
+            stats.set_value(UNREACHABLE_REASON_KEY, f"no answer within {self.after:g} s")
+        logger.warning("no answer from the site within %g s: ending the crawl", self.after)
+        from scrapy.utils.defer import deferred_from_coro
+
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="unreachable"))
+
+    def spider_closed(self, spider, reason: str) -> None:
+        if self._call is not None and self._call.active():
+            self._call.cancel()
+        self._call = None
 
 
 class CrawlRunRecorder:
@@ -112,14 +187,28 @@ class CrawlRunRecorder:
         except Exception:  # noqa: BLE001 - a missed checkpoint costs nothing the final record does not write
             logger.warning("could not write the crawl's counts so far", exc_info=True)
 
+    @classmethod
+    def of(cls, crawler: Crawler) -> "CrawlRunRecorder | None":
+        """The recorder of this crawler, if the extension is on."""
+        for ext in getattr(crawler.extensions, "middlewares", ()):
+            if isinstance(ext, cls):
+                return ext
+        return None
+
     def spider_closed(self, spider, reason: str) -> None:
         if self._checkpoints is not None and self._checkpoints.running:
             self._checkpoints.stop()
+        self.record(reason)
+
+    def record(self, reason: str) -> None:
+        """Close the run with the counts reached so far. Called when the spider closes, and
+        at once on SIGTERM/SIGINT (the process may end before the spider has closed)."""
         if self.run_id is None:
             return
+        spider = self.crawler.spider
         stats = self.crawler.stats.get_stats()
         counts = run_counts(stats)
-        host = getattr(spider, "site_host", spider.name)
+        host = getattr(spider, "site_host", None) or getattr(spider, "name", "")
         status, message = run_status(counts, stats, reason, host)
         degraded = degraded_fields(stats, getattr(spider, "selector_fields", ()))
         if degraded:
@@ -127,7 +216,8 @@ class CrawlRunRecorder:
             message = f"{message}; {note}" if message else note
             logger.warning("crawl %s: %s", self.crawler.settings.get("NEWSMON_SOURCE") or spider.name, note)
         run = crawler_runs(self.crawler).finish(
-            self.run_id, status, counts, message, stats.get(ERROR_SAMPLES_KEY) or [], degraded=degraded
+            self.run_id, status, counts, message, stats.get(ERROR_SAMPLES_KEY) or [], degraded=degraded,
+            error_kinds=error_kinds(stats),
         )
         line = " ".join(f"{k}={v}" for k, v in counts.items())
         log = logger.warning if status in ("failed", "blocked", "killed") else logger.info

@@ -165,7 +165,8 @@ class ConditionalRequestMiddleware:
     Validators are kept per source and keyed by the real URL (under the mirror, the
     re-issued request carries it in meta). They are saved only when the crawl
     finishes normally: a killed crawl may not have fetched the articles an index
-    listed, so its next poll must see that index whole. Validators older than
+    listed, so its next poll must see that index whole; nor for an index page something
+    below which failed (see spiders/ledger.py). Validators older than
     NEWSMON_CONDITIONAL_MAX_AGE_HOURS (default 24; 0 = no limit) are not sent, so
     articles that failed to load are found again at least that often.
     Off with NEWSMON_CONDITIONAL_REQUESTS = False.
@@ -253,4 +254,108 @@ class ConditionalRequestMiddleware:
         if reason != "finished":
             logger.info("crawl ended (%s): validators of %d index page(s) not saved", reason, len(self._fetched))
             return
-        self._store().record(self.source, self._fetched, self._confirmed)
+        from spiders.ledger import index_ledger
+
+        ledger = index_ledger(self.crawler)
+        complete = {url: v for url, v in self._fetched.items() if ledger.complete(url)}
+        for url in sorted(set(self._fetched) - set(complete)):
+            logger.info("%s: not every page it led to was fetched; its validators are not saved", url)
+        # An incomplete index keeps no validators at all: the next crawl must read it whole.
+        forget = {url: (None, None) for url in self._fetched if url not in complete}
+        self._store().record(self.source, {**complete, **forget}, self._confirmed)
+
+
+def _bare_host(host: str) -> str:
+    host = host.lower().rstrip(".")
+    return host[4:] if host.startswith("www.") else host
+
+
+class IndexLinkMiddleware:
+    """What feeds, listings and sitemaps lead to: same-site links only, each noted in the ledger.
+
+    - A link an index page gives (an article, a child sitemap, the next listing page)
+      must be on the source's own site (its ``site_host`` or the host of one of its
+      entry points, subdomains included); any other is refused, counted and sampled.
+    - Every link kept is noted in the crawl's :class:`~spiders.ledger.IndexLedger`, so
+      an index page whose articles failed keeps no validators.
+    - At the start, article pages of this source that failed before and whose back-off
+      has run out are requested again, whether or not their index has changed.
+    Sits above KnownArticleFilter (600), so it sees links before known ones are dropped.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self._hosts: set[str] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "IndexLinkMiddleware":
+        return cls(crawler)
+
+    def _site_hosts(self) -> set[str]:
+        if self._hosts is None:
+            spider = self.crawler.spider
+            hosts = {_bare_host(getattr(spider, "site_host", "") or "")}
+            for attr in ("feeds", "listing_pages", "sitemaps"):
+                hosts.update(_bare_host(urlsplit(u).hostname or "") for u in getattr(spider, attr, ()) or ())
+            self._hosts = {h for h in hosts if h}
+        return self._hosts
+
+    def same_site(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return False
+        host = _bare_host(parts.hostname or "")
+        return bool(host) and any(host == h or host.endswith("." + h) for h in self._site_hosts())
+
+    def _links(self, response: Response, outputs: list[Any]) -> list[Any]:
+        from spiders.extensions import note_error
+        from spiders.ledger import index_ledger
+
+        kind = response.meta.get("newsmon_kind")
+        if kind not in INDEX_KINDS:
+            return outputs
+        ledger = index_ledger(self.crawler)
+        kept = []
+        for out in outputs:
+            if isinstance(out, Request):
+                if not self.same_site(out.url):
+                    note_error(self.crawler, "refused", out.url,
+                               f"{kind} {response.url} links off the source's site: {out.url}")
+                    logger.warning("%s %s: refused off-site link %s", kind, response.url, out.url)
+                    continue
+                ledger.led_to(response.url, out.url)
+            kept.append(out)
+        return kept
+
+    def process_spider_input(self, response: Response, spider=None) -> None:
+        redirects = response.meta.get("redirect_urls")
+        if redirects:
+            from spiders.ledger import index_ledger
+
+            index_ledger(self.crawler).alias(response.url, redirects[0])
+        return None
+
+    def process_spider_output(self, response: Response, result: Iterable[Any], spider=None) -> Iterable[Any]:
+        return self._links(response, list(result))
+
+    async def process_spider_output_async(
+        self, response: Response, result: AsyncIterator[Any], spider=None
+    ) -> AsyncIterator[Any]:
+        outputs = [o async for o in result]
+        for o in self._links(response, outputs):
+            yield o
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for request in start:
+            yield request
+        spider = self.crawler.spider
+        make = getattr(spider, "article_request", None)
+        if make is None:
+            return
+        source = self.crawler.settings.get("NEWSMON_SOURCE") or getattr(spider, "source_name", spider.name)
+        for url in crawler_articles(self.crawler).due_failures(source):
+            request = make(url)
+            if request is not None:
+                self.crawler.stats.inc_value("newsmon/failed_retried")
+                logger.info("retrying %s, which failed before (its back-off has run out)", url)
+                yield request

@@ -23,6 +23,19 @@ logger = logging.getLogger(__name__)
 _SPACES = re.compile(r"[ \t\u00a0\u200b\u202f]+")
 
 
+def mojibake_in(text: str) -> str | None:
+    """A sample of text that still looks mis-decoded (mojibake or U+FFFD), or None.
+
+    ftfy's detector finds UTF-8 read as windows-1251/1252 ("РњРѕСЃРєРІР°", "HÃ  Ná»™i");
+    replacement characters mark bytes no charset could read."""
+    from ftfy.badness import is_bad
+
+    for line in text.splitlines():
+        if line.count("\ufffd") >= 2 or is_bad(line):
+            return line[:60]
+    return None
+
+
 def clean_text(text: str | None) -> str:
     """NFC (some feeds and pages use decomposed diacritics), single spaces, no stray blanks."""
     if not text:
@@ -37,7 +50,7 @@ def clean_text(text: str | None) -> str:
 
 
 class ValidationPipeline:
-    """Normalises text and refuses items with no title, no body or a naive date."""
+    """Normalises text and refuses items with no title, no body, a naive date, or mojibake."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -59,6 +72,11 @@ class ValidationPipeline:
             problems.append("no body text")
         if item.published_at is not None and item.published_at.tzinfo is None:
             problems.append("publication date has no time zone")
+        for name in ("title", "lead", "body"):
+            sample = mojibake_in(getattr(item, name) or "")
+            if sample is not None:
+                problems.append(f"{name} looks mis-decoded (mojibake: {sample!r})")
+                break
         if problems:
             note_error(self.crawler, "parse", item.url, "; ".join(problems))
             crawler_articles(self.crawler).record_failure(item.url, item.source, "; ".join(problems))

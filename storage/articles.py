@@ -175,12 +175,31 @@ class ArticleStore:
         with self.db.session() as session:
             row = session.get(FailedUrl, key)
             if row is None:
-                row = FailedUrl(canonical_url=key, source=source, reason=reason[:500])
+                row = FailedUrl(canonical_url=key, url=url, source=source, reason=reason[:500])
             else:
                 row.attempts += 1
+                row.url = row.url or url
                 row.last_failed_at = utcnow()
                 row.reason = reason[:500]
             session.add(row)
+
+    def due_failures(self, source: str, limit: int = 200, now: datetime | None = None) -> list[str]:
+        """URLs of ``source``'s failed article pages whose back-off has run out, longest waiting first.
+
+        A crawl requests them whether or not the index that listed them has changed."""
+        now = now or utcnow()
+        due: list[str] = []
+        with self.db.session() as session:
+            rows = session.exec(
+                select(FailedUrl).where(FailedUrl.source == source).order_by(col(FailedUrl.last_failed_at))
+                .limit(max(limit * 10, 1000))
+            ).all()
+        for row in rows:
+            if row.retry_after() <= now:
+                due.append(row.url or row.canonical_url)
+                if len(due) >= limit:
+                    break
+        return due
 
     def get(self, article_id: int) -> Article | None:
         with self.db.session() as session:

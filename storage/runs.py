@@ -72,6 +72,7 @@ class CrawlRunLog:
         message: str | None = None,
         error_samples: list[dict[str, Any]] | None = None,
         degraded: dict[str, Any] | None = None,
+        error_kinds: Mapping[str, int] | None = None,
     ) -> CrawlRun:
         if status not in RUN_STATUSES:
             raise ValueError(f"unknown crawl status {status!r}")
@@ -86,6 +87,7 @@ class CrawlRunLog:
             run.message = message
             run.error_samples = list(error_samples or [])[:20]
             run.degraded = dict(degraded or {})
+            run.error_kinds = {str(k): int(v) for k, v in (error_kinds or {}).items()}
             run.finished_at = utcnow()
             session.add(run)
             return run

@@ -50,9 +50,11 @@ def test_first_crawl_counts(crawled):
     # a truncated article and an article with no readable date.
     assert run["status"] == "partial"
     assert run["errors"] == 4
+    assert run["error_kinds"] == {"http_404": 1, "http_500": 1, "truncated": 1, "parse": 1}
     assert run["new"] == 43 == len(crawled.articles)
     assert run["duplicates"] == 0 and run["updated"] == 0 and run["blocked"] == 0
-    assert run["articles_seen"] == 45
+    # The truncated page is refused before it is parsed: 44 pages reached the parser.
+    assert run["articles_seen"] == 44
     # Every HTTP request the crawl made, as the server saw them (a retried 500 counts twice).
     assert run["requests"] == crawled.first_hits
     assert run["finished_at"] >= run["started_at"]
@@ -100,8 +102,8 @@ def test_article_reached_many_ways_is_stored_and_fetched_once(crawled):
 
 def test_broken_and_undated_pages_are_errors_with_their_urls(crawled):
     samples = {s["url"]: s for s in crawled.first["error_samples"]}
-    # The truncated page keeps its head (og:title) but lost the date: the fallbacks cannot date it.
-    assert samples[BROKEN]["reason"] == "unparseable publication date (none found)"
+    # Refused before parsing: the HTML stops before its closing markup.
+    assert samples[BROKEN]["kind"] == "truncated" and "truncated" in samples[BROKEN]["reason"]
     assert "unparseable publication date" in samples[UNDATED]["reason"]
     assert "Đang cập nhật" in samples[UNDATED]["reason"]
     assert samples["https://hanoimoi.vn/rss/van-hoa"]["reason"] == "HTTP 404"

@@ -78,7 +78,9 @@ class FailedUrl(SQLModel, table=True):
     __tablename__ = "failed_url"
 
     canonical_url: str = Field(primary_key=True, max_length=2048)
-    source: str = Field(max_length=64)
+    # The URL as the site gave it (the canonical form may not be fetchable), to retry it by.
+    url: str | None = Field(default=None, max_length=2048)
+    source: str = Field(max_length=64, index=True)
     attempts: int = 1
     first_failed_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     last_failed_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

@@ -50,6 +50,8 @@ class CrawlRun(SQLModel, table=True):
     # {"selectors": hits, "pages": pages}}, "sample_url": url}: articles still arrived through
     # the fallback layers, but the site's markup has changed (spiders/health.py).
     degraded: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
+    # Errors by kind ("http_404": 2, "timeout": 1, ...), for `newsmon status`.
+    error_kinds: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
 
     def summary(self) -> dict[str, Any]:
         data = {
@@ -61,6 +63,7 @@ class CrawlRun(SQLModel, table=True):
         }
         data.update({name: getattr(self, name) for name in RUN_COUNT_FIELDS})
         data["message"] = self.message
+        data["error_kinds"] = dict(self.error_kinds or {})
         data["error_samples"] = self.error_samples
         data["degraded"] = self.degraded or {}
         return data
