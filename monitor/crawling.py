@@ -199,8 +199,14 @@ def _stop_on_signals(crawlers: dict[str, Any]) -> None:
         reactor.callLater(STOP_GRACE_SECONDS, _stop_reactor)
 
     def _stop_reactor() -> None:
+        # crash(), not stop(): stop() first waits for every crawler to close, which waits for
+        # every download in flight. The runs are recorded already; the process is ending.
         if reactor.running:
-            reactor.stop()
+            logger.warning("crawls did not close within %g s of the signal: stopping now", STOP_GRACE_SECONDS)
+            reactor.crash()
+            pool = getattr(reactor, "threadpool", None)
+            if pool is not None:
+                pool.stop()  # its workers would otherwise keep the process alive (normally stopped at shutdown)
 
     def first(signum, _frame) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -425,14 +425,17 @@ class ResponseCheckMiddleware:
         return [*request.meta.get("handle_httpstatus_list", ()), *getattr(spider, "handle_httpstatus_list", ())]
 
     def process_exception(self, request: Request, exception: Exception, spider=None) -> Any:
-        if not _accounted(request) or isinstance(exception, IgnoreRequest):
+        if isinstance(exception, IgnoreRequest):
             return None
         kind = exception_kind(exception)
+        tries = request.meta.get("retry_times", 0) + 1
+        counted = f"{tries} {'try' if tries == 1 else 'tries'}"
+        if kind in CONNECT_KINDS and request.meta.get(KIND_META) != "article":
+            # robots.txt and entry points: what `cannot reach HOST: ...` will say.
+            self.crawler.stats.set_value(UNREACHABLE_REASON_KEY, f"{_KIND_WORDS[kind]} ({counted})")
+        if not _accounted(request):
+            return None
         reason = describe_exception(kind, exception)
         if kind in CONNECT_KINDS:
-            tries = request.meta.get("retry_times", 0) + 1
-            reason += f" ({tries} {'try' if tries == 1 else 'tries'})"
-            if request.meta.get(KIND_META) != "article":
-                self.crawler.stats.set_value(UNREACHABLE_REASON_KEY, f"{_KIND_WORDS[kind]} ({tries} "
-                                             f"{'try' if tries == 1 else 'tries'})")
+            reason += f" ({counted})"
         raise fetch_failed(self.crawler, request, kind, reason)
