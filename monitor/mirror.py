@@ -103,6 +103,10 @@ class MirrorHandler(BaseHTTPRequestHandler):
         target = urlsplit(self.path)
         host, _, rest = unquote(target.path).lstrip("/").partition("/")
         self._target = (host, "/" + rest)
+        if "\x00" in host or "\x00" in rest:
+            # No file name holds a NUL (the OS refuses it): a bad request, not a server error.
+            self._send_error(HTTPStatus.BAD_REQUEST, "Bad Request", head)
+            return
         self._serve(host, "/" + rest, head)
 
     def _serve(self, host: str, path: str, head: bool) -> int:

@@ -106,3 +106,10 @@ def test_newsmon_mirror_command_serves_until_interrupted(workspace):
         _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0
     assert f"NEWSMON_MIRROR=http://127.0.0.1:{port}" in err
+
+
+@pytest.mark.parametrize("path", ["/hanoimoi.vn/a%00b.html", "/hanoi%00moi.vn/", "/hanoimoi.vn/%00"])
+def test_a_nul_in_the_path_is_a_bad_request_and_the_server_goes_on(mirror, path):
+    resp, body = get(mirror, path)
+    assert resp.status == 400 and b"400" in body
+    assert get(mirror, KALUGA)[0].status == 200
