@@ -1,0 +1,29 @@
+"""`scrapy crawl hanoimoi` from a checkout uses the settings of `newsmon crawl hanoimoi`
+(issue 14, item 7): the mirror's settings and newsmon's database default."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from storage import ArticleStore, CrawlRunLog, Database
+from tests.conftest import REPO, Workspace
+
+
+def test_scrapy_crawl_uses_newsmons_settings(workspace: Workspace, mirror):
+    workspace.write_config("[sources.hanoimoi]\n")
+    result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "hanoimoi"], cwd=REPO,
+                            env=workspace.env(NEWSMON_MIRROR=mirror.url), capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    overridden = result.stderr.split("Overridden settings:", 1)[1].split("}", 1)[0]
+    # The mirror's settings, as `newsmon crawl` sets them: no politeness delay against our own
+    # loopback server (DOWNLOAD_DELAY 0 and no AutoThrottle are Scrapy's defaults, so not listed;
+    # settings.py alone says 1.0 and True), one retry.
+    assert "'RETRY_TIMES': 1" in overridden
+    assert "'DOWNLOAD_DELAY'" not in overridden and "'AUTOTHROTTLE_ENABLED'" not in overridden
+    # newsmon's database (the config's), with the run recorded as `newsmon crawl` records it.
+    db = Database(workspace.db_url)
+    run = CrawlRunLog(db).latest("hanoimoi")
+    assert run is not None and run.status == "partial" and run.new == 43
+    assert ArticleStore(db).counts()["total"] == 43
