@@ -36,6 +36,15 @@ _TYPES = {
 }
 
 
+#: Faults the committed mirror plants on purpose, by demo source (see tests/mirror/src), so the
+#: demo can tell its errors from real trouble. Keep in step with the mirror's sources.
+PLANTED_FAULTS: dict[str, tuple[str, ...]] = {
+    "hanoimoi": ("a feed that is missing (404)", "a listing page that answers 500",
+                 "a truncated article page", "an article without a readable date"),
+    "tass": ("an article without a readable date",),
+}
+
+
 def default_root() -> Path:
     """tests/mirror/sites in this checkout (the demo and tests serve it)."""
     return Path(__file__).resolve().parent.parent / "tests" / "mirror" / "sites"

@@ -57,7 +57,10 @@ def test_demo_from_a_fresh_clone_receives_a_digest(demo_run):
     assert message["To"] == "analyst@example.org"
     assert "<html" in html.read_text(encoding="utf-8").lower()
     # One line per built-in source, with its counts; hanoimoi's mirror has 43 good articles.
-    assert re.search(r"^hanoimoi\s+partial\s+new=43 ", out, re.M)
+    assert re.search(r"^hanoimoi\s+partial\s+new=43 .* errors=4 ", out, re.M)
+    # ... and it says that the mirror plants those errors (and tass's one) on purpose.
+    assert re.search(r"^hanoimoi .*\n\s+the mirror plants 4 error\(s\) here on purpose.*truncated", out, re.M)
+    assert re.search(r"^tass\s+partial .* errors=1 .*\n\s+the mirror plants 1 error\(s\) here on purpose", out, re.M)
     assert len(re.findall(r"^\S+\s+(ok|partial)\s+new=\d+", out, re.M)) >= 2
     stored = int(re.search(r"articles stored: (\d+)", out).group(1))
     assert stored >= 43

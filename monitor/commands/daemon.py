@@ -248,7 +248,7 @@ def demo(folder: Path, keep: bool) -> None:
 
     Exit status: 0 when a digest was received, 1 otherwise.
     """
-    from monitor.mirror import MirrorServer, default_root
+    from monitor.mirror import PLANTED_FAULTS, MirrorServer, default_root
     from monitor.smtp_sink import SmtpSink
     from scheduler import Daemon
     from settings import load_config
@@ -286,6 +286,10 @@ def demo(folder: Path, keep: bool) -> None:
         c = crawl.counts
         click.echo(f"{crawl.source:<14} {crawl.status:<8} new={c.get('new', 0)} seen={c.get('articles_seen', 0)} "
                    f"duplicates={c.get('duplicates', 0)} errors={c.get('errors', 0)}  ({crawl.seconds:.1f} s)")
+        planted = PLANTED_FAULTS.get(crawl.source)
+        if planted:
+            click.echo(f"{'':<14} the mirror plants {len(planted)} error(s) here on purpose, to show how they are "
+                       f"counted: {'; '.join(planted)}")
     counts = ArticleStore(db).counts()
     click.echo(f"articles stored: {counts.get('total', 0)} (core {counts.get('core', 0)}, "
                f"national {counts.get('national', 0)}, none {counts.get('none', 0)})")
