@@ -223,3 +223,41 @@ def test_failed_article_is_retried_even_when_its_feed_answers_304(tmp_path, data
         assert third["not_modified"] == 1  # the feed answered 304 ...
         assert len(site.hits_of("/a/one")) == 1 and third["new"] == 1  # ... and the article came anyway
         assert failed_urls(database_url) == {}
+
+
+# ------------------------------------------------------------------ the rules on their own
+
+
+def test_retry_after_is_bounded_and_reads_both_forms():
+    from spiders.downloads import retry_after_seconds
+
+    assert retry_after_seconds("120") == 120
+    assert retry_after_seconds("999999") == 3600  # never more than an hour
+    assert retry_after_seconds("Wed, 02 Dec 2026 12:00:30 GMT", now=1796212800.0) == 30
+    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
+
+
+@pytest.mark.parametrize("url", ["http://169.254.169.254/", "http://127.0.0.2:8080/x", "http://[::1]/",
+                                 "http://[::ffff:10.0.0.1]/", "http://10.1.2.3/", "http://localhost/",
+                                 "http://a.localhost/", "file:///etc/passwd", "ftp://example.org/x", "http:///x"])
+def test_non_public_or_non_http_urls_are_refused(url):
+    import asyncio
+
+    from scrapy.utils.test import get_crawler
+
+    from spiders.downloads import UrlGuardMiddleware
+
+    guard = UrlGuardMiddleware(get_crawler(settings_dict={"NEWSMON_ALLOWED_HOSTS": ["127.0.0.1:9"]}))
+    assert asyncio.run(guard.refusal(url)) is not None
+    assert asyncio.run(guard.refusal("http://127.0.0.1:9/feed")) is None  # listed explicitly
+    assert asyncio.run(guard.refusal("https://93.184.215.14/page")) is None  # a public address literal
+
+
+def test_encoding_order_bom_then_clean_decoding_then_detection():
+    from spiders.downloads import choose_encoding
+
+    text = "<html><head><meta charset='utf-8'></head><body><p>" + RU * 3 + "</p></body></html>"
+    assert choose_encoding(b"\xef\xbb\xbf" + text.encode("utf-8"), "text/html; charset=windows-1251") == "utf-8"
+    assert choose_encoding(text.encode("utf-8"), "text/html; charset=windows-1251") == "utf-8"
+    assert choose_encoding(text.encode("cp1251"), "text/html; charset=utf-8") == "cp1251"
+    assert choose_encoding(text.replace("utf-8", "koi8-r").encode("koi8-r"), "text/html") == "koi8-r"
