@@ -53,6 +53,7 @@ from spiders.resources import crawler_articles
 logger = logging.getLogger(__name__)
 
 KIND_META = "newsmon_kind"
+ENTRY_META = "newsmon_entry"  # "discovered" for entry points found by discovery, not configured
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 RETRY_AFTER_MAX_SECONDS = 3600.0
 
@@ -407,6 +408,8 @@ class ResponseCheckMiddleware:
     def process_response(self, request: Request, response: Response, spider=None) -> Response:
         if not _accounted(request):
             return response
+        if response.status in (404, 410) and request.meta.get(ENTRY_META) == "discovered":
+            return response  # a discovered entry point that is gone: the spider forgets it, not an error
         if not 200 <= response.status < 300 and response.status not in self._handled(request):
             if response.status == 403:
                 self.crawler.stats.inc_value("newsmon/blocked")
