@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from storage.models.types import UTCDateTime, utcnow
@@ -51,7 +51,8 @@ class CrawlRun(SQLModel, table=True):
     # the fallback layers, but the site's markup has changed (spiders/health.py).
     degraded: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
     # Errors by kind ("http_404": 2, "timeout": 1, ...), for `newsmon status`.
-    error_kinds: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
+    error_kinds: dict[str, int] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict, server_default=text("'{}'")))
 
     def summary(self) -> dict[str, Any]:
         data = {
