@@ -63,6 +63,7 @@ allowed_hosts = ["{server.host}"]
 spider = "generic"
 feeds = [{feed_list}]
 sitemaps = [{sitemap_list}]
+discover = false
 languages = ["ru"]
 selectors = {{ title = "h1", body = "div.body p", date = "time" }}
 """
