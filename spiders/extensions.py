@@ -87,7 +87,8 @@ def run_status(counts: dict[str, int], stats: dict[str, Any], reason: str, host:
     # A 304 is an index fetched fine: it has not changed since the last crawl.
     sources_ok = stats.get("newsmon/index_pages_ok", 0) + counts["not_modified"]
     if counts["errors"] and counts["articles_seen"] == 0 and not sources_ok:
-        if all(kind in CONNECT_KINDS for kind in error_kinds(stats)):
+        # Nothing answered at all (robots.txt, discovery and entry points alike): the site is unreachable.
+        if not stats.get("downloader/response_count") or all(kind in CONNECT_KINDS for kind in error_kinds(stats)):
             return "failed", unreachable_message(host, stats)
         return "failed", "no feed, listing or sitemap could be fetched"
     if sources_ok and found == 0 and counts["articles_seen"] == 0 and not counts["not_modified"]:
