@@ -4,7 +4,7 @@ crawl_run.error_kinds: errors by kind ({} for runs recorded before); failed_url.
 as the site gave it, to retry the page by; an index on failed_url.source for the retry query.
 
 Revision ID: 9fb74f689a82
-Revises: 8340894e5544
+Revises: 2d78db42595c
 Create Date: 2026-12-02 12:37:18.681075
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '9fb74f689a82'
-down_revision = '8340894e5544'
+down_revision = '2d78db42595c'
 branch_labels = None
 depends_on = None
 
