@@ -437,3 +437,14 @@ def test_database_refuses_an_article_in_two_digests(env: Env) -> None:
     with pytest.raises(DigestConflict):
         store.create(digest(2), [NewItem(article, "core")])
     assert [d.message_id for d in store.all()] == ["<d1@example.org>"]  # the failed one left no row behind
+
+
+def test_items_link_to_the_web_page_when_web_base_url_is_set(env: Env) -> None:
+    article_id = env.add(VI_TITLE, VI_BODY, VI_LEAD)
+    plain = run_digest(env.config, env.db, dry_run=True, now=NOW)
+    assert "/articles/" not in (plain.html or "") and "Mark it on the page" not in (plain.text or "")
+    env.configure('[web]\nbase_url = "https://newsmon.example.org/"\n')
+    linked = run_digest(env.config, env.db, dry_run=True, now=NOW)
+    page = f"https://newsmon.example.org/articles/{article_id}"
+    assert f'href="{page}"' in linked.html and "Wrong? Mark it on the page" in linked.html
+    assert f"Wrong? Mark it on the page: {page}" in linked.text

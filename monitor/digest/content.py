@@ -120,6 +120,8 @@ class DigestContent:
     overflow: list[int]  # article ids beyond max_items: counted, not shown
     health: list[SourceHealth]
     delivery: list[DeliveryProblem] = field(default_factory=list)
+    # The web app's address ([web] base_url): each item then links to its page there.
+    web_base: str | None = None
 
     @property
     def core_articles(self) -> int:

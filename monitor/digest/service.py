@@ -147,6 +147,7 @@ def compose(config: AppConfig, db: Database, articles: Sequence[Article], *, now
         overflow=overflow,
         health=health,
         delivery=delivery_problems(db, last.created_at if last is not None else None, tz),
+        web_base=config.web.base_url,
     )
 
 
