@@ -121,6 +121,7 @@ def test_article_page_escapes_markup_and_story_page_lists_reports(server: WebPro
     story_id, members = max(by_story.items(), key=lambda kv: len(kv[1]))
     story = html(server, f"/stories/{story_id}")
     assert set(map(int, re.findall(r'<h2><a href="/articles/(\d+)"', story))) == {a["id"] for a in members}
+    assert "What linked them" in story and re.search(r"#\d+ joined #\d+ \(", story)
     status, _, _ = server.get("/articles/99999999")
     assert status == 404
 

@@ -315,12 +315,16 @@ def _feedback_rows(db: Database, article_id: int) -> list:
 
 
 def _story_links(db: Database, story_id: int, members) -> list[str]:
-    """What tied the reports together, as the story grouper explains it (one line per pair)."""
-    try:
-        from monitor.stories.explain import explain_story
-    except ImportError:
-        return []
-    return explain_story(db, story_id)
+    """What tied the reports together, as the story grouper recorded it (one line per joined report)."""
+    from storage.stories import StoryIndex
+
+    lines = []
+    for article, link in StoryIndex(db).links(story_id):
+        if link is None or link.matched_id is None:
+            continue
+        why = "; ".join(link.reasons) or link.how
+        lines.append(f"#{article.id} joined #{link.matched_id} ({link.how}, score {link.score:.2f}): {why}")
+    return lines
 
 
 def _version() -> str:
