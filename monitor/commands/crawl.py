@@ -136,8 +136,13 @@ def sources(app: AppContext, as_json: bool) -> None:
             languages = list(source.languages or (getattr(cls, "languages", ()) if cls else ()))
         run = latest.get(name)
         degraded = runs_log.degradation(name) if run and runs_log is not None else None
+        # A configured entry point's failure is counted by the download middlewares under its HTTP
+        # or network kind; the spider's own entry-point kinds cover the rest.
+        entry_urls = {*source.feeds, *source.sitemaps, *source.listing_pages}
+        for attr in ("feeds", "sitemaps", "listing_pages"):
+            entry_urls.update(getattr(cls, attr, ()) or ())
         failing = [f"{s['url']} ({s['reason']})" for s in (run.error_samples if run else [])
-                   if s.get("kind") in ENTRY_POINT_ERRORS]
+                   if s.get("kind") in ENTRY_POINT_ERRORS or s.get("url") in entry_urls]
         row = {
             "name": name,
             "label": label,
