@@ -507,7 +507,10 @@ class Daemon:
             scheduler = self._scheduler()
             scheduler.start(paused=True)
             actions = self.sync_jobs(scheduler)
-            self._rerun_cut_short(scheduler, abandoned)
+            # Cut short: left running by the dead daemon, or closed as killed by the crawl itself
+            # (its child got SIGTERM when the daemon died and recorded what it had done).
+            latest = CrawlRunLog(self.db).latest_per_source()
+            self._rerun_cut_short(scheduler, [*abandoned, *(r for r in latest.values() if r.status == "killed")])
             scheduler.add_job(deliveries_job, "interval", seconds=DELIVERIES_CHECK_SECONDS, id=DELIVERIES_JOB_ID,
                               name="deliveries due", jobstore="memory")
             scheduler.resume()
