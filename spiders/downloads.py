@@ -410,6 +410,8 @@ class ResponseCheckMiddleware:
             return response
         if response.status in (404, 410) and request.meta.get(ENTRY_META) == "discovered":
             return response  # a discovered entry point that is gone: the spider forgets it, not an error
+        if request.meta.get(KIND_META) == "discovery" and not 200 <= response.status < 300:
+            return response  # a discovery page (home, feed index, robots.txt) the site lacks: logged, not an error
         if not 200 <= response.status < 300 and response.status not in self._handled(request):
             if response.status == 403:
                 self.crawler.stats.inc_value("newsmon/blocked")
