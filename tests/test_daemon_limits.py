@@ -65,8 +65,10 @@ def test_a_hung_crawl_is_killed_at_its_time_limit_while_other_sources_go_on(tmp_
                            "kill_grace_seconds = 2\nshutdown_grace_seconds = 5"))
     daemon = DaemonProcess.run(ws, "daemon")
     try:
-        slow = wait_until(lambda: [r for r in runs_of(ws.db_url, "slow") if r.status != "running"], 40,
-                          "the slow crawl to be killed and recorded")
+        # The crawl closes its own record on SIGTERM first; the daemon then says why it stopped it.
+        slow = wait_until(lambda: [r for r in runs_of(ws.db_url, "slow")
+                                   if r.status != "running" and (r.message or "").startswith("killed by the daemon")],
+                          40, "the slow crawl to be killed and recorded by the daemon")
         other = wait_until(lambda: [r for r in runs_of(ws.db_url, "hanoimoi") if r.status != "running"], 40,
                            "the hanoimoi crawl")
         rc = daemon.stop(signal.SIGTERM)
