@@ -32,17 +32,21 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from settings import AppConfig, ConfigError, make_trigger, parse_schedule
 from storage import CrawlRunLog, Database
 from storage.models import utcnow
 
+if TYPE_CHECKING:
+    from monitor.daemon.children import ChildProcess
+
 logger = logging.getLogger("newsmon.daemon")
 
 # The running daemon, for the job functions below: the job store keeps jobs as references
 # to module-level functions plus their arguments, never as bound methods of a live object.
-_ACTIVE: "Daemon | None" = None
+_ACTIVE: Daemon | None = None
+
 
 def crawl_job(source: str) -> None:
     """Scheduled crawl of one source (a job store reference: keep the name stable)."""
@@ -96,7 +100,9 @@ def job_specs(config: AppConfig) -> list[JobSpec]:
     specs: list[JobSpec] = []
     for name, source in config.enabled_sources().items():
         key = f"sources.{name}.schedule" if source.schedule else "crawl.default_schedule"
-        specs.append(JobSpec(f"crawl:{name}", "crawl", name, source.schedule or config.crawl.default_schedule, key))
+        specs.append(
+            JobSpec(f"crawl:{name}", "crawl", name, source.schedule or config.crawl.default_schedule, key)
+        )
     for i, text in enumerate(dict.fromkeys(config.digest.schedules)):
         specs.append(JobSpec(f"digest:{text}", "digest", text, text, f"digest.schedules[{i}]"))
     return specs
@@ -109,8 +115,9 @@ def check_schedules(config: AppConfig) -> list[JobSpec]:
         try:
             make_trigger(spec.schedule, config.tz)
         except ValueError as exc:
-            raise ConfigError(f"{config.config_path or 'config'}: {spec.config_key}: "
-                              f"bad schedule {spec.schedule!r}: {exc}") from None
+            raise ConfigError(
+                f"{config.config_path or 'config'}: {spec.config_key}: bad schedule {spec.schedule!r}: {exc}"
+            ) from None
     return specs
 
 
@@ -130,12 +137,28 @@ class CrawlReport:
     peak_rss_kb: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "status": self.status, "run_id": self.run_id, "message": self.message,
-                "seconds": round(self.seconds, 2), "peak_rss_kb": self.peak_rss_kb, **self.counts}
+        return {
+            "source": self.source,
+            "status": self.status,
+            "run_id": self.run_id,
+            "message": self.message,
+            "seconds": round(self.seconds, 2),
+            "peak_rss_kb": self.peak_rss_kb,
+            **self.counts,
+        }
 
 
-_COUNT_KEYS = ("requests", "articles_seen", "new", "updated", "unchanged", "duplicates", "errors", "blocked",
-               "not_modified")
+_COUNT_KEYS = (
+    "requests",
+    "articles_seen",
+    "new",
+    "updated",
+    "unchanged",
+    "duplicates",
+    "errors",
+    "blocked",
+    "not_modified",
+)
 
 
 @dataclass
@@ -158,8 +181,14 @@ class Daemon:
     """Runs crawls (as children) and digests for one config; ``run_forever`` is `newsmon run`,
     ``run_once`` is `newsmon run --once`."""
 
-    def __init__(self, config: AppConfig, *, db: Database | None = None,
-                 child_env: Mapping[str, str] | None = None, cwd: str | None = None) -> None:
+    def __init__(
+        self,
+        config: AppConfig,
+        *,
+        db: Database | None = None,
+        child_env: Mapping[str, str] | None = None,
+        cwd: str | None = None,
+    ) -> None:
         self.config = config
         self.db = db or Database(config.database_url)
         self.child_env = dict(os.environ if child_env is None else child_env)
@@ -210,7 +239,9 @@ class Daemon:
 
     def time_limit(self, source: str) -> float:
         src = self.config.sources.get(source)
-        minutes = src.time_limit_minutes if src and src.time_limit_minutes else self.config.crawl.time_limit_minutes
+        minutes = (
+            src.time_limit_minutes if src and src.time_limit_minutes else self.config.crawl.time_limit_minutes
+        )
         return minutes * 60
 
     def crawl(self, source: str) -> CrawlReport | None:
@@ -230,9 +261,14 @@ class Daemon:
                 try:
                     if self._stopping.is_set():
                         return None
-                    child = ChildProcess(f"the crawl of {source}", crawl_command(self.config.config_path, source),
-                                         self.child_env, time_limit=self.time_limit(source),
-                                         kill_grace=self.config.daemon.kill_grace_seconds, cwd=self.cwd)
+                    child = ChildProcess(
+                        f"the crawl of {source}",
+                        crawl_command(self.config.config_path, source),
+                        self.child_env,
+                        time_limit=self.time_limit(source),
+                        kill_grace=self.config.daemon.kill_grace_seconds,
+                        cwd=self.cwd,
+                    )
                     result = self._run_child(f"crawl {source}", child)
                 finally:
                     self._parallel.release()
@@ -254,24 +290,38 @@ class Daemon:
         from storage.daemon import close_stopped_crawl
 
         if result.stop_reason is not None:
-            run = close_stopped_crawl(self.db, source, result.started_at, "killed",
-                                      f"killed by the daemon: {result.stop_reason}")
+            run = close_stopped_crawl(
+                self.db, source, result.started_at, "killed", f"killed by the daemon: {result.stop_reason}"
+            )
             report = _report_from_run(run, result)
         elif result.outcome is None:
             last = result.stderr_tail.splitlines()[-1] if result.stderr_tail else "no output"
-            run = close_stopped_crawl(self.db, source, result.started_at, "failed",
-                                      f"the crawl process exited with code {result.returncode}: {last[:300]}")
+            run = close_stopped_crawl(
+                self.db,
+                source,
+                result.started_at,
+                "failed",
+                f"the crawl process exited with code {result.returncode}: {last[:300]}",
+            )
             report = _report_from_run(run, result)
         else:
             out = result.outcome
-            report = CrawlReport(source, str(out.get("status", "failed")), out.get("run_id"),
-                                 {k: int(out.get(k) or 0) for k in _COUNT_KEYS}, out.get("message"),
-                                 result.seconds, result.peak_rss_kb)
+            report = CrawlReport(
+                source,
+                str(out.get("status", "failed")),
+                out.get("run_id"),
+                {k: int(out.get(k) or 0) for k in _COUNT_KEYS},
+                out.get("message"),
+                result.seconds,
+                result.peak_rss_kb,
+            )
         c = report.counts
-        line = (f"crawl {report.source}: {report.status} run={report.run_id} requests={c.get('requests', 0)} "
-                f"seen={c.get('articles_seen', 0)} new={c.get('new', 0)} updated={c.get('updated', 0)} "
-                f"duplicates={c.get('duplicates', 0)} errors={c.get('errors', 0)} blocked={c.get('blocked', 0)} "
-                f"in {report.seconds:.1f}s")
+        line = (
+            f"crawl {report.source}: {report.status} run={report.run_id} requests={c.get('requests', 0)} "
+            f"seen={c.get('articles_seen', 0)} new={c.get('new', 0)} updated={c.get('updated', 0)} "
+            f"duplicates={c.get('duplicates', 0)} errors={c.get('errors', 0)} blocked={c.get('blocked', 0)} "
+            f"in {report.seconds:.1f}s"
+        )
         if report.status in ("ok", "partial"):
             logger.info(line)
         else:
@@ -314,28 +364,47 @@ class Daemon:
         key = "deliveries" if retry_due else "digest"
         with self._busy_with():
             command = digest_command(self.config.config_path, *(["--retry-due"] if retry_due else []))
-            child = ChildProcess(f"the {key}", command, self.child_env, time_limit=limit,
-                                 kill_grace=self.config.daemon.kill_grace_seconds, cwd=self.cwd)
+            child = ChildProcess(
+                f"the {key}",
+                command,
+                self.child_env,
+                time_limit=limit,
+                kill_grace=self.config.daemon.kill_grace_seconds,
+                cwd=self.cwd,
+            )
             result = self._run_child(key, child)
         if result.stop_reason is not None:
-            logger.warning("digest (%s) stopped: %s; anything it recorded is retried by the next run",
-                           schedule, result.stop_reason)
+            logger.warning(
+                "digest (%s) stopped: %s; anything it recorded is retried by the next run",
+                schedule,
+                result.stop_reason,
+            )
             return None
         if result.outcome is None or "status" not in result.outcome:
             last = result.stderr_tail.splitlines()[-1] if result.stderr_tail else "no output"
-            logger.error("digest (%s) failed: the digest process exited with code %s: %s", schedule,
-                         result.returncode, last[:300])
+            logger.error(
+                "digest (%s) failed: the digest process exited with code %s: %s",
+                schedule,
+                result.returncode,
+                last[:300],
+            )
             return None
         known = {f.name for f in fields(DigestOutcome)}
         outcome = DigestOutcome(**{k: v for k, v in result.outcome.items() if k in known})
         if outcome.status in ("sent", "outbox"):
-            logger.info("digest (%s): %s, %d article(s), digest %s", schedule, outcome.status,
-                        outcome.item_count, outcome.digest_id)
+            logger.info(
+                "digest (%s): %s, %d article(s), digest %s",
+                schedule,
+                outcome.status,
+                outcome.item_count,
+                outcome.digest_id,
+            )
         elif outcome.status == "empty":
             logger.info("digest (%s): nothing new to send", schedule)
         else:
             (logger.error if outcome.status == "failed" else logger.warning)(
-                "digest (%s): %s, not delivered everywhere: %s", schedule, outcome.status, outcome.error)
+                "digest (%s): %s, not delivered everywhere: %s", schedule, outcome.status, outcome.error
+            )
         return outcome
 
     # ------------------------------------------------------------------ stopping
@@ -397,8 +466,13 @@ class Daemon:
         names = check_sources(self.config, None)
         lock = None
         if hold_lock:
-            lock = DatabaseLock(self.db, mode="once", stale_after=self.config.daemon.lock_stale_seconds,
-                                heartbeat_seconds=self.config.daemon.heartbeat_seconds, on_lost=self.request_stop)
+            lock = DatabaseLock(
+                self.db,
+                mode="once",
+                stale_after=self.config.daemon.lock_stale_seconds,
+                heartbeat_seconds=self.config.daemon.heartbeat_seconds,
+                on_lost=self.request_stop,
+            )
             lock.acquire()
             self._upgrade_schema(lock)
         in_main = threading.current_thread() is threading.main_thread()
@@ -409,7 +483,9 @@ class Daemon:
         try:
             CrawlRunLog(self.db).mark_abandoned(None, "the crawl's process ended without finishing it")
             reports: list[CrawlReport] = []
-            with ThreadPoolExecutor(max_workers=max(1, len(names)), thread_name_prefix="newsmon-crawl") as pool:
+            with ThreadPoolExecutor(
+                max_workers=max(1, len(names)), thread_name_prefix="newsmon-crawl"
+            ) as pool:
                 futures = [pool.submit(self.crawl, name) for name in names]
                 watcher = threading.Thread(target=self._watch_stop, daemon=True)
                 watcher.start()
@@ -473,9 +549,15 @@ class Daemon:
             if spec.kind == "crawl" and parse_schedule(spec.schedule)[0] == "interval":
                 # A new interval crawl starts at once rather than one interval after start-up.
                 kwargs["next_run_time"] = utcnow()
-            scheduler.add_job(crawl_job if spec.kind == "crawl" else digest_job,
-                              make_trigger(spec.schedule, self.config.tz), args=[spec.arg], id=spec.id,
-                              name=signature, replace_existing=True, **kwargs)
+            scheduler.add_job(
+                crawl_job if spec.kind == "crawl" else digest_job,
+                make_trigger(spec.schedule, self.config.tz),
+                args=[spec.arg],
+                id=spec.id,
+                name=signature,
+                replace_existing=True,
+                **kwargs,
+            )
             actions[spec.id] = "replaced" if existing is not None else "added"
         return actions
 
@@ -485,8 +567,13 @@ class Daemon:
         from monitor.daemon.lock import DatabaseLock
 
         check_schedules(self.config)
-        lock = DatabaseLock(self.db, mode="daemon", stale_after=self.config.daemon.lock_stale_seconds,
-                            heartbeat_seconds=self.config.daemon.heartbeat_seconds, on_lost=self._lost_lock)
+        lock = DatabaseLock(
+            self.db,
+            mode="daemon",
+            stale_after=self.config.daemon.lock_stale_seconds,
+            heartbeat_seconds=self.config.daemon.heartbeat_seconds,
+            on_lost=self._lost_lock,
+        )
         lock.acquire()
         self._upgrade_schema(lock)
         scheduler = None
@@ -494,7 +581,8 @@ class Daemon:
         metrics = None
         try:
             abandoned = CrawlRunLog(self.db).close_abandoned(
-                None, "the daemon stopped while this crawl was running")
+                None, "the daemon stopped while this crawl was running"
+            )
             if abandoned:
                 logger.warning("closed %d crawl record(s) left running by a daemon that died", len(abandoned))
             self._install_signals()
@@ -510,12 +598,24 @@ class Daemon:
             # Cut short: left running by the dead daemon, or closed as killed by the crawl itself
             # (its child got SIGTERM when the daemon died and recorded what it had done).
             latest = CrawlRunLog(self.db).latest_per_source()
-            self._rerun_cut_short(scheduler, [*abandoned, *(r for r in latest.values() if r.status == "killed")])
-            scheduler.add_job(deliveries_job, "interval", seconds=DELIVERIES_CHECK_SECONDS, id=DELIVERIES_JOB_ID,
-                              name="deliveries due", jobstore="memory")
+            self._rerun_cut_short(
+                scheduler, [*abandoned, *(r for r in latest.values() if r.status == "killed")]
+            )
+            scheduler.add_job(
+                deliveries_job,
+                "interval",
+                seconds=DELIVERIES_CHECK_SECONDS,
+                id=DELIVERIES_JOB_ID,
+                name="deliveries due",
+                jobstore="memory",
+            )
             scheduler.resume()
-            logger.info("newsmon daemon started (pid %d, database %s, time zone %s)", os.getpid(),
-                        self.db.safe_url, self.config.timezone)
+            logger.info(
+                "newsmon daemon started (pid %d, database %s, time zone %s)",
+                os.getpid(),
+                self.db.safe_url,
+                self.config.timezone,
+            )
             for job in sorted(scheduler.get_jobs(), key=lambda j: j.id):
                 when = job.next_run_time.isoformat(timespec="seconds") if job.next_run_time else "paused"
                 logger.info("job %s (%s): next run %s", job.id, actions.get(job.id, "kept"), when)
@@ -556,12 +656,18 @@ class Daemon:
         if before != after:
             logger.warning("database schema upgraded: %s -> %s", before or "0.1.0 (unversioned)", after)
 
-    def _start_web(self) -> "ChildProcess":
+    def _start_web(self) -> ChildProcess:
         """`newsmon web` beside the daemon (`[web] enabled`), stopped when the daemon stops."""
         from monitor.daemon.children import ChildProcess, newsmon_command
 
-        child = ChildProcess("the web server", newsmon_command(self.config.config_path, "web"), self.child_env,
-                             time_limit=float("inf"), kill_grace=self.config.daemon.kill_grace_seconds, cwd=self.cwd)
+        child = ChildProcess(
+            "the web server",
+            newsmon_command(self.config.config_path, "web"),
+            self.child_env,
+            time_limit=float("inf"),
+            kill_grace=self.config.daemon.kill_grace_seconds,
+            cwd=self.cwd,
+        )
         threading.Thread(target=child.run, name="web", daemon=True).start()
         logger.info("web server started on http://%s:%d/", self.config.web.host, self.config.web.port)
         return child
@@ -573,7 +679,9 @@ class Daemon:
 
 def _report_from_run(run, result) -> CrawlReport:
     counts = {k: int(getattr(run, k, 0) or 0) for k in _COUNT_KEYS}
-    return CrawlReport(run.source, run.status, run.id, counts, run.message, result.seconds, result.peak_rss_kb)
+    return CrawlReport(
+        run.source, run.status, run.id, counts, run.message, result.seconds, result.peak_rss_kb
+    )
 
 
 # ----------------------------------------------------------------------------- status
@@ -613,9 +721,17 @@ class DaemonStatus:
             "database": self.database,
             "database_exists": self.database_exists,
             "daemon": self.daemon,
-            "sources": [{"name": s.name, "enabled": s.enabled, "schedule": s.schedule, "next_run": iso(s.next_run),
-                         "last_run": s.last_run, "degraded": s.degraded.as_dict() if s.degraded else None}
-                        for s in self.sources],
+            "sources": [
+                {
+                    "name": s.name,
+                    "enabled": s.enabled,
+                    "schedule": s.schedule,
+                    "next_run": iso(s.next_run),
+                    "last_run": s.last_run,
+                    "degraded": s.degraded.as_dict() if s.degraded else None,
+                }
+                for s in self.sources
+            ],
             "digests": [{**d, "next_run": iso(d["next_run"])} for d in self.digests],
             "undelivered_digests": self.undelivered_digests,
             "articles_waiting_for_digest": self.waiting_articles,
@@ -629,21 +745,31 @@ def daemon_status(config: AppConfig, db: Database | None) -> DaemonStatus:
     """Everything `newsmon status` shows. Read without changing anything but one thing: a crawl
     record whose process is gone from this host is closed as killed (CrawlRunLog.close_dead).
     ``db`` None means there is no database yet, and the status is the config's alone."""
+    from monitor.daemon.lock import DatabaseLock
+    from monitor.digest.status import digest_delivery_status
     from storage import ArticleStore
     from storage.daemon import DaemonLockStore, scheduled_runs
     from storage.digests import DigestStore
 
-    from monitor.daemon.lock import DatabaseLock
-    from monitor.digest.status import digest_delivery_status
-
     if db is None:
-        sources = [SourceStatus(name, src.enabled, src.schedule or config.crawl.default_schedule, None, None)
-                   for name, src in config.sources.items()]
+        sources = [
+            SourceStatus(name, src.enabled, src.schedule or config.crawl.default_schedule, None, None)
+            for name, src in config.sources.items()
+        ]
         digests = [{"schedule": text, "next_run": None} for text in config.digest.schedules]
         from monitor.digest.status import channel_status
 
-        return DaemonStatus(None, sources, digests, 0, 0, None, {"total": 0}, database_exists=False,
-                            delivery=channel_status(config))
+        return DaemonStatus(
+            None,
+            sources,
+            digests,
+            0,
+            0,
+            None,
+            {"total": 0},
+            database_exists=False,
+            delivery=channel_status(config),
+        )
 
     holder = DaemonLockStore(db).current()
     daemon = None
@@ -662,17 +788,30 @@ def daemon_status(config: AppConfig, db: Database | None) -> DaemonStatus:
     runs_log = CrawlRunLog(db)
     latest = runs_log.latest_per_source()
     sources = [
-        SourceStatus(name, src.enabled, src.schedule or config.crawl.default_schedule,
-                     jobs.get(f"crawl:{name}"), latest[name].summary() if name in latest else None,
-                     runs_log.degradation(name) if name in latest else None)
+        SourceStatus(
+            name,
+            src.enabled,
+            src.schedule or config.crawl.default_schedule,
+            jobs.get(f"crawl:{name}"),
+            latest[name].summary() if name in latest else None,
+            runs_log.degradation(name) if name in latest else None,
+        )
         for name, src in config.sources.items()
     ]
     digests = [{"schedule": text, "next_run": jobs.get(f"digest:{text}")} for text in config.digest.schedules]
     store = DigestStore(db)
     labels = ["core", "national"] if config.digest.include_national else ["core"]
     delivery = digest_delivery_status(config, db)
-    return DaemonStatus(daemon, sources, digests, len(delivery.pending), store.count_candidates(labels),
-                        delivery.last_delivered, ArticleStore(db).counts(), delivery=delivery)
+    return DaemonStatus(
+        daemon,
+        sources,
+        digests,
+        len(delivery.pending),
+        store.count_candidates(labels),
+        delivery.last_delivered,
+        ArticleStore(db).counts(),
+        delivery=delivery,
+    )
 
 
 # How many of a run's error samples `newsmon status` prints (all of them are in --json).
@@ -688,8 +827,10 @@ def format_status(status: DaemonStatus, tz: Any) -> str:
     lines: list[str] = []
     if status.config_file or status.database:
         lines.append(f"config: {status.config_file or '-'}")
-        lines.append(f"database: {status.database or '-'}"
-                     + ("" if status.database_exists else " (not created yet: nothing crawled so far)"))
+        lines.append(
+            f"database: {status.database or '-'}"
+            + ("" if status.database_exists else " (not created yet: nothing crawled so far)")
+        )
         lines.append("")
     d = status.daemon
     if d is None:
@@ -698,8 +839,10 @@ def format_status(status: DaemonStatus, tz: Any) -> str:
         state = "running" if d["running"] else "not running (stale lock: its process is gone)"
         rss = f", {d['rss_kb'] / 1024:.0f} MiB resident" if d.get("rss_kb") else ""
         what = "run --once" if d["mode"] == "once" else "daemon"
-        lines.append(f"{what}: {state}, pid {d['pid']} on {d['host']}, since {d['started_at']} UTC, "
-                     f"heartbeat {d['heartbeat_age_seconds']:.0f} s ago{rss}")
+        lines.append(
+            f"{what}: {state}, pid {d['pid']} on {d['host']}, since {d['started_at']} UTC, "
+            f"heartbeat {d['heartbeat_age_seconds']:.0f} s ago{rss}"
+        )
     never = "not scheduled yet (start the daemon: newsmon run)"
     lines.append("")
     lines.append("sources:")
@@ -707,15 +850,19 @@ def format_status(status: DaemonStatus, tz: Any) -> str:
         if not s.enabled:
             lines.append(f"  {s.name} (disabled)  schedule {s.schedule}")
         else:
-            lines.append(f"  {s.name}  schedule {s.schedule}, next run {local(s.next_run) if s.next_run else never}")
+            lines.append(
+                f"  {s.name}  schedule {s.schedule}, next run {local(s.next_run) if s.next_run else never}"
+            )
         run = s.last_run
         if run is None:
             lines.append("    last run: never")
         else:
             started = datetime.fromisoformat(run["started_at"]) if run.get("started_at") else None
-            lines.append(f"    last run: {run['status']} at {local(started)}  requests={run['requests']} "
-                         f"seen={run['articles_seen']} new={run['new']} updated={run['updated']} "
-                         f"duplicates={run['duplicates']} errors={run['errors']} blocked={run['blocked']}")
+            lines.append(
+                f"    last run: {run['status']} at {local(started)}  requests={run['requests']} "
+                f"seen={run['articles_seen']} new={run['new']} updated={run['updated']} "
+                f"duplicates={run['duplicates']} errors={run['errors']} blocked={run['blocked']}"
+            )
             if run.get("message"):
                 lines.append(f"    {run['message']}")
             lines.extend(_error_sample_lines(run.get("error_samples") or []))
@@ -727,9 +874,13 @@ def format_status(status: DaemonStatus, tz: Any) -> str:
     lines.append("")
     lines.append("digests:")
     for dg in status.digests:
-        lines.append(f"  schedule {dg['schedule']}, next run {local(dg['next_run']) if dg['next_run'] else never}")
-    lines.append(f"  {status.waiting_articles} relevant article(s) waiting for the next digest; "
-                 f"{status.undelivered_digests} digest(s) recorded but not delivered yet")
+        lines.append(
+            f"  schedule {dg['schedule']}, next run {local(dg['next_run']) if dg['next_run'] else never}"
+        )
+    lines.append(
+        f"  {status.waiting_articles} relevant article(s) waiting for the next digest; "
+        f"{status.undelivered_digests} digest(s) recorded but not delivered yet"
+    )
     if status.delivery is not None:
         from monitor.digest.status import format_digest_delivery
 
@@ -743,8 +894,12 @@ def format_status(status: DaemonStatus, tz: Any) -> str:
 
 def _error_sample_lines(samples: list[dict[str, Any]]) -> list[str]:
     """A run's first error samples, one line each: kind, URL, reason."""
-    lines = [f"    error: {sample.get('kind', '?')}  {sample.get('url', '')}  {sample.get('reason', '')}".rstrip()
-             for sample in samples[:STATUS_ERROR_SAMPLES]]
+    lines = [
+        f"    error: {sample.get('kind', '?')}  {sample.get('url', '')}  {sample.get('reason', '')}".rstrip()
+        for sample in samples[:STATUS_ERROR_SAMPLES]
+    ]
     if len(samples) > STATUS_ERROR_SAMPLES:
-        lines.append(f"    ... and {len(samples) - STATUS_ERROR_SAMPLES} more sample(s) in `newsmon status --json`")
+        lines.append(
+            f"    ... and {len(samples) - STATUS_ERROR_SAMPLES} more sample(s) in `newsmon status --json`"
+        )
     return lines

@@ -12,7 +12,6 @@ import difflib
 import logging
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from email.errors import HeaderParseError
@@ -21,8 +20,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator,
-                      model_validator)
+import tomllib
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 # --------------------------------------------------------------------------
 # Scrapy settings (module-level constants, read by `scrapy crawl` as well)
@@ -193,9 +200,9 @@ def make_trigger(text: str, tz: Any):
     if day != "*" and weekday != "*":
         # cron fires when either matches, APScheduler only when both do: refuse the ambiguity.
         raise ValueError("restrict the day of the month or the day of the week, not both")
-    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=_crontab_weekdays(weekday),
-                       timezone=tz)
-
+    return CronTrigger(
+        minute=minute, hour=hour, day=day, month=month, day_of_week=_crontab_weekdays(weekday), timezone=tz
+    )
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)\s*$")
@@ -203,7 +210,7 @@ _DURATION_UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 60480
 
 
 def parse_duration(value: Any) -> timedelta:
-    """"90m", "6h", "2d", "1w" (or a number of seconds) → timedelta."""
+    """ "90m", "6h", "2d", "1w" (or a number of seconds) → timedelta."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -228,7 +235,7 @@ def _check_schedule(value: str | None) -> str | None:
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:
-    """" (did you mean 'x'?)" for the closest known name, or "" when nothing is close."""
+    """ " (did you mean 'x'?)" for the closest known name, or "" when nothing is close."""
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -338,7 +345,7 @@ class SourceConfig(_Strict):
         return value or None
 
     @model_validator(mode="after")
-    def _generic_needs_somewhere_to_look(self) -> "SourceConfig":
+    def _generic_needs_somewhere_to_look(self) -> SourceConfig:
         if self.spider == "generic":
             if not (self.feeds or self.sitemaps or self.listing_pages):
                 raise ValueError('a source with spider = "generic" needs feeds, sitemaps or listing_pages')
@@ -510,7 +517,7 @@ class AppConfig(_Strict):
         return value.rstrip("/") if value else None
 
     @model_validator(mode="after")
-    def _consistent(self) -> "AppConfig":
+    def _consistent(self) -> AppConfig:
         """Checks across keys, all reported at once: a half-configured daemon must not start."""
         problems = [*_spider_problems(self), *_smtp_problems(self)]
         if problems:
@@ -539,19 +546,25 @@ def _spider_problems(config: AppConfig) -> list[str]:
     problems = []
     for name, source in config.sources.items():
         if source.spider is not None and source.spider not in SPIDER_NAMES:
-            problems.append(f"sources.{name}.spider: no spider named {source.spider!r}"
-                            f"{did_you_mean(source.spider, SPIDER_NAMES)}; known: {', '.join(SPIDER_NAMES)}")
+            problems.append(
+                f"sources.{name}.spider: no spider named {source.spider!r}"
+                f"{did_you_mean(source.spider, SPIDER_NAMES)}; known: {', '.join(SPIDER_NAMES)}"
+            )
         elif source.spider is None and name not in SPIDER_NAMES:
-            problems.append(f"sources.{name}: no spider named {name!r}{did_you_mean(name, SPIDER_NAMES)}; "
-                            'a site of your own needs spider = "generic" and its feeds, sitemaps or listing_pages')
+            problems.append(
+                f"sources.{name}: no spider named {name!r}{did_you_mean(name, SPIDER_NAMES)}; "
+                'a site of your own needs spider = "generic" and its feeds, sitemaps or listing_pages'
+            )
     return problems
 
 
 def _smtp_problems(config: AppConfig) -> list[str]:
     """An SMTP host with nobody to send to would record digests that can never be delivered."""
     if config.smtp.host and not config.digest.recipients:
-        return [f"digest.recipients: empty while smtp.host = {config.smtp.host!r} is set; list at least one "
-                "address (or set NEWSMON_DIGEST_TO), or remove smtp.host to write digests to the outbox"]
+        return [
+            f"digest.recipients: empty while smtp.host = {config.smtp.host!r} is set; list at least one "
+            "address (or set NEWSMON_DIGEST_TO), or remove smtp.host to write digests to the outbox"
+        ]
     return []
 
 
@@ -668,8 +681,10 @@ def config_warnings(config: AppConfig) -> list[str]:
     """Settings that work but quietly do something else than they seem to: one line each."""
     warnings: list[str] = []
     if not config.smtp.host:
-        instead = (f"digests are written to outbox {config.resolve_path(config.digest.outbox)} "
-                   "and nothing is mailed; set smtp.host (or NEWSMON_SMTP_HOST)")
+        instead = (
+            f"digests are written to outbox {config.resolve_path(config.digest.outbox)} "
+            "and nothing is mailed; set smtp.host (or NEWSMON_SMTP_HOST)"
+        )
         if config.digest.recipients:
             warnings.append(f"digest.recipients is set but smtp.host is not: {instead}")
         if config.smtp.user:
@@ -692,10 +707,16 @@ def crawl_settings(config: AppConfig, source_name: str) -> dict[str, Any]:
         "NEWSMON_SOURCE": source_name,
         "NEWSMON_CONFIG_PATH": config.config_path,
         "NEWSMON_MAX_PAGES": source.max_pages or config.crawl.max_pages,
-        "NEWSMON_REFRESH_HOURS": source.refresh_hours if source.refresh_hours is not None else config.crawl.refresh_hours,
+        "NEWSMON_REFRESH_HOURS": source.refresh_hours
+        if source.refresh_hours is not None
+        else config.crawl.refresh_hours,
         "NEWSMON_PROXY": source.proxy or config.crawl.proxy,
-        "NEWSMON_TERMS_FILE": str(config.resolve_path(config.relevance.terms_file)) if config.relevance.terms_file else None,
-        "NEWSMON_MODEL_FILE": str(config.resolve_path(config.relevance.model_file)) if config.relevance.model_file else None,
+        "NEWSMON_TERMS_FILE": str(config.resolve_path(config.relevance.terms_file))
+        if config.relevance.terms_file
+        else None,
+        "NEWSMON_MODEL_FILE": str(config.resolve_path(config.relevance.model_file))
+        if config.relevance.model_file
+        else None,
         "NEWSMON_SOURCE_CONFIG": source.model_dump(),
         "NEWSMON_ALLOWED_HOSTS": list(config.crawl.allowed_hosts),
         "NEWSMON_UNREACHABLE_AFTER": config.crawl.unreachable_after_seconds,

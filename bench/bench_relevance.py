@@ -64,14 +64,21 @@ def synthetic(n: int = 60, seed: int = 7) -> list[tuple[str, str]]:
 def load_baseline(rev: str, tmp: Path) -> Any:
     """RelevanceModel class of `monitor/relevance` at git revision `rev`, imported
     under another package name with that revision's own term files."""
-    names = subprocess.run(["git", "-C", str(ROOT), "ls-tree", "-r", "--name-only", rev, PKG],
-                           check=True, capture_output=True, text=True).stdout.split()
+    names = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-tree", "-r", "--name-only", rev, PKG],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     pkg = tmp / "_relevance_baseline"
     for name in names:
         dest = pkg / Path(name).relative_to(PKG)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:{name}"],
-                                        check=True, capture_output=True).stdout)
+        dest.write_bytes(
+            subprocess.run(
+                ["git", "-C", str(ROOT), "show", f"{rev}:{name}"], check=True, capture_output=True
+            ).stdout
+        )
     sys.path.insert(0, str(tmp))
     model_mod = importlib.import_module("_relevance_baseline.model")
     terms = sorted((pkg / "terms").glob("*.toml"))
@@ -107,8 +114,10 @@ def crawl_mix() -> tuple[str, list[Article]]:
 
     fx = load_fixtures()
     unrelated = sum(f.gold == "none" for f in fx)
-    return (f"typical crawl: mirror fixtures ({len(fx)} articles, {unrelated} unrelated)",
-            [(f.title, f.body, f.lead) for f in fx])
+    return (
+        f"typical crawl: mirror fixtures ({len(fx)} articles, {unrelated} unrelated)",
+        [(f.title, f.body, f.lead) for f in fx],
+    )
 
 
 def measure(name: str, articles: list[Article], model: Any, base: Any, rounds: int, label: str) -> None:
@@ -135,19 +144,29 @@ def measure(name: str, articles: list[Article], model: Any, base: Any, rounds: i
         per_article.append((CLOCK() - t) / 5)
     med, best = statistics.median(cur), min(cur)
     print(f"== {name}, mean {chars:.0f} chars/article")
-    print(f"  judge, warm: median {med / n * 1e6:.0f} us/article = {n / med:.0f} articles/s "
-          f"(best round {best / n * 1e6:.0f} us/article = {n / best:.0f} articles/s) over {rounds} rounds")
-    print(f"  judge, median single article: {statistics.median(per_article) * 1e6:.0f} us "
-          f"(90th percentile {sorted(per_article)[int(0.9 * n)] * 1e6:.0f} us); "
-          f"ratio of median article to the 1 ms budget: {statistics.median(per_article) / 1e-3:.2f}")
+    print(
+        f"  judge, warm: median {med / n * 1e6:.0f} us/article = {n / med:.0f} articles/s "
+        f"(best round {best / n * 1e6:.0f} us/article = {n / best:.0f} articles/s) over {rounds} rounds"
+    )
+    print(
+        f"  judge, median single article: {statistics.median(per_article) * 1e6:.0f} us "
+        f"(90th percentile {sorted(per_article)[int(0.9 * n)] * 1e6:.0f} us); "
+        f"ratio of median article to the 1 ms budget: {statistics.median(per_article) / 1e-3:.2f}"
+    )
     print(f"  against the target of 2,000 articles/s on one core: {n / med / 2000:.2f}x")
     if base is not None:
         bmed, bbest = statistics.median(old), min(old)
-        print(f"  baseline {label}: median {bmed / n * 1e6:.0f} us/article = {n / bmed:.0f} articles/s "
-              f"(best round {bbest / n * 1e6:.0f} us/article)")
-        print(f"  speed-up over {label}: {bmed / med:.2f}x by median round, {bbest / best:.2f}x by best round")
-    print(f"  (CPU time; the timed rounds took {wall:.2f} s wall for {cpu_all:.2f} s CPU"
-          f"{': the machine was busy' if wall > 1.2 * cpu_all else ''})")
+        print(
+            f"  baseline {label}: median {bmed / n * 1e6:.0f} us/article = {n / bmed:.0f} articles/s "
+            f"(best round {bbest / n * 1e6:.0f} us/article)"
+        )
+        print(
+            f"  speed-up over {label}: {bmed / med:.2f}x by median round, {bbest / best:.2f}x by best round"
+        )
+    print(
+        f"  (CPU time; the timed rounds took {wall:.2f} s wall for {cpu_all:.2f} s CPU"
+        f"{': the machine was busy' if wall > 1.2 * cpu_all else ''})"
+    )
 
 
 def main() -> None:
@@ -173,8 +192,10 @@ def main() -> None:
     dev_name, dev = dev_mix()
     cold = RelevanceModel.load()  # fresh caches: the first articles a new process sees
     cold_s = run_round(cold, dev)
-    print(f"judge, first pass of a fresh model over the {dev_name}: {cold_s / len(dev) * 1e6:.0f} us/article "
-          f"({len(dev) / cold_s:.0f} articles/s)")
+    print(
+        f"judge, first pass of a fresh model over the {dev_name}: {cold_s / len(dev) * 1e6:.0f} us/article "
+        f"({len(dev) / cold_s:.0f} articles/s)"
+    )
     measure(dev_name, dev, model, base, args.rounds, label)
     if (ROOT / "tests" / "mirror" / "src").is_dir():
         crawl_name, crawl = crawl_mix()

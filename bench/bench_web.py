@@ -23,11 +23,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlencode
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -39,7 +40,13 @@ from storage import Database, content_fingerprint  # noqa: E402
 from storage.models import Article  # noqa: E402
 
 END = datetime(2026, 11, 30, tzinfo=timezone.utc)
-SITE_LANGUAGES = {"hanoitimes": "en", "vietnamplus_en": "en", "vietnamplus_ru": "ru", "vovworld": "ru", "tass": "ru"}
+SITE_LANGUAGES = {
+    "hanoitimes": "en",
+    "vietnamplus_en": "en",
+    "vietnamplus_ru": "ru",
+    "vovworld": "ru",
+    "tass": "ru",
+}
 REQUESTS = {
     "front": "/",
     "front_filtered": "/?" + urlencode({"label": "core", "lang": "vi"}),
@@ -56,9 +63,14 @@ def mirror_texts() -> list[dict]:
     for path in sorted((ROOT / "tests" / "mirror" / "src").glob("*/articles/*.toml")):
         for a in tomllib.loads(path.read_text("utf-8")).get("article", []):
             body = a.get("body", [])
-            texts.append({"title": a["title"], "lead": a.get("sapo", ""),
-                          "body": "\n".join(body) if isinstance(body, list) else str(body),
-                          "lang": SITE_LANGUAGES.get(path.parts[-3], "vi")})
+            texts.append(
+                {
+                    "title": a["title"],
+                    "lead": a.get("sapo", ""),
+                    "body": "\n".join(body) if isinstance(body, list) else str(body),
+                    "lang": SITE_LANGUAGES.get(path.parts[-3], "vi"),
+                }
+            )
     return texts
 
 
@@ -71,11 +83,27 @@ def build(path: Path, count: int, texts: list[dict]) -> Database:
         title = f"{t['title']} ({n})"
         label = rng.choices(["core", "national", "none"], [1, 2, 6])[0]
         when = END - timedelta(minutes=20 * n)
-        rows.append(dict(canonical_url=f"https://bench.example/{n}.html", url=f"https://bench.example/{n}.html",
-                         source=f"site{n % 12}", title=title, lead=t["lead"], body=t["body"], author=None, tags=[],
-                         language=t["lang"], published_at=when, first_seen_at=when, fetched_at=when,
-                         content_hash=content_fingerprint(title, t["body"]), label=label, score=0.5, reasons=[],
-                         story_id=(n // 3) + 1 if label != "none" else None))
+        rows.append(
+            dict(
+                canonical_url=f"https://bench.example/{n}.html",
+                url=f"https://bench.example/{n}.html",
+                source=f"site{n % 12}",
+                title=title,
+                lead=t["lead"],
+                body=t["body"],
+                author=None,
+                tags=[],
+                language=t["lang"],
+                published_at=when,
+                first_seen_at=when,
+                fetched_at=when,
+                content_hash=content_fingerprint(title, t["body"]),
+                label=label,
+                score=0.5,
+                reasons=[],
+                story_id=(n // 3) + 1 if label != "none" else None,
+            )
+        )
         if len(rows) == 5000:
             _flush(db, rows)
     _flush(db, rows)
@@ -102,8 +130,13 @@ def start(db_path: Path) -> tuple[subprocess.Popen, str]:
     config.write_text(f'database_url = "{db_path}"\n', encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
     env["NEWSMON_CONFIG"] = str(config)
-    proc = subprocess.Popen([sys.executable, "-m", "monitor", "web", "--port", str(port)], env=env, cwd=db_path.parent,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "web", "--port", str(port)],
+        env=env,
+        cwd=db_path.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -124,7 +157,9 @@ def timed_get(url: str) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--small", type=int, default=1000)
     parser.add_argument("--large", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=30)
@@ -137,8 +172,10 @@ def main() -> None:
             for name, count in sizes.items():
                 started = time.perf_counter()
                 build(Path(tmp) / f"{name}.db", count, texts)
-                print(f"{name}: {count:,} articles stored and indexed in {time.perf_counter() - started:.1f} s",
-                      flush=True)
+                print(
+                    f"{name}: {count:,} articles stored and indexed in {time.perf_counter() - started:.1f} s",
+                    flush=True,
+                )
                 servers[name] = start(Path(tmp) / f"{name}.db")
             times: dict[tuple[str, str], list[float]] = {}
             for name, (_, base) in servers.items():  # warm up: first requests compile templates
@@ -152,13 +189,17 @@ def main() -> None:
             for proc, _ in servers.values():
                 proc.terminate()
                 proc.wait()
-    print(f"\n{'request':<18}{'median ms ' + str(args.small):>18}{'median ms ' + str(args.large):>20}"
-          f"{'p90 ms large':>14}{'ratio':>8}")
+    print(
+        f"\n{'request':<18}{'median ms ' + str(args.small):>18}{'median ms ' + str(args.large):>20}"
+        f"{'p90 ms large':>14}{'ratio':>8}"
+    )
     for kind in REQUESTS:
         small, large = times[(kind, "small")], times[(kind, "large")]
         p90 = statistics.quantiles(large, n=10)[-1]
         ratio = statistics.median(large) / statistics.median(small)
-        print(f"{kind:<18}{statistics.median(small):>18.1f}{statistics.median(large):>20.1f}{p90:>14.1f}{ratio:>8.2f}")
+        print(
+            f"{kind:<18}{statistics.median(small):>18.1f}{statistics.median(large):>20.1f}{p90:>14.1f}{ratio:>8.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -39,18 +39,25 @@ import sys
 import tempfile
 import threading
 import time
-import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 HOST = "news.bench.example"
 END = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
-_LANG_OF_SITE = {"hanoitimes": "en", "vietnamplus_en": "en", "vietnamplus_ru": "ru", "vovworld": "ru", "tass": "ru"}
+_LANG_OF_SITE = {
+    "hanoitimes": "en",
+    "vietnamplus_en": "en",
+    "vietnamplus_ru": "ru",
+    "vovworld": "ru",
+    "tass": "ru",
+}
 _LANG_SHARE = (("vi", 0.6), ("en", 0.25), ("ru", 0.15))
 _SOURCES = 10  # sources in the digest/status config (a year of their crawl runs is stored)
 
@@ -58,17 +65,17 @@ _SOURCES = 10  # sources in the digest/status config (a year of their crawl runs
 @dataclass(frozen=True)
 class Mode:
     name: str
-    pages: int              # synthetic site size
-    pairs: int              # interleaved raw/e2e pairs
-    story_days: float       # history before the new articles, per rate (the window is ±3 days)
-    story_new: int          # new articles timed per rate
-    small: int              # stored articles for the "10k" point
-    large: int | None       # for the "1M" point (None: no fill)
+    pages: int  # synthetic site size
+    pairs: int  # interleaved raw/e2e pairs
+    story_days: float  # history before the new articles, per rate (the window is ±3 days)
+    story_new: int  # new articles timed per rate
+    small: int  # stored articles for the "10k" point
+    large: int | None  # for the "1M" point (None: no fill)
     ingest_new: int
-    repeats: int            # digest/status runs per size
+    repeats: int  # digest/status runs per size
     relevance: int
     start_runs: int
-    history_days: int       # crawl-run history stored for digest/status
+    history_days: int  # crawl-run history stored for digest/status
 
 
 MODES = {
@@ -80,6 +87,7 @@ RATES = (30, 300, 3000)
 
 
 # ------------------------------------------------------------------ texts and the site
+
 
 @dataclass(frozen=True)
 class Text:
@@ -95,7 +103,9 @@ def mirror_texts() -> dict[str, list[Text]]:
         site_toml = site_dir / "site.toml"
         if not site_toml.is_file():
             continue
-        lang = tomllib.loads(site_toml.read_text(encoding="utf-8")).get("lang") or _LANG_OF_SITE.get(site_dir.name, "vi")
+        lang = tomllib.loads(site_toml.read_text(encoding="utf-8")).get("lang") or _LANG_OF_SITE.get(
+            site_dir.name, "vi"
+        )
         files = sorted(site_dir.glob("articles/*.toml")) + sorted(site_dir.glob("articles.toml"))
         for file in files:
             for a in tomllib.loads(file.read_text(encoding="utf-8")).get("article", []):
@@ -145,38 +155,86 @@ class Generator:
             roll -= share
         pool = self.texts.get(lang) or next(iter(self.texts.values()))
         a, b, c = (rng.choice(pool) for _ in range(3))
-        paragraphs = list(a.paragraphs) + list(b.paragraphs[: max(1, len(b.paragraphs) // 2)]) + list(c.paragraphs[-1:])
-        place = rng.choice(["Hà Nội", "Moscow", "Kaluga", "Đà Nẵng", "Saint Petersburg", "Hải Phòng", "Tatarstan"])
+        paragraphs = (
+            list(a.paragraphs)
+            + list(b.paragraphs[: max(1, len(b.paragraphs) // 2)])
+            + list(c.paragraphs[-1:])
+        )
+        place = rng.choice(
+            ["Hà Nội", "Moscow", "Kaluga", "Đà Nẵng", "Saint Petersburg", "Hải Phòng", "Tatarstan"]
+        )
         paragraphs[0] = f"{place}, {n % 28 + 1}/{n % 12 + 1} - {paragraphs[0]}"
         published = start + (end - start) * rng.random()
         title = f"{a.title} ({place}, {n})"
-        return Synthetic(n, lang, title, a.lead or b.title, paragraphs, published,
-                         rng.choice(["Minh Anh", "Linh Pham", "Ivan Petrov", "Thu Hà", "Quang Huy"]))
+        return Synthetic(
+            n,
+            lang,
+            title,
+            a.lead or b.title,
+            paragraphs,
+            published,
+            rng.choice(["Minh Anh", "Linh Pham", "Ivan Petrov", "Thu Hà", "Quang Huy"]),
+        )
 
 
-_CATEGORIES = ["Thời sự", "Chính trị", "Kinh tế", "Xã hội", "Thế giới", "Văn hóa", "Giáo dục", "Sức khỏe",
-               "Thể thao", "Pháp luật", "Đô thị", "Du lịch", "Công nghệ", "Bất động sản", "Giải trí", "Xe",
-               "Bạn đọc", "Video", "Podcast", "English", "Русский"]
-_STYLE = "".join(f".c{i}{{margin:{i % 7}px;padding:{i % 5}px;color:#{i * 2654435761 % 0xFFFFFF:06x}}}" for i in range(600))
-_SCRIPT = "window.__cfg=" + json.dumps({"ads": [{"slot": f"s{i}", "size": [300, 250], "k": "x" * 24} for i in range(120)]})
+_CATEGORIES = [
+    "Thời sự",
+    "Chính trị",
+    "Kinh tế",
+    "Xã hội",
+    "Thế giới",
+    "Văn hóa",
+    "Giáo dục",
+    "Sức khỏe",
+    "Thể thao",
+    "Pháp luật",
+    "Đô thị",
+    "Du lịch",
+    "Công nghệ",
+    "Bất động sản",
+    "Giải trí",
+    "Xe",
+    "Bạn đọc",
+    "Video",
+    "Podcast",
+    "English",
+    "Русский",
+]
+_STYLE = "".join(
+    f".c{i}{{margin:{i % 7}px;padding:{i % 5}px;color:#{i * 2654435761 % 0xFFFFFF:06x}}}" for i in range(600)
+)
+_SCRIPT = "window.__cfg=" + json.dumps(
+    {"ads": [{"slot": f"s{i}", "size": [300, 250], "k": "x" * 24} for i in range(120)]}
+)
 
 
 def page_html(art: Synthetic, others: list[Synthetic], target_bytes: int) -> str:
     esc = html.escape
     iso = art.published.astimezone(timezone(timedelta(hours=7))).isoformat()
-    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": art.title, "description": art.lead,
-          "datePublished": iso, "author": {"@type": "Person", "name": art.author}, "inLanguage": art.lang}
-    nav = "".join(f'<li><a href="/{art.lang}/chuyen-muc-{i}">{esc(c)}</a></li>' for i, c in enumerate(_CATEGORIES))
-    head = (f'<!DOCTYPE html><html lang="{art.lang}"><head><meta charset="utf-8"><title>{esc(art.title)} | Bench News</title>'
-            f'<meta name="description" content="{esc(art.lead)}"><meta property="og:title" content="{esc(art.title)}">'
-            f'<meta property="og:description" content="{esc(art.lead)}"><meta property="article:published_time" content="{iso}">'
-            f'<link rel="canonical" href="{art.url}"><script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>'
-            f"<style>{_STYLE}</style><script>{_SCRIPT}</script></head><body>"
-            f'<header><div class="logo"><a href="/">Bench News</a></div><nav><ul class="menu">{nav}</ul></nav></header>'
-            f'<div class="breadcrumb"><a href="/">Trang chủ</a> / <a href="/{art.lang}/">{esc(_CATEGORIES[art.n % len(_CATEGORIES)])}</a></div>'
-            f'<main><article><h1 class="title">{esc(art.title)}</h1><div class="meta"><span class="author">{esc(art.author)}</span>'
-            f'<time datetime="{iso}">{art.published:%d/%m/%Y %H:%M}</time></div><p class="sapo"><b>{esc(art.lead)}</b></p>'
-            '<div class="content">')
+    ld = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": art.title,
+        "description": art.lead,
+        "datePublished": iso,
+        "author": {"@type": "Person", "name": art.author},
+        "inLanguage": art.lang,
+    }
+    nav = "".join(
+        f'<li><a href="/{art.lang}/chuyen-muc-{i}">{esc(c)}</a></li>' for i, c in enumerate(_CATEGORIES)
+    )
+    head = (
+        f'<!DOCTYPE html><html lang="{art.lang}"><head><meta charset="utf-8"><title>{esc(art.title)} | Bench News</title>'
+        f'<meta name="description" content="{esc(art.lead)}"><meta property="og:title" content="{esc(art.title)}">'
+        f'<meta property="og:description" content="{esc(art.lead)}"><meta property="article:published_time" content="{iso}">'
+        f'<link rel="canonical" href="{art.url}"><script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>'
+        f"<style>{_STYLE}</style><script>{_SCRIPT}</script></head><body>"
+        f'<header><div class="logo"><a href="/">Bench News</a></div><nav><ul class="menu">{nav}</ul></nav></header>'
+        f'<div class="breadcrumb"><a href="/">Trang chủ</a> / <a href="/{art.lang}/">{esc(_CATEGORIES[art.n % len(_CATEGORIES)])}</a></div>'
+        f'<main><article><h1 class="title">{esc(art.title)}</h1><div class="meta"><span class="author">{esc(art.author)}</span>'
+        f'<time datetime="{iso}">{art.published:%d/%m/%Y %H:%M}</time></div><p class="sapo"><b>{esc(art.lead)}</b></p>'
+        '<div class="content">'
+    )
     body = "".join(f"<p>{esc(p)}</p>" for p in art.paragraphs)
     tail = '</div><div class="tags"><a href="/tag/hop-tac">hợp tác</a></div></article>'
     boxes: list[str] = []
@@ -186,15 +244,21 @@ def page_html(art: Synthetic, others: list[Synthetic], target_bytes: int) -> str
         items = []
         for j in range(12):
             o = others[(art.n * 31 + k * 12 + j) % len(others)]
-            items.append(f'<li class="item"><a href="{o.path}" class="thumb"><img src="/img/{o.n}.jpg" alt=""></a>'
-                         f'<h3><a href="{o.path}">{esc(o.title)}</a></h3><p class="summary">{esc(o.lead)}</p></li>')
+            items.append(
+                f'<li class="item"><a href="{o.path}" class="thumb"><img src="/img/{o.n}.jpg" alt=""></a>'
+                f'<h3><a href="{o.path}">{esc(o.title)}</a></h3><p class="summary">{esc(o.lead)}</p></li>'
+            )
         box = f'<aside class="box box-{k}"><h2>Tin liên quan</h2><ul>{"".join(items)}</ul></aside>'
         boxes.append(box)
         size += len(box.encode())
         k += 1
-    footer = ('<footer><p>© Bench News. Giấy phép số 000/GP-BTTTT.</p><ul>'
-              + "".join(f'<li><a href="/{art.lang}/chuyen-muc-{i}">{esc(c)}</a></li>' for i, c in enumerate(_CATEGORIES))
-              + "</ul></footer></body></html>")
+    footer = (
+        "<footer><p>© Bench News. Giấy phép số 000/GP-BTTTT.</p><ul>"
+        + "".join(
+            f'<li><a href="/{art.lang}/chuyen-muc-{i}">{esc(c)}</a></li>' for i, c in enumerate(_CATEGORIES)
+        )
+        + "</ul></footer></body></html>"
+    )
     return head + body + tail + "".join(boxes) + "</main>" + footer
 
 
@@ -209,20 +273,28 @@ def build_site(root: Path, gen: Generator, n: int) -> list[Synthetic]:
         target = random.Random(art.n).randint(60_000, 150_000)
         (site / art.path.lstrip("/")).write_text(page_html(art, arts, target), encoding="utf-8")
     urls = "".join(f"<url><loc>{a.url}</loc><lastmod>{a.published.isoformat()}</lastmod></url>" for a in arts)
-    (site / "sitemap.xml").write_text('<?xml version="1.0" encoding="UTF-8"?>'
-                                      f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>',
-                                      encoding="utf-8")
+    (site / "sitemap.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>',
+        encoding="utf-8",
+    )
     newest = sorted(arts, key=lambda a: a.published, reverse=True)[:50]
-    items = "".join(f"<item><title>{html.escape(a.title)}</title><link>{a.url}</link>"
-                    f"<pubDate>{a.published.strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate></item>" for a in newest)
-    (site / "rss.xml").write_text(f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-                                  f"<title>Bench News</title><link>https://{HOST}/</link>{items}</channel></rss>",
-                                  encoding="utf-8")
+    items = "".join(
+        f"<item><title>{html.escape(a.title)}</title><link>{a.url}</link>"
+        f"<pubDate>{a.published.strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate></item>"
+        for a in newest
+    )
+    (site / "rss.xml").write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        f"<title>Bench News</title><link>https://{HOST}/</link>{items}</channel></rss>",
+        encoding="utf-8",
+    )
     (site / "robots.txt").write_text("User-agent: *\nAllow: /\n", encoding="utf-8")
     return arts
 
 
 # ------------------------------------------------------------------ processes
+
 
 @dataclass
 class Proc:
@@ -251,8 +323,9 @@ def run_process(argv: list[str], *, env: dict[str, str], cwd: Path, timeout: flo
     """Run a whole process; wall time, its CPU (user + system) and peak RSS from wait4."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, cwd=cwd,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, cwd=cwd, start_new_session=True
+        )
         timer = threading.Timer(timeout, lambda: os.killpg(proc.pid, signal.SIGKILL))
         timer.start()
         try:
@@ -267,8 +340,14 @@ def run_process(argv: list[str], *, env: dict[str, str], cwd: Path, timeout: flo
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Proc(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode,
-                    out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+        return Proc(
+            seconds,
+            usage.ru_utime + usage.ru_stime,
+            usage.ru_maxrss / 1024,
+            proc.returncode,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+        )
 
 
 def raw_worker(url_file: str) -> None:
@@ -289,12 +368,20 @@ def raw_worker(url_file: str) -> None:
         def parse(self, response):
             RawSpider.pages += 1
 
-    process = CrawlerProcess({
-        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
-        "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 8, "DOWNLOAD_DELAY": 0,
-        "AUTOTHROTTLE_ENABLED": False, "ROBOTSTXT_OBEY": False, "COOKIES_ENABLED": False,
-        "TELNETCONSOLE_ENABLED": False, "LOG_LEVEL": "WARNING", "DOWNLOAD_TIMEOUT": 15,
-    })
+    process = CrawlerProcess(
+        {
+            "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+            "CONCURRENT_REQUESTS": 16,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+            "DOWNLOAD_DELAY": 0,
+            "AUTOTHROTTLE_ENABLED": False,
+            "ROBOTSTXT_OBEY": False,
+            "COOKIES_ENABLED": False,
+            "TELNETCONSOLE_ENABLED": False,
+            "LOG_LEVEL": "WARNING",
+            "DOWNLOAD_TIMEOUT": 15,
+        }
+    )
     process.crawl(RawSpider)
     process.start()
     print(json.dumps({"pages": RawSpider.pages}))
@@ -302,9 +389,11 @@ def raw_worker(url_file: str) -> None:
 
 # ------------------------------------------------------------------ crawl benchmarks
 
+
 def crawl_config(folder: Path, db: Path, mirror_url: str) -> Path:
     config = folder / "newsmon.toml"
-    config.write_text(f'''database_url = "{db}"
+    config.write_text(
+        f'''database_url = "{db}"
 mirror = "{mirror_url}"
 
 [crawl]
@@ -315,7 +404,9 @@ spider = "generic"
 sitemaps = ["https://{HOST}/sitemap.xml"]
 feeds = ["https://{HOST}/rss.xml"]
 timezone = "Asia/Ho_Chi_Minh"
-''', encoding="utf-8")
+''',
+        encoding="utf-8",
+    )
     return config
 
 
@@ -332,25 +423,35 @@ def bench_crawl(work: Path, mode: Mode, arts: list[Synthetic], mirror, log) -> d
     raw_runs, e2e_runs = [], []
     last_config = None
     for k in range(mode.pairs):
-        raw = run_process([sys.executable, str(Path(__file__).resolve()), "--raw-worker", str(url_file)],
-                          env=bench_env(), cwd=work, timeout=1200)
+        raw = run_process(
+            [sys.executable, str(Path(__file__).resolve()), "--raw-worker", str(url_file)],
+            env=bench_env(),
+            cwd=work,
+            timeout=1200,
+        )
         pages = json.loads(raw.stdout.strip().splitlines()[-1])["pages"] if raw.returncode == 0 else 0
         if pages != len(arts):
-            raise RuntimeError(f"the raw spider downloaded {pages} of {len(arts)} pages:\n{raw.stderr[-2000:]}")
+            raise RuntimeError(
+                f"the raw spider downloaded {pages} of {len(arts)} pages:\n{raw.stderr[-2000:]}"
+            )
         raw_runs.append(raw)
         folder = work / f"e2e{k}"
         folder.mkdir()
         config = crawl_config(folder, folder / "newsmon.db", mirror.url)
-        e2e = run_process(newsmon_argv("crawl", "bench", "--json"), env=bench_env(config), cwd=folder, timeout=3600)
+        e2e = run_process(
+            newsmon_argv("crawl", "bench", "--json"), env=bench_env(config), cwd=folder, timeout=3600
+        )
         summary = crawl_json(e2e)
         stored = summary.get("new", 0) + summary.get("duplicates", 0)
         if summary.get("status") not in ("ok", "partial") or stored < 0.95 * len(arts):
             raise RuntimeError(f"newsmon crawl stored {stored} of {len(arts)} articles: {summary}")
         e2e_runs.append((e2e, summary))
         last_config = config
-        log(f"  pair {k + 1}: raw {raw.seconds:.1f} s ({raw.cpu:.1f} s CPU), newsmon crawl {e2e.seconds:.1f} s "
+        log(
+            f"  pair {k + 1}: raw {raw.seconds:.1f} s ({raw.cpu:.1f} s CPU), newsmon crawl {e2e.seconds:.1f} s "
             f"({e2e.cpu:.1f} s CPU, {summary.get('new')} new, {summary.get('duplicates')} duplicates, "
-            f"{summary.get('errors')} errors)")
+            f"{summary.get('errors')} errors)"
+        )
     raw_s = statistics.median(r.seconds for r in raw_runs)
     e2e_s = statistics.median(e.seconds for e, _ in e2e_runs)
     e2e_cpu = statistics.median(e.cpu for e, _ in e2e_runs)
@@ -358,15 +459,22 @@ def bench_crawl(work: Path, mode: Mode, arts: list[Synthetic], mirror, log) -> d
     # A second crawl of the unchanged site, then crawls that find nothing changed (start-up cost).
     mirror.clear_hits()
     folder = last_config.parent
-    again = run_process(newsmon_argv("crawl", "bench", "--json"), env=bench_env(last_config), cwd=folder, timeout=1200)
+    again = run_process(
+        newsmon_argv("crawl", "bench", "--json"), env=bench_env(last_config), cwd=folder, timeout=1200
+    )
     crawl_json(again)
     article_hits = sum(1 for h in mirror.hits if h.host == HOST and h.path.endswith(".html"))
     starts = [again.cpu]
     for _ in range(mode.start_runs - 1):
-        starts.append(run_process(newsmon_argv("crawl", "bench", "--json"), env=bench_env(last_config), cwd=folder,
-                                  timeout=600).cpu)
-    log(f"  re-crawl: {again.seconds:.1f} s, {article_hits} article page(s) requested; "
-        f"CPU of crawls that find nothing new: {', '.join(f'{s:.2f}' for s in starts)} s")
+        starts.append(
+            run_process(
+                newsmon_argv("crawl", "bench", "--json"), env=bench_env(last_config), cwd=folder, timeout=600
+            ).cpu
+        )
+    log(
+        f"  re-crawl: {again.seconds:.1f} s, {article_hits} article page(s) requested; "
+        f"CPU of crawls that find nothing new: {', '.join(f'{s:.2f}' for s in starts)} s"
+    )
     return {
         "pages": len(arts),
         "raw_pages_per_s": len(arts) / raw_s,
@@ -385,13 +493,30 @@ def bench_crawl(work: Path, mode: Mode, arts: list[Synthetic], mirror, log) -> d
 
 # ------------------------------------------------------------------ stored articles in bulk
 
+
 def article_row(art: Synthetic, aid: int, *, short: bool = False, label: str = "none") -> dict[str, Any]:
     body = art.paragraphs[0] if short else art.body
-    return {"id": aid, "canonical_url": art.url, "url": art.url, "source": f"s{aid % _SOURCES}",
-            "title": art.title, "lead": art.lead, "body": body, "author": art.author, "tags": [], "language": art.lang,
-            "published_at": art.published, "first_seen_at": art.published, "fetched_at": art.published,
-            "content_hash": f"{aid:064x}", "label": label, "score": 0.9 if label == "core" else 0.1, "reasons": [],
-            "relevance_version": "bench", "story_id": aid}
+    return {
+        "id": aid,
+        "canonical_url": art.url,
+        "url": art.url,
+        "source": f"s{aid % _SOURCES}",
+        "title": art.title,
+        "lead": art.lead,
+        "body": body,
+        "author": art.author,
+        "tags": [],
+        "language": art.lang,
+        "published_at": art.published,
+        "first_seen_at": art.published,
+        "fetched_at": art.published,
+        "content_hash": f"{aid:064x}",
+        "label": label,
+        "score": 0.9 if label == "core" else 0.1,
+        "reasons": [],
+        "relevance_version": "bench",
+        "story_id": aid,
+    }
 
 
 def bulk_articles(db, rows: list[dict[str, Any]]) -> None:
@@ -404,8 +529,13 @@ def bulk_articles(db, rows: list[dict[str, Any]]) -> None:
     with db.session() as session:
         conn = session.connection()
         conn.execute(insert(Article.__table__), _complete(Article.__table__, rows))
-        conn.execute(insert(ArticleUrl.__table__),
-                     [{"canonical_url": r["canonical_url"], "article_id": r["id"], "seen_at": r["fetched_at"]} for r in rows])
+        conn.execute(
+            insert(ArticleUrl.__table__),
+            [
+                {"canonical_url": r["canonical_url"], "article_id": r["id"], "seen_at": r["fetched_at"]}
+                for r in rows
+            ],
+        )
 
 
 def index_stories(db, rows: list[dict[str, Any]]) -> None:
@@ -419,8 +549,9 @@ def index_stories(db, rows: list[dict[str, Any]]) -> None:
         grouper.refresh(Article(**r))
 
 
-def history_rows(gen: Generator, first_id: int, count: int, start: datetime, end: datetime,
-                 *, short: bool = False) -> list[dict[str, Any]]:
+def history_rows(
+    gen: Generator, first_id: int, count: int, start: datetime, end: datetime, *, short: bool = False
+) -> list[dict[str, Any]]:
     rows = []
     for k in range(count):
         aid = first_id + k
@@ -438,9 +569,21 @@ def new_articles(gen: Generator, base: int, count: int, after: datetime) -> list
     for k in range(count):
         art = gen.article(base + k, after, after + timedelta(hours=1))
         art.published = after + timedelta(minutes=2 * (k + 1))
-        out.append(dict(canonical_url=art.url, url=art.url, source="bench", title=art.title, lead=art.lead,
-                        body=art.body, language=art.lang, published_at=art.published, content_hash="",
-                        label="none", reasons=[]))
+        out.append(
+            dict(
+                canonical_url=art.url,
+                url=art.url,
+                source="bench",
+                title=art.title,
+                lead=art.lead,
+                body=art.body,
+                language=art.lang,
+                published_at=art.published,
+                content_hash="",
+                label="none",
+                reasons=[],
+            )
+        )
     return out
 
 
@@ -468,7 +611,9 @@ def bench_story_rates(work: Path, mode: Mode, gen: Generator, log) -> dict[str, 
         for start in range(0, count, 5000):
             n = min(5000, count - start)
             span = timedelta(days=mode.story_days)
-            chunk = history_rows(gen, 1 + start, n, END - span + span * start / count, END - span + span * (start + n) / count)
+            chunk = history_rows(
+                gen, 1 + start, n, END - span + span * start / count, END - span + span * (start + n) / count
+            )
             bulk_articles(db, chunk)
             index_stories(db, chunk)
         log(f"  {rate}/day: {count} articles stored and indexed in {time.perf_counter() - t0:.1f} s")
@@ -494,8 +639,19 @@ def _complete(table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Give required columns this file does not know (added by a later schema) an empty value."""
     from sqlalchemy import Integer, Numeric
 
-    missing = [c for c in table.columns if not c.nullable and c.default is None and c.server_default is None
-               and not c.primary_key and c.name not in rows[0]] if rows else []
+    missing = (
+        [
+            c
+            for c in table.columns
+            if not c.nullable
+            and c.default is None
+            and c.server_default is None
+            and not c.primary_key
+            and c.name not in rows[0]
+        ]
+        if rows
+        else []
+    )
     for c in missing:
         empty = 0 if isinstance(c.type, (Integer, Numeric)) else ""
         for r in rows:
@@ -515,26 +671,58 @@ def add_run_history(db, days: int, sources: int = _SOURCES) -> int:
     while t < END:
         for s in range(sources):
             status = "failed" if k % 97 == 0 else "partial" if k % 13 == 0 else "ok"
-            rows.append({"source": f"s{s}", "started_at": t, "finished_at": t + timedelta(seconds=40), "status": status,
-                         "pid": 1, "host": "bench", "requests": 20, "articles_seen": 5, "new": 2, "updated": 0,
-                         "unchanged": 0, "duplicates": 0, "errors": int(status != "ok"), "blocked": 0,
-                         "not_modified": 3, "message": None, "error_samples": []})
+            rows.append(
+                {
+                    "source": f"s{s}",
+                    "started_at": t,
+                    "finished_at": t + timedelta(seconds=40),
+                    "status": status,
+                    "pid": 1,
+                    "host": "bench",
+                    "requests": 20,
+                    "articles_seen": 5,
+                    "new": 2,
+                    "updated": 0,
+                    "unchanged": 0,
+                    "duplicates": 0,
+                    "errors": int(status != "ok"),
+                    "blocked": 0,
+                    "not_modified": 3,
+                    "message": None,
+                    "error_samples": [],
+                }
+            )
             k += 1
         t += timedelta(minutes=30)
-    digests = [{"message_id": f"<bench-{d}@bench>", "created_at": END - timedelta(days=d), "status": "sent",
-                "sender": "newsmon@localhost", "recipients": ["reader@bench.example"], "raw_message": "",
-                "html": "", "subject": "newsmon digest", "sent_at": END - timedelta(days=d)} for d in range(days, 0, -1)]
+    digests = [
+        {
+            "message_id": f"<bench-{d}@bench>",
+            "created_at": END - timedelta(days=d),
+            "status": "sent",
+            "sender": "newsmon@localhost",
+            "recipients": ["reader@bench.example"],
+            "raw_message": "",
+            "html": "",
+            "subject": "newsmon digest",
+            "sent_at": END - timedelta(days=d),
+        }
+        for d in range(days, 0, -1)
+    ]
     with db.session() as session:
         conn = session.connection()
         for start in range(0, len(rows), 20_000):
-            conn.execute(insert(CrawlRun.__table__), _complete(CrawlRun.__table__, rows[start:start + 20_000]))
+            conn.execute(
+                insert(CrawlRun.__table__), _complete(CrawlRun.__table__, rows[start : start + 20_000])
+            )
         conn.execute(insert(Digest.__table__), _complete(Digest.__table__, digests))
     return len(rows)
 
 
 def stored_config(folder: Path, db: Path) -> Path:
     config = folder / "newsmon.toml"
-    sources = "".join(f'\n[sources.s{s}]\nspider = "generic"\nfeeds = ["https://{HOST}/rss.xml"]\n' for s in range(_SOURCES))
+    sources = "".join(
+        f'\n[sources.s{s}]\nspider = "generic"\nfeeds = ["https://{HOST}/rss.xml"]\n' for s in range(_SOURCES)
+    )
     config.write_text(f'database_url = "{db}"\n{sources}', encoding="utf-8")
     return config
 
@@ -550,16 +738,23 @@ def bench_stored(work: Path, mode: Mode, gen: Generator, log) -> dict[str, Any]:
     span = timedelta(days=30)
     for start in range(0, mode.small, 5000):
         n = min(5000, mode.small - start)
-        rows = history_rows(gen, 1 + start, n, END - span + span * start / mode.small,
-                            END - span + span * (start + n) / mode.small)
+        rows = history_rows(
+            gen,
+            1 + start,
+            n,
+            END - span + span * start / mode.small,
+            END - span + span * (start + n) / mode.small,
+        )
         bulk_articles(db, rows)
         # Grouping a new article looks at most 3 days back: the last 4 days are story-indexed,
         # older articles only stored (as in the large store below, so both index the same recent past).
         index_stories(db, [r for r in rows if r["published_at"] >= END - timedelta(days=4)])
     runs = add_run_history(db, mode.history_days)
     db.dispose()
-    log(f"  {mode.small:,} stored articles (the last 4 days story-indexed) and {runs:,} crawl runs "
-        f"in {time.perf_counter() - t0:.1f} s")
+    log(
+        f"  {mode.small:,} stored articles (the last 4 days story-indexed) and {runs:,} crawl runs "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
     sizes = {mode.small: small_db}
     if mode.large:
         large_db = work / "large.db"
@@ -575,8 +770,10 @@ def bench_stored(work: Path, mode: Mode, gen: Generator, log) -> dict[str, Any]:
             b = past_start + (past_end - past_start) * (start + n) / older
             bulk_articles(db, history_rows(gen, mode.small + 1 + start, n, a, b, short=True))
         db.dispose()
-        log(f"  {mode.large:,} stored: {older:,} older articles added in bulk in {time.perf_counter() - t0:.1f} s "
-            "(stored and URL-keyed; not story-indexed: they are older than any story window)")
+        log(
+            f"  {mode.large:,} stored: {older:,} older articles added in bulk in {time.perf_counter() - t0:.1f} s "
+            "(stored and URL-keyed; not story-indexed: they are older than any story window)"
+        )
         sizes[mode.large] = large_db
 
     folders = {}
@@ -588,16 +785,22 @@ def bench_stored(work: Path, mode: Mode, gen: Generator, log) -> dict[str, Any]:
     status_t: dict[int, list[float]] = {n: [] for n in sizes}
     for _ in range(mode.repeats):
         for n, config in folders.items():
-            d = run_process(newsmon_argv("digest", "--dry-run"), env=bench_env(config), cwd=config.parent, timeout=600)
+            d = run_process(
+                newsmon_argv("digest", "--dry-run"), env=bench_env(config), cwd=config.parent, timeout=600
+            )
             if d.returncode != 0:
                 raise RuntimeError(f"newsmon digest --dry-run failed:\n{d.stderr[-2000:]}")
-            s = run_process(newsmon_argv("status", "--json"), env=bench_env(config), cwd=config.parent, timeout=600)
+            s = run_process(
+                newsmon_argv("status", "--json"), env=bench_env(config), cwd=config.parent, timeout=600
+            )
             if s.returncode != 0:
                 raise RuntimeError(f"newsmon status failed:\n{s.stderr[-2000:]}")
             digest_t[n].append(d.seconds)
             status_t[n].append(s.seconds)
-            log(f"  {n:,} stored: digest --dry-run {d.seconds:.2f} s ({d.cpu:.2f} s CPU), "
-                f"status {s.seconds:.2f} s ({s.cpu:.2f} s CPU)")
+            log(
+                f"  {n:,} stored: digest --dry-run {d.seconds:.2f} s ({d.cpu:.2f} s CPU), "
+                f"status {s.seconds:.2f} s ({s.cpu:.2f} s CPU)"
+            )
 
     # Store + group per article at each size, interleaved article by article.
     handles = {n: Database(f"sqlite:///{p}") for n, p in sizes.items()}
@@ -627,6 +830,7 @@ def bench_stored(work: Path, mode: Mode, gen: Generator, log) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ the rest
 
+
 def bench_relevance(mode: Mode, gen: Generator) -> float:
     from monitor.relevance import RelevanceModel
 
@@ -654,14 +858,25 @@ def bench_idle_daemon(work: Path) -> float:
     folder = work / "daemon"
     folder.mkdir()
     config = folder / "newsmon.toml"
-    sources = "".join(f'\n[sources.s{s}]\nspider = "generic"\nfeeds = ["https://{HOST}/rss.xml"]\nschedule = "cron:0 3 1 1 *"\n'
-                      for s in range(_SOURCES))
-    config.write_text(f'database_url = "{folder / "newsmon.db"}"\n\n[digest]\nschedules = ["cron:0 4 1 1 *"]\n{sources}',
-                      encoding="utf-8")
+    sources = "".join(
+        f'\n[sources.s{s}]\nspider = "generic"\nfeeds = ["https://{HOST}/rss.xml"]\nschedule = "cron:0 3 1 1 *"\n'
+        for s in range(_SOURCES)
+    )
+    config.write_text(
+        f'database_url = "{folder / "newsmon.db"}"\n\n[digest]\nschedules = ["cron:0 4 1 1 *"]\n{sources}',
+        encoding="utf-8",
+    )
     log_path = folder / "daemon.log"
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(newsmon_argv("run"), env=bench_env(config), cwd=folder, stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            newsmon_argv("run"),
+            env=bench_env(config),
+            cwd=folder,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -687,9 +902,22 @@ def bench_idle_daemon(work: Path) -> float:
             proc.wait()
 
 
-KEYS = ("raw_pages_per_s", "e2e_articles_per_s", "e2e_ratio", "e2e_cpu_s_per_1000", "recrawl_article_requests",
-        "recrawl_seconds", "story_ms_per_article", "ingest_ratio_1m_vs_10k", "digest_seconds", "status_seconds",
-        "relevance_articles_per_s", "crawl_peak_rss_mb", "idle_daemon_rss_mb", "crawl_process_start_cpu_s")
+KEYS = (
+    "raw_pages_per_s",
+    "e2e_articles_per_s",
+    "e2e_ratio",
+    "e2e_cpu_s_per_1000",
+    "recrawl_article_requests",
+    "recrawl_seconds",
+    "story_ms_per_article",
+    "ingest_ratio_1m_vs_10k",
+    "digest_seconds",
+    "status_seconds",
+    "relevance_articles_per_s",
+    "crawl_peak_rss_mb",
+    "idle_daemon_rss_mb",
+    "crawl_process_start_cpu_s",
+)
 
 
 def table(result: dict[str, Any]) -> str:
@@ -702,8 +930,17 @@ def table(result: dict[str, Any]) -> str:
             return f"{v:.3g}" if abs(v) < 100 else f"{v:,.0f}"
         return str(v)
 
-    keys = [*KEYS, "raw_cpu_s_per_1000", "e2e_cpu_ratio", "ingest_ms_per_article", "ingest_ratio_large_vs_small", "stored_sizes",
-            "pages", "mode", "seconds"]
+    keys = [
+        *KEYS,
+        "raw_cpu_s_per_1000",
+        "e2e_cpu_ratio",
+        "ingest_ms_per_article",
+        "ingest_ratio_large_vs_small",
+        "stored_sizes",
+        "pages",
+        "mode",
+        "seconds",
+    ]
     lines = ["| measure | value |", "|---|---|"]
     lines += [f"| {k} | {fmt(result.get(k))} |" for k in keys if k in result]
     return "\n".join(lines)
@@ -712,7 +949,9 @@ def table(result: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller site, no 1M fill (under 3 minutes)")
-    parser.add_argument("--smoke", action="store_true", help="a tiny run that only checks that everything works")
+    parser.add_argument(
+        "--smoke", action="store_true", help="a tiny run that only checks that everything works"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--raw-worker", metavar="URLFILE", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -736,7 +975,9 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         arts = build_site(work / "site", gen, mode.pages)
         size = sum(p.stat().st_size for p in (work / "site" / HOST).rglob("*.html")) / len(arts) / 1024
-        log(f"site: {len(arts)} articles, {size:.0f} KB a page on average, built in {time.perf_counter() - t0:.1f} s")
+        log(
+            f"site: {len(arts)} articles, {size:.0f} KB a page on average, built in {time.perf_counter() - t0:.1f} s"
+        )
         with MirrorServer(work / "site") as mirror:
             log("crawls (interleaved: raw spider, newsmon crawl, ...):")
             result.update(bench_crawl(work, mode, arts, mirror, log))

@@ -27,10 +27,17 @@ COMMAND_MODULES = (
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False),
-              help="Config file (default: $NEWSMON_CONFIG, else ./newsmon.toml, else built-in defaults).")
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: $NEWSMON_CONFIG, else ./newsmon.toml, else built-in defaults).",
+)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-@click.option("-q", "--quiet", is_flag=True, help="No progress display (results and errors are still printed).")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="No progress display (results and errors are still printed)."
+)
 @click.version_option(package_name="newsmon", prog_name="newsmon")
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, verbose: int, quiet: bool) -> None:
@@ -65,7 +72,8 @@ def setup_logging(level: int, log_file: str | None = None) -> None:
     root = logging.getLogger()
     # Tracebacks are for -v: without it a failure is the one line that names it.
     fmt = (logging.Formatter if level < logging.WARNING else _BriefFormatter)(
-        "%(asctime)s %(levelname)s %(name)s: %(message)s")
+        "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     for handler in list(root.handlers):
         if getattr(handler, "_newsmon", False):
             root.removeHandler(handler)

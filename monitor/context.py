@@ -64,11 +64,15 @@ class AppContext:
         except DatabaseError as exc:
             raise click.ClickException(str(exc)) from None
         except SQLAlchemyError as exc:
-            raise click.ClickException(f"cannot open {self.database_label()}: {exc.__cause__ or exc}") from None
+            raise click.ClickException(
+                f"cannot open {self.database_label()}: {exc.__cause__ or exc}"
+            ) from None
 
     def no_database_note(self) -> str:
-        return (f"no newsmon database yet at {self.database_label()} (config: {self.config_origin()}); "
-                "nothing has been crawled: run `newsmon crawl` or `newsmon run`")
+        return (
+            f"no newsmon database yet at {self.database_label()} (config: {self.config_origin()}); "
+            "nothing has been crawled: run `newsmon crawl` or `newsmon run`"
+        )
 
     @cached_property
     def db(self) -> Database:

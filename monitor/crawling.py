@@ -24,7 +24,13 @@ class CrawlOutcome:
     run_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "status": self.status, "run_id": self.run_id, "message": self.message, **self.counts}
+        return {
+            "source": self.source,
+            "status": self.status,
+            "run_id": self.run_id,
+            "message": self.message,
+            **self.counts,
+        }
 
 
 class UnknownSourceError(Exception):
@@ -47,10 +53,15 @@ def check_sources(config: AppConfig, names: list[str] | None) -> list[str]:
 # memory debugging are off). Scrapy imports every component of its *_BASE lists, even one
 # set to None, so they are taken out of the lists: less start-up CPU for every crawl process.
 _UNUSED_COMPONENTS = {
-    "DOWNLOADER_MIDDLEWARES_BASE": ("scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
-                                    "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware"),
-    "EXTENSIONS_BASE": ("scrapy.extensions.remote_control.RemoteControl", "scrapy.extensions.telnet.TelnetConsole",
-                        "scrapy.extensions.memdebug.MemoryDebugger"),
+    "DOWNLOADER_MIDDLEWARES_BASE": (
+        "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
+        "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware",
+    ),
+    "EXTENSIONS_BASE": (
+        "scrapy.extensions.remote_control.RemoteControl",
+        "scrapy.extensions.telnet.TelnetConsole",
+        "scrapy.extensions.memdebug.MemoryDebugger",
+    ),
 }
 
 
@@ -70,8 +81,9 @@ def scrapy_settings(config: AppConfig, source: str):
     return settings
 
 
-def run_crawls(config: AppConfig, names: list[str], *, install_logging: bool = True,
-               progress: Progress | None = None) -> list[CrawlOutcome]:
+def run_crawls(
+    config: AppConfig, names: list[str], *, install_logging: bool = True, progress: Progress | None = None
+) -> list[CrawlOutcome]:
     """Crawl the sources (concurrently, in this process) and return each one's outcome.
 
     ``progress`` is told each source's counts while it runs (see monitor.progress).
@@ -188,14 +200,17 @@ def _stop_on_signals(crawlers: dict[str, Any]) -> None:
     from spiders.extensions import CrawlRunRecorder
 
     def stop(signum: int) -> None:
-        logger.warning("%s: stopping the crawl(s); what was done so far is recorded",
-                       signal.Signals(signum).name)
+        logger.warning(
+            "%s: stopping the crawl(s); what was done so far is recorded", signal.Signals(signum).name
+        )
         for crawler in crawlers.values():
             recorder = CrawlRunRecorder.of(crawler)
             if recorder is not None and crawler.crawling:
                 recorder.record("shutdown")
             if crawler.crawling and crawler.engine is not None and crawler.engine.spider is not None:
-                deferred_from_coro(crawler.engine.close_spider_async(reason="shutdown")).addErrback(lambda _: None)
+                deferred_from_coro(crawler.engine.close_spider_async(reason="shutdown")).addErrback(
+                    lambda _: None
+                )
         reactor.callLater(STOP_GRACE_SECONDS, _stop_reactor)
 
     def _stop_reactor() -> None:
@@ -225,4 +240,6 @@ def _stop_on_signals(crawlers: dict[str, Any]) -> None:
 
 def _crawl_failed(failure, name: str, outcomes: dict[str, CrawlOutcome]) -> None:
     logger.error("crawl of %s failed: %s", name, failure.getErrorMessage())
-    outcomes[name] = CrawlOutcome(name, "failed", message=f"{failure.type.__name__}: {failure.getErrorMessage()}")
+    outcomes[name] = CrawlOutcome(
+        name, "failed", message=f"{failure.type.__name__}: {failure.getErrorMessage()}"
+    )

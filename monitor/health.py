@@ -86,8 +86,9 @@ def source_freshness(config: AppConfig, db: Database) -> list[SourceFreshness]:
     return out
 
 
-def check_health(config: AppConfig, db: Database, *, now: datetime | None = None,
-                 in_daemon: bool = False) -> Health:
+def check_health(
+    config: AppConfig, db: Database, *, now: datetime | None = None, in_daemon: bool = False
+) -> Health:
     """The health of the daemon and its sources as the database shows it.
 
     ``in_daemon``: asked by the running daemon itself (its `/healthz`), which is alive by definition.
@@ -97,7 +98,8 @@ def check_health(config: AppConfig, db: Database, *, now: datetime | None = None
     now = now or utcnow()
     holder = DaemonLockStore(db).current()
     running = in_daemon or (
-        holder is not None and holder.mode == "daemon"
+        holder is not None
+        and holder.mode == "daemon"
         and not DatabaseLock(db, stale_after=config.daemon.lock_stale_seconds).is_stale(holder)
     )
     health = Health(checked_at=now, daemon_running=running)
@@ -105,14 +107,21 @@ def check_health(config: AppConfig, db: Database, *, now: datetime | None = None
         health.problems.append("daemon: not running (start it: newsmon run)")
     else:
         grace = timedelta(seconds=config.daemon.stuck_after_seconds)
-        overdue = sorted((due, job) for job, due in scheduled_runs(db).items() if due is not None and due < now - grace)
+        overdue = sorted(
+            (due, job) for job, due in scheduled_runs(db).items() if due is not None and due < now - grace
+        )
         if overdue:
             due, job = overdue[0]
-            health.problems.append(f"scheduler: stuck ({job} was due {_human(now - due)} ago and has not run)")
+            health.problems.append(
+                f"scheduler: stuck ({job} was due {_human(now - due)} ago and has not run)"
+            )
     health.sources = source_freshness(config, db)
     for s in health.sources:
         if s.stale(now):
-            what = (f"no successful crawl for {_human(s.age(now))}" if s.last_success
-                    else f"no successful crawl since its first crawl {_human(s.age(now))} ago")
+            what = (
+                f"no successful crawl for {_human(s.age(now))}"
+                if s.last_success
+                else f"no successful crawl since its first crawl {_human(s.age(now))} ago"
+            )
             health.problems.append(f"source {s.source}: {what} (stale_after {_human(s.stale_after)})")
     return health

@@ -21,14 +21,15 @@ from prometheus_client.registry import Collector
 
 from monitor.health import check_health
 from settings import AppConfig
-from storage import Database
-from storage import stats
+from storage import Database, stats
 
 log = logging.getLogger(__name__)
 
 
 class NewsmonCollector(Collector):
-    def __init__(self, config: AppConfig, db: Database, *, extra: Callable[[], Iterable] | None = None) -> None:
+    def __init__(
+        self, config: AppConfig, db: Database, *, extra: Callable[[], Iterable] | None = None
+    ) -> None:
         self.config, self.db, self.extra = config, db, extra
 
     def collect(self):
@@ -36,35 +37,46 @@ class NewsmonCollector(Collector):
         up.add_metric([], 1)
         yield up
 
-        crawls = CounterMetricFamily("newsmon_crawls", "Crawl runs recorded, by source and final status",
-                                     labels=["source", "status"])
+        crawls = CounterMetricFamily(
+            "newsmon_crawls", "Crawl runs recorded, by source and final status", labels=["source", "status"]
+        )
         for (source, status), n in sorted(stats.crawls_by_source_status(self.db).items()):
             crawls.add_metric([source, status], n)
         yield crawls
 
-        errors = CounterMetricFamily("newsmon_fetch_errors", "Pages that could not be fetched or read, by source",
-                                     labels=["source"])
+        errors = CounterMetricFamily(
+            "newsmon_fetch_errors", "Pages that could not be fetched or read, by source", labels=["source"]
+        )
         for source, n in sorted(stats.crawl_errors_by_source(self.db).items()):
             errors.add_metric([source], n)
         yield errors
 
-        articles = GaugeMetricFamily("newsmon_articles_stored", "Articles stored, by source and relevance label",
-                                     labels=["source", "label"])
+        articles = GaugeMetricFamily(
+            "newsmon_articles_stored",
+            "Articles stored, by source and relevance label",
+            labels=["source", "label"],
+        )
         for (source, label), n in sorted(stats.articles_by_source_label(self.db).items()):
             articles.add_metric([source, label], n)
         yield articles
 
-        digests = GaugeMetricFamily("newsmon_digests", "Digests recorded, by delivery state", labels=["state"])
+        digests = GaugeMetricFamily(
+            "newsmon_digests", "Digests recorded, by delivery state", labels=["state"]
+        )
         for state, n in sorted(stats.digests_by_status(self.db).items()):
             digests.add_metric([state], n)
         yield digests
 
         health = check_health(self.config, self.db, in_daemon=True)
         now = health.checked_at
-        age = GaugeMetricFamily("newsmon_source_last_success_age_seconds",
-                                "Seconds since the source's last successful crawl (absent: never)", labels=["source"])
-        stale = GaugeMetricFamily("newsmon_source_stale", "1 when the source is past its stale_after",
-                                  labels=["source"])
+        age = GaugeMetricFamily(
+            "newsmon_source_last_success_age_seconds",
+            "Seconds since the source's last successful crawl (absent: never)",
+            labels=["source"],
+        )
+        stale = GaugeMetricFamily(
+            "newsmon_source_stale", "1 when the source is past its stale_after", labels=["source"]
+        )
         for s in health.sources:
             if s.last_success is not None:
                 age.add_metric([s.source], (now - s.last_success).total_seconds())
@@ -113,11 +125,16 @@ class MetricsServer:
         host, _, port = listen.rpartition(":")
         registry = CollectorRegistry(auto_describe=False)
         registry.register(NewsmonCollector(config, db))
-        self.server = make_server(host.strip("[]") or "127.0.0.1", int(port), metrics_app(config, db, registry),
-                                  server_class=_ThreadingServer, handler_class=_QuietHandler)
+        self.server = make_server(
+            host.strip("[]") or "127.0.0.1",
+            int(port),
+            metrics_app(config, db, registry),
+            server_class=_ThreadingServer,
+            handler_class=_QuietHandler,
+        )
         self.thread = threading.Thread(target=self.server.serve_forever, name="metrics", daemon=True)
 
-    def start(self) -> "MetricsServer":
+    def start(self) -> MetricsServer:
         self.thread.start()
         log.info("metrics on http://%s:%d/metrics, health on /healthz", *self.server.server_address[:2])
         return self

@@ -17,12 +17,13 @@ import logging
 import mimetypes
 import threading
 import time
-import tomllib
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+import tomllib
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +40,12 @@ _TYPES = {
 #: Faults the committed mirror plants on purpose, by demo source (see tests/mirror/src), so the
 #: demo can tell its errors from real trouble. Keep in step with the mirror's sources.
 PLANTED_FAULTS: dict[str, tuple[str, ...]] = {
-    "hanoimoi": ("a feed that is missing (404)", "a listing page that answers 500",
-                 "a truncated article page", "an article without a readable date"),
+    "hanoimoi": (
+        "a feed that is missing (404)",
+        "a listing page that answers 500",
+        "a truncated article page",
+        "an article without a readable date",
+    ),
     "tass": ("an article without a readable date",),
 }
 
@@ -163,8 +168,10 @@ class MirrorHandler(BaseHTTPRequestHandler):
 
     def _send_file(self, file: Path, status: int, content_type: str | None, head: bool) -> int:
         body = file.read_bytes()
-        content_type = content_type or _TYPES.get(file.suffix.lower()) or (
-            mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        content_type = (
+            content_type
+            or _TYPES.get(file.suffix.lower())
+            or (mimetypes.guess_type(file.name)[0] or "application/octet-stream")
         )
         if status == 200:
             etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
@@ -172,7 +179,9 @@ class MirrorHandler(BaseHTTPRequestHandler):
             last_modified = email.utils.formatdate(mtime, usegmt=True)
             if self._not_modified(etag, mtime):
                 return self._send(304, b"", None, True, extra={"ETag": etag, "Last-Modified": last_modified})
-            return self._send(status, body, content_type, head, extra={"ETag": etag, "Last-Modified": last_modified})
+            return self._send(
+                status, body, content_type, head, extra={"ETag": etag, "Last-Modified": last_modified}
+            )
         return self._send(status, body, content_type, head)
 
     def _not_modified(self, etag: str, mtime: int) -> bool:
@@ -193,11 +202,15 @@ class MirrorHandler(BaseHTTPRequestHandler):
         if page is not None and page.is_file():
             body = page.read_bytes()
         else:
-            body = f"<!DOCTYPE html><html><head><title>{int(status)} {message}</title></head>" \
-                   f"<body><h1>{int(status)} {message}</h1></body></html>".encode()
+            body = (
+                f"<!DOCTYPE html><html><head><title>{int(status)} {message}</title></head>"
+                f"<body><h1>{int(status)} {message}</h1></body></html>".encode()
+            )
         return self._send(int(status), body, "text/html; charset=utf-8", head)
 
-    def _send(self, status: int, body: bytes, content_type: str | None, head: bool, extra: dict | None = None) -> int:
+    def _send(
+        self, status: int, body: bytes, content_type: str | None, head: bool, extra: dict | None = None
+    ) -> int:
         accepts_gzip = "gzip" in (self.headers.get("Accept-Encoding") or "")
         if body and accepts_gzip and len(body) > 256:
             body = gzip.compress(body, mtime=0)
@@ -226,9 +239,16 @@ class MirrorHandler(BaseHTTPRequestHandler):
 class MirrorServer:
     """The mirror on a thread: ``with MirrorServer(root) as m: m.url``."""
 
-    def __init__(self, root: Path | None = None, host: str = "127.0.0.1", port: int = 0,
-                 blocked_hosts: set[str] | None = None) -> None:
-        self.state = MirrorState(root=(root or default_root()).resolve(), blocked_hosts=set(blocked_hosts or ()))
+    def __init__(
+        self,
+        root: Path | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        blocked_hosts: set[str] | None = None,
+    ) -> None:
+        self.state = MirrorState(
+            root=(root or default_root()).resolve(), blocked_hosts=set(blocked_hosts or ())
+        )
         if not self.state.root.is_dir():
             raise FileNotFoundError(f"mirror root {self.state.root} is not a folder")
         handler = type("BoundMirrorHandler", (MirrorHandler,), {"state": self.state})
@@ -250,7 +270,7 @@ class MirrorServer:
         with self.state.lock:
             self.state.hits.clear()
 
-    def start(self) -> "MirrorServer":
+    def start(self) -> MirrorServer:
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="newsmon-mirror", daemon=True)
         self._thread.start()
         return self
@@ -264,7 +284,7 @@ class MirrorServer:
         if self._thread:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "MirrorServer":
+    def __enter__(self) -> MirrorServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -59,7 +59,9 @@ class _Tracker:
     def start(self, sources: list[str]) -> None:
         self.rows = {name: SourceProgress(name) for name in sources}
 
-    def _apply(self, source: str, pages: int, seen: int, new: int, errors: int) -> tuple[SourceProgress, bool]:
+    def _apply(
+        self, source: str, pages: int, seen: int, new: int, errors: int
+    ) -> tuple[SourceProgress, bool]:
         row = self.rows.setdefault(source, SourceProgress(source))
         before = (row.pages, row.seen, row.new, row.errors)
         row.pages, row.seen, row.new, row.errors = pages, seen, new, errors
@@ -118,8 +120,14 @@ class LiveProgress(_Tracker):
         super().__init__()
         self.console = Console(file=stream or sys.stderr)
         # Log lines (-v) written while the table is up are printed above it, not through it.
-        self.live = Live(console=self.console, refresh_per_second=4, transient=False,
-                         redirect_stderr=stream is None, redirect_stdout=False, get_renderable=self._table)
+        self.live = Live(
+            console=self.console,
+            refresh_per_second=4,
+            transient=False,
+            redirect_stderr=stream is None,
+            redirect_stdout=False,
+            get_renderable=self._table,
+        )
 
     def _table(self):
         from rich.table import Table
@@ -132,8 +140,16 @@ class LiveProgress(_Tracker):
         table.add_column("time", justify="right")
         for row in self.rows.values():
             style = "red" if row.errors or row.state.startswith("stopped") else None
-            table.add_row(row.source, row.state, str(row.pages), str(row.seen), str(row.new), str(row.errors),
-                          f"{row.seconds:.0f} s", style=style)
+            table.add_row(
+                row.source,
+                row.state,
+                str(row.pages),
+                str(row.seen),
+                str(row.new),
+                str(row.errors),
+                f"{row.seconds:.0f} s",
+                style=style,
+            )
         return table
 
     def start(self, sources: list[str]) -> None:

@@ -82,7 +82,9 @@ class SearchPage:
     total: int
 
 
-def search(db: Database, query: str, filters: SearchFilters, *, limit: int = 20, offset: int = 0) -> SearchPage:
+def search(
+    db: Database, query: str, filters: SearchFilters, *, limit: int = 20, offset: int = 0
+) -> SearchPage:
     """Articles holding every word of ``query`` (in any accent or case form), best first."""
     sync_index(db)
     wanted = query_terms(query)
@@ -112,7 +114,7 @@ def highlight_terms(text: str, wanted: Sequence[str], limit: int = 320) -> list[
         if m.start() < start or m.end() > end:
             continue
         if m.start() > pos:
-            spans.append(Span(text[pos:m.start()]))
+            spans.append(Span(text[pos : m.start()]))
         spans.append(Span(m.group(0), mark=True))
         pos = m.end()
     if end > pos:

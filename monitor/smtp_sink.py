@@ -71,7 +71,9 @@ class _Authenticator:
     def __init__(self, credentials: dict[str, str]) -> None:
         self.credentials = credentials
 
-    def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+    def __call__(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
         if isinstance(auth_data, LoginPassword):
             user = auth_data.login.decode("utf-8", "replace")
             password = auth_data.password.decode("utf-8", "replace")
@@ -104,8 +106,15 @@ class SmtpSink:
     """An SMTP server on ``host``:``port`` (0 = any free port) that stores every accepted message
     in ``.messages`` (and as ``NNNN.eml`` in ``folder`` when given)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, folder: str | Path | None = None, *,
-                 reject: bool = False, credentials: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        folder: str | Path | None = None,
+        *,
+        reject: bool = False,
+        credentials: dict[str, str] | None = None,
+    ) -> None:
         self.host = host
         self.folder = Path(folder) if folder is not None else None
         self.reject = reject
@@ -117,8 +126,9 @@ class SmtpSink:
         self._lock = threading.Condition()
         kwargs: dict[str, Any] = {}
         if credentials:
-            kwargs.update(authenticator=_Authenticator(dict(credentials)), auth_required=True,
-                          auth_require_tls=False)
+            kwargs.update(
+                authenticator=_Authenticator(dict(credentials)), auth_required=True, auth_require_tls=False
+            )
         self._controller = _Controller(_Handler(self), hostname=host, port=port, **kwargs)
         self._started = False
 

@@ -16,7 +16,7 @@ class NewsmonSettings:
         self.crawler = crawler
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "NewsmonSettings":
+    def from_crawler(cls, crawler: Crawler) -> NewsmonSettings:
         return cls(crawler)
 
     def update_settings(self, settings: Settings) -> None:

@@ -51,15 +51,18 @@ class BaoquocteSpider(NewsSpider):
         link = page.one(".pagination a.next[href]")
         if link is not None:
             return link.get("href")
-        found = sum(1 for href in self.listing_links(page, response) if self.is_article_url(response.urljoin(href)))
+        found = sum(
+            1 for href in self.listing_links(page, response) if self.is_article_url(response.urljoin(href))
+        )
         if found < LISTING_PAGE_SIZE:
             return None  # a page that is not full is the last one
         number = response.meta.get(PAGE_META, 1)
         return brsr_page(response.url, number * LISTING_PAGE_SIZE)
 
     def extract_fields(self, page: Page, response: Response) -> Fields:
-        content = page.one((".article-detail div.__MASTERCMS_CONTENT", "div.__MASTERCMS_CONTENT",
-                            "#__MB_MASTERCMS_EL_3"))
+        content = page.one(
+            (".article-detail div.__MASTERCMS_CONTENT", "div.__MASTERCMS_CONTENT", "#__MB_MASTERCMS_EL_3")
+        )
         # Direct <p> children only: photo tables (with caption <p>s), the related box and ads nest theirs.
         paragraphs = [text_of(p) for p in content.iterchildren("p")] if content is not None else []
         return Fields(

@@ -22,8 +22,8 @@ from twisted.python.failure import Failure
 from spiders.dates import VIETNAM, parse_date
 from spiders.extensions import note_error
 from spiders.items import ArticleItem
-from spiders.page import COPYRIGHT_RES, FIELDS, Fields, Page, fold, main_text_paragraphs, metadata_fields
 from spiders.middlewares import ARTICLE_META
+from spiders.page import COPYRIGHT_RES, FIELDS, Fields, Page, fold, main_text_paragraphs, metadata_fields
 from spiders.resources import crawler_articles, crawler_entry_points
 from storage.urls import strip_tracking
 
@@ -143,8 +143,9 @@ class NewsSpider(scrapy.Spider):
             if request is not None:
                 yield request
 
-    def index_request(self, url: str, kind: str, callback, page: int | None = None,
-                      entry: str | None = None) -> scrapy.Request:
+    def index_request(
+        self, url: str, kind: str, callback, page: int | None = None, entry: str | None = None
+    ) -> scrapy.Request:
         meta: dict[str, Any] = {KIND_META: kind}
         if page is not None:
             meta[PAGE_META] = page
@@ -182,14 +183,21 @@ class NewsSpider(scrapy.Spider):
         if not home:
             return
         meta = {KIND_META: "discovery"}
-        yield scrapy.Request(home, callback=self.parse_home, errback=self.on_discovery_error, meta=meta,
-                             dont_filter=True)
+        yield scrapy.Request(
+            home, callback=self.parse_home, errback=self.on_discovery_error, meta=meta, dont_filter=True
+        )
         if self.feed_index:
-            yield scrapy.Request(self.feed_index, callback=self.parse_feed_index, errback=self.on_discovery_error,
-                                 meta=meta)
+            yield scrapy.Request(
+                self.feed_index, callback=self.parse_feed_index, errback=self.on_discovery_error, meta=meta
+            )
         parts = urlsplit(home)
-        yield scrapy.Request(f"{parts.scheme}://{parts.netloc}/robots.txt", callback=self.parse_robots,
-                             errback=self.on_discovery_error, meta=meta, dont_filter=True)
+        yield scrapy.Request(
+            f"{parts.scheme}://{parts.netloc}/robots.txt",
+            callback=self.parse_robots,
+            errback=self.on_discovery_error,
+            meta=meta,
+            dont_filter=True,
+        )
 
     def _discovered(self, response: Response, urls: Iterable[str], kind: str) -> Iterator[scrapy.Request]:
         """Remember same-site feeds or sitemaps found on ``response`` and fetch the new ones now."""
@@ -226,7 +234,8 @@ class NewsSpider(scrapy.Spider):
         page = Page.from_response(response)
         links = page.root.xpath(
             "//link[contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]"
-            "[contains(@type, 'rss+xml') or contains(@type, 'atom+xml')]/@href")
+            "[contains(@type, 'rss+xml') or contains(@type, 'atom+xml')]/@href"
+        )
         yield from self._discovered(response, [str(h) for h in links], "feed")
 
     def parse_feed_index(self, response: Response) -> Iterator[scrapy.Request]:
@@ -238,7 +247,9 @@ class NewsSpider(scrapy.Spider):
         yield from self._discovered(response, [h for h in hrefs if FEED_LINK_RE.search(h)], "feed")
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
-        text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+        text = (
+            response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+        )
         sitemaps = [m.group(1) for m in ROBOTS_SITEMAP_RE.finditer(text)]
         yield from self._discovered(response, sitemaps, "sitemap")
 
@@ -261,7 +272,10 @@ class NewsSpider(scrapy.Spider):
             return None
         self.crawler.stats.inc_value("newsmon/links_found")
         return scrapy.Request(
-            url, callback=self.parse_article, errback=self.on_error, meta={KIND_META: "article", ARTICLE_META: True}
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            meta={KIND_META: "article", ARTICLE_META: True},
         )
 
     def _index_ok(self) -> None:
@@ -270,7 +284,11 @@ class NewsSpider(scrapy.Spider):
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         parsed = feedparser.parse(response.body, response_headers={"content-location": response.url})
         if not parsed.entries:
-            reason = f"feed has no items ({parsed.get('bozo_exception', 'empty')})" if parsed.bozo else "feed has no items"
+            reason = (
+                f"feed has no items ({parsed.get('bozo_exception', 'empty')})"
+                if parsed.bozo
+                else "feed has no items"
+            )
             note_error(self.crawler, "empty_feed", response.url, reason)
             return
         self._index_ok()
@@ -293,13 +311,19 @@ class NewsSpider(scrapy.Spider):
                 found += 1
                 yield request
         if not found:
-            note_error(self.crawler, "empty_listing", response.url,
-                       "listing page holds no article links: its markup or the site's URLs may have changed")
+            note_error(
+                self.crawler,
+                "empty_listing",
+                response.url,
+                "listing page holds no article links: its markup or the site's URLs may have changed",
+            )
         number = response.meta.get(PAGE_META, 1)
         if number < self.max_pages:
             href = self.next_page(page, response)
             if href:
-                yield self.index_request(response.urljoin(href), "listing", self.parse_listing, page=number + 1)
+                yield self.index_request(
+                    response.urljoin(href), "listing", self.parse_listing, page=number + 1
+                )
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         try:
@@ -312,8 +336,12 @@ class NewsSpider(scrapy.Spider):
         if sitemap.type == "sitemapindex":
             children = [e for e in entries if not self.sitemap_follow or self.sitemap_follow.search(e["loc"])]
             if not children:
-                note_error(self.crawler, "empty_sitemap", response.url,
-                           f"sitemap index lists no child sitemaps{' to follow' if entries else ''}")
+                note_error(
+                    self.crawler,
+                    "empty_sitemap",
+                    response.url,
+                    f"sitemap index lists no child sitemaps{' to follow' if entries else ''}",
+                )
                 return
             for entry in newest_sitemaps(children)[: self.sitemap_children]:
                 yield self.index_request(entry["loc"], "sitemap", self.parse_sitemap)
@@ -373,7 +401,9 @@ class NewsSpider(scrapy.Spider):
     def read_article(self, response: Response) -> ArticleItem:
         """One article page as an item, outside any crawl bookkeeping; ArticleParseError if unreadable."""
         if not isinstance(response, TextResponse):
-            raise ArticleParseError(f"not an HTML page ({response.headers.get('Content-Type', b'?').decode()})")
+            raise ArticleParseError(
+                f"not an HTML page ({response.headers.get('Content-Type', b'?').decode()})"
+            )
         page = Page.from_response(response)
         return self.build_item(page, self.extract_fields(page, response), response)
 
@@ -391,7 +421,9 @@ class NewsSpider(scrapy.Spider):
             para = " ".join(para.split())
             if not para or fold(para) in skip:
                 continue
-            if any(rx.search(para) for rx in self.boilerplate_res) or any(rx.search(para) for rx in COPYRIGHT_RES):
+            if any(rx.search(para) for rx in self.boilerplate_res) or any(
+                rx.search(para) for rx in COPYRIGHT_RES
+            ):
                 continue
             out.append(para)
         return out
@@ -416,11 +448,17 @@ class NewsSpider(scrapy.Spider):
                     return value
             return None
 
-        title = " ".join((pick("title", ("selectors", site.title), ("metadata", lambda: metadata().title)) or "").split())
+        title = " ".join(
+            (pick("title", ("selectors", site.title), ("metadata", lambda: metadata().title)) or "").split()
+        )
         if not title:
             raise ArticleParseError("no title found")
-        raw_lead = " ".join((pick("lead", ("selectors", site.lead), ("metadata", lambda: metadata().lead)) or "").split())
-        lead = self.lead_prefix_re.sub("", raw_lead, count=1) if raw_lead and self.lead_prefix_re else raw_lead
+        raw_lead = " ".join(
+            (pick("lead", ("selectors", site.lead), ("metadata", lambda: metadata().lead)) or "").split()
+        )
+        lead = (
+            self.lead_prefix_re.sub("", raw_lead, count=1) if raw_lead and self.lead_prefix_re else raw_lead
+        )
         body = pick(
             "body",
             ("selectors", lambda: self.clean_paragraphs(site.paragraphs, title, lead, raw_lead)),
@@ -433,15 +471,25 @@ class NewsSpider(scrapy.Spider):
         if layers.get("author") == "selectors":
             author = self.spelled_as_metadata(author, metadata().author)
         body = self.drop_furniture(body, author, published)
-        tags = pick("tags", ("selectors", [t for t in site.tags if t]), ("metadata", lambda: metadata().tags)) or []
-        canonical = pick("canonical_url", ("selectors", site.canonical), ("metadata", lambda: metadata().canonical))
+        tags = (
+            pick("tags", ("selectors", [t for t in site.tags if t]), ("metadata", lambda: metadata().tags))
+            or []
+        )
+        canonical = pick(
+            "canonical_url", ("selectors", site.canonical), ("metadata", lambda: metadata().canonical)
+        )
         canonical = response.urljoin(canonical) if canonical else ""
-        if not canonical or (urlsplit(canonical).hostname != urlsplit(response.url).hostname
-                             and not self._same_site(canonical)):
+        if not canonical or (
+            urlsplit(canonical).hostname != urlsplit(response.url).hostname and not self._same_site(canonical)
+        ):
             canonical = response.url  # a canonical pointing off-site is not trusted for identity
             layers["canonical_url"] = "default"
         language = self.pick_language(site, metadata, layers)
-        seen = [response.url, *response.meta.get("redirect_urls", []), response.request.meta.get("newsmon_real_url", "")]
+        seen = [
+            response.url,
+            *response.meta.get("redirect_urls", []),
+            response.request.meta.get("newsmon_real_url", ""),
+        ]
         return ArticleItem(
             url=response.url,
             canonical_url=canonical,
@@ -512,8 +560,11 @@ class NewsSpider(scrapy.Spider):
                 return value
         shown = next((t for t in (*site.dates, *metadata().dates) if t), "")
         if shown or self.date_required:
-            raise ArticleParseError(f"unparseable publication date ({shown!r})" if shown
-                                    else "unparseable publication date (none found)")
+            raise ArticleParseError(
+                f"unparseable publication date ({shown!r})"
+                if shown
+                else "unparseable publication date (none found)"
+            )
         return None
 
     # ----------------------------------------------------------------- errors

@@ -22,8 +22,13 @@ from spiders.page import Fields, Page, text_of
 #: Body paragraphs that are furniture in every edition: agency credits alone on a line,
 #: inline "read more" links, share labels.
 CMS_BOILERPLATE = (
-    re.compile(r"^\(?\s*(?:TTXVN|Vietnam\+|TTXVN/Vietnam\+|VNA|VNA/VietnamPlus|ВИА|Вьетнам\+|VOV|VOVWORLD)\s*\)?\s*$", re.I),
-    re.compile(r"^(?:Xem thêm|Đọc thêm|Tin liên quan|Read more|Related news|Читайте также|См\. также)\s*:", re.I),
+    re.compile(
+        r"^\(?\s*(?:TTXVN|Vietnam\+|TTXVN/Vietnam\+|VNA|VNA/VietnamPlus|ВИА|Вьетнам\+|VOV|VOVWORLD)\s*\)?\s*$",
+        re.I,
+    ),
+    re.compile(
+        r"^(?:Xem thêm|Đọc thêm|Tin liên quan|Read more|Related news|Читайте также|См\. также)\s*:", re.I
+    ),
     re.compile(r"^(?:Chia sẻ|Share|Поделиться)$", re.I),
 )
 
@@ -38,16 +43,23 @@ class CmsSpider(NewsSpider):
     body_selectors: Sequence[str] = ("div.article__body.cms-body", "div.cms-body", "div.article__body")
     #: The display date; the machine-readable forms beside it (see date_texts) come first.
     date_selectors: Sequence[str] = (".article__meta time", "time.time", ".article__meta .time")
-    author_selectors: Sequence[str] = ("div.article__author a.cms-author", "div.article__author .cms-author",
-                                       "a.cms-author", "div.article__author p.name", "div.article__author .name",
-                                       "div.article__author")
+    author_selectors: Sequence[str] = (
+        "div.article__author a.cms-author",
+        "div.article__author .cms-author",
+        "a.cms-author",
+        "div.article__author p.name",
+        "div.article__author .name",
+        "div.article__author",
+    )
     tags_selector = "div.article__tag a, div.tags a"
     region_link_re = re.compile(r"/region/")
     listing_selector = (
         ".abf-cate .story h2 a[href], .timeline .story h2 a[href], .timeline article h2 a[href], "
         ".timeline article h4 a[href], .cate-hl .story h2 a[href], .cate-list .story h2 a[href]"
     )
-    next_page_selector = ".pagination a.pagination__next[href], .pagination a.next[href], .paging a.next[href]"
+    next_page_selector = (
+        ".pagination a.pagination__next[href], .pagination a.next[href], .paging a.next[href]"
+    )
     #: <p> classes inside the body that hold page furniture rather than article text.
     skip_paragraph_classes: Sequence[str] = ("related-inline", "share-label", "article__source", "caption")
     boilerplate_res = CMS_BOILERPLATE
@@ -70,9 +82,11 @@ class CmsSpider(NewsSpider):
     def date_texts(self, page: Page) -> list[str]:
         """The machine-readable time the article block shows (<time datetime>, the cms-date
         meta, with seconds and offset), then its display text."""
-        found = [page.attr(".article__meta time[datetime], time.time[datetime]", "datetime"),
-                 page.attr("meta.cms-date[itemprop=datePublished][content]", "content"),
-                 page.text(self.date_selectors)]
+        found = [
+            page.attr(".article__meta time[datetime], time.time[datetime]", "datetime"),
+            page.attr("meta.cms-date[itemprop=datePublished][content]", "content"),
+            page.text(self.date_selectors),
+        ]
         return [d for d in found if d]
 
     def tags(self, page: Page) -> list[str]:

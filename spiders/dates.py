@@ -13,7 +13,10 @@ import dateparser
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 # "Thứ Sáu, 14/08/2026 - 21:20", "Chủ nhật, ...": the weekday adds nothing and confuses parsers.
-_WEEKDAY = re.compile(r"^\s*(?:thứ\s+\w+|chủ\s+nhật|\w+day|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье)\s*,\s*", re.I)
+_WEEKDAY = re.compile(
+    r"^\s*(?:thứ\s+\w+|chủ\s+nhật|\w+day|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье)\s*,\s*",
+    re.I,
+)
 _NUMERIC = re.compile(
     r"(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})"
     r"(?:\D{1,5}(?P<H>\d{1,2})[:hg](?P<M>\d{2})(?::(?P<S>\d{2}))?(?:\s*(?P<ampm>[AaPp])\.?[Mm]\b\.?)?)?"
@@ -24,7 +27,9 @@ DATE_ORDERS = ("DMY", "MDY")
 # "(GMT+7)", "GMT+07:00", "UTC+3": an explicit offset beats the source's default time zone.
 _GMT_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\b", re.I)
 # RFC 822 as feeds write it ("Wed, 25 Nov 2026 14:20:00 +0300"): English names whatever the site's language.
-_RFC822 = re.compile(r"^(?:[A-Z][a-z]{2},\s*)?\d{1,2}\s+[A-Z][a-z]{2}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?\s+(?:[+-]\d{4}|[A-Z]{1,3})$")
+_RFC822 = re.compile(
+    r"^(?:[A-Z][a-z]{2},\s*)?\d{1,2}\s+[A-Z][a-z]{2}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?\s+(?:[+-]\d{4}|[A-Z]{1,3})$"
+)
 _TIME_FIRST = re.compile(r"^(?P<H>\d{1,2}):(?P<M>\d{2})\s+(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})$")
 _PARSER_SETTINGS = {
     "DATE_ORDER": "DMY",
@@ -57,7 +62,9 @@ def _numeric(text: str, tz: tzinfo, order: str = "DMY") -> datetime | None:
         sign = -1 if offset.group(1) == "-" else 1
         tz = timezone(sign * timedelta(hours=int(offset.group(2)), minutes=int(offset.group(3) or 0)))
     try:
-        return datetime(int(g["y"]), int(g["m"]), int(g["d"]), hour, int(g["M"] or 0), int(g.get("S") or 0), tzinfo=tz)
+        return datetime(
+            int(g["y"]), int(g["m"]), int(g["d"]), hour, int(g["M"] or 0), int(g.get("S") or 0), tzinfo=tz
+        )
     except ValueError:
         return None
 
@@ -69,7 +76,10 @@ def _dateparser(text: str, tz_name: str, languages: tuple[str, ...]) -> datetime
 
 
 def parse_date(
-    text: str | None, tz: ZoneInfo = VIETNAM, languages: tuple[str, ...] = ("vi", "en", "ru"), order: str = "DMY",
+    text: str | None,
+    tz: ZoneInfo = VIETNAM,
+    languages: tuple[str, ...] = ("vi", "en", "ru"),
+    order: str = "DMY",
 ) -> datetime | None:
     """An aware datetime, or None when the text holds no recognisable date.
 

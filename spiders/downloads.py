@@ -68,7 +68,11 @@ def _real_url(request: Request) -> str:
 
 def source_name(crawler: Crawler) -> str:
     spider = getattr(crawler, "spider", None)
-    return crawler.settings.get("NEWSMON_SOURCE") or getattr(spider, "source_name", None) or getattr(spider, "name", "")
+    return (
+        crawler.settings.get("NEWSMON_SOURCE")
+        or getattr(spider, "source_name", None)
+        or getattr(spider, "name", "")
+    )
 
 
 def fetch_failed(crawler: Crawler, request: Request, kind: str, reason: str) -> AccountedFailure:
@@ -145,7 +149,7 @@ class UrlGuardMiddleware:
         self._resolved: dict[tuple[str, int], list[str]] = {}
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "UrlGuardMiddleware":
+    def from_crawler(cls, crawler: Crawler) -> UrlGuardMiddleware:
         return cls(crawler)
 
     def _listed(self, host: str, port: int | None) -> bool:
@@ -206,22 +210,31 @@ class RedirectGuardMiddleware:
         self.limit = crawler.settings.getint("REDIRECT_MAX_TIMES", 20)
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "RedirectGuardMiddleware":
+    def from_crawler(cls, crawler: Crawler) -> RedirectGuardMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response, spider=None) -> Response:
-        if (response.status not in REDIRECT_STATUSES or b"Location" not in response.headers
-                or request.meta.get("dont_redirect") or not _accounted(request)):
+        if (
+            response.status not in REDIRECT_STATUSES
+            or b"Location" not in response.headers
+            or request.meta.get("dont_redirect")
+            or not _accounted(request)
+        ):
             return response
         here = response.url
         target = urljoin(here, response.headers[b"Location"].decode("latin-1").strip())
         chain = [*request.meta.get("redirect_urls", []), here]
         if _fragmentless(target) in {_fragmentless(u) for u in chain}:
-            raise fetch_failed(self.crawler, request, "redirect_loop",
-                               f"redirect loop: {' → '.join([*chain, target])}")
+            raise fetch_failed(
+                self.crawler, request, "redirect_loop", f"redirect loop: {' → '.join([*chain, target])}"
+            )
         if len(chain) > self.limit:
-            raise fetch_failed(self.crawler, request, "redirect_limit",
-                               f"more than {self.limit} redirects (last to {target})")
+            raise fetch_failed(
+                self.crawler,
+                request,
+                "redirect_limit",
+                f"more than {self.limit} redirects (last to {target})",
+            )
         return response
 
 
@@ -245,15 +258,17 @@ class CappedDecompressionMiddleware(HttpCompressionMiddleware):
         except IgnoreRequest as exc:
             if not _accounted(request) or isinstance(exc, AccountedFailure):
                 raise
-            raise fetch_failed(self.crawler, request, "too_large",
-                               f"body over the size cap once decompressed ({exc})") from exc
+            raise fetch_failed(
+                self.crawler, request, "too_large", f"body over the size cap once decompressed ({exc})"
+            ) from exc
 
 
 # ---------------------------------------------------------------- Retry-After
 
 
-def retry_after_seconds(value: str | bytes | None, now: float | None = None,
-                        limit: float = RETRY_AFTER_MAX_SECONDS) -> float | None:
+def retry_after_seconds(
+    value: str | bytes | None, now: float | None = None, limit: float = RETRY_AFTER_MAX_SECONDS
+) -> float | None:
     """Seconds a Retry-After header asks for (delta-seconds or an HTTP date), at most ``limit``."""
     if value is None:
         return None
@@ -288,7 +303,7 @@ class RetryAfterMiddleware:
         self.not_before: dict[str, float] = {}
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "RetryAfterMiddleware":
+    def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
         return cls(crawler)
 
     @staticmethod
@@ -311,8 +326,12 @@ class RetryAfterMiddleware:
                 due = time.monotonic() + seconds
                 self.not_before[host] = max(due, self.not_before.get(host, 0.0))
                 self.crawler.stats.inc_value("newsmon/retry_after")
-                logger.info("%s answered %s with Retry-After: waiting %.0f s before asking it again",
-                            host, response.status, seconds)
+                logger.info(
+                    "%s answered %s with Retry-After: waiting %.0f s before asking it again",
+                    host,
+                    response.status,
+                    seconds,
+                )
         return response
 
 
@@ -402,7 +421,7 @@ class ResponseCheckMiddleware:
         self.crawler = crawler
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "ResponseCheckMiddleware":
+    def from_crawler(cls, crawler: Crawler) -> ResponseCheckMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response, spider=None) -> Response:
@@ -417,17 +436,26 @@ class ResponseCheckMiddleware:
                 self.crawler.stats.inc_value("newsmon/blocked")
             raise fetch_failed(self.crawler, request, f"http_{response.status}", f"HTTP {response.status}")
         if isinstance(response, HtmlResponse):
-            encoding = choose_encoding(response.body, response.headers.get(b"Content-Type", b"").decode("latin-1"))
+            encoding = choose_encoding(
+                response.body, response.headers.get(b"Content-Type", b"").decode("latin-1")
+            )
             if encoding and encoding != response.encoding:
                 response = response.replace(encoding=encoding)
             if request.meta.get(ARTICLE_META) and looks_truncated(response.body):
-                raise fetch_failed(self.crawler, request, "truncated",
-                                   "the page ends before its closing markup (truncated); retried later")
+                raise fetch_failed(
+                    self.crawler,
+                    request,
+                    "truncated",
+                    "the page ends before its closing markup (truncated); retried later",
+                )
         return response
 
     def _handled(self, request: Request) -> Iterable[int]:
         spider = getattr(self.crawler, "spider", None)
-        return [*request.meta.get("handle_httpstatus_list", ()), *getattr(spider, "handle_httpstatus_list", ())]
+        return [
+            *request.meta.get("handle_httpstatus_list", ()),
+            *getattr(spider, "handle_httpstatus_list", ()),
+        ]
 
     def process_exception(self, request: Request, exception: Exception, spider=None) -> Any:
         if isinstance(exception, IgnoreRequest):

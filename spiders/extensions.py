@@ -32,7 +32,11 @@ def note_error(crawler: Crawler, kind: str, url: str, reason: str) -> None:
 
 def error_kinds(stats: dict[str, Any]) -> dict[str, int]:
     """Errors of this crawl by kind ("http_404": 2, "parse": 1, ...); callback exceptions are "exception"."""
-    kinds = {k[len(ERROR_PREFIX):]: v for k, v in stats.items() if k.startswith(ERROR_PREFIX) and isinstance(v, int)}
+    kinds = {
+        k[len(ERROR_PREFIX) :]: v
+        for k, v in stats.items()
+        if k.startswith(ERROR_PREFIX) and isinstance(v, int)
+    }
     exceptions = sum(v for k, v in stats.items() if k.startswith("spider_exceptions/") and isinstance(v, int))
     if exceptions:
         kinds["exception"] = kinds.get("exception", 0) + exceptions
@@ -71,7 +75,9 @@ def unreachable_message(host: str, stats: dict[str, Any]) -> str:
     return f"cannot reach {host}: {why}; {UNREACHABLE_HINT}"
 
 
-def run_status(counts: dict[str, int], stats: dict[str, Any], reason: str, host: str) -> tuple[str, str | None]:
+def run_status(
+    counts: dict[str, int], stats: dict[str, Any], reason: str, host: str
+) -> tuple[str, str | None]:
     """Decide the run's status and a message a person can act on."""
     if reason == "unreachable":
         return "failed", unreachable_message(host, stats)
@@ -88,7 +94,9 @@ def run_status(counts: dict[str, int], stats: dict[str, Any], reason: str, host:
     sources_ok = stats.get("newsmon/index_pages_ok", 0) + counts["not_modified"]
     if counts["errors"] and counts["articles_seen"] == 0 and not sources_ok:
         # Nothing answered at all (robots.txt, discovery and entry points alike): the site is unreachable.
-        if not stats.get("downloader/response_count") or all(kind in CONNECT_KINDS for kind in error_kinds(stats)):
+        if not stats.get("downloader/response_count") or all(
+            kind in CONNECT_KINDS for kind in error_kinds(stats)
+        ):
             return "failed", unreachable_message(host, stats)
         return "failed", "no feed, listing or sitemap could be fetched"
     if sources_ok and found == 0 and counts["articles_seen"] == 0 and not counts["not_modified"]:
@@ -118,7 +126,7 @@ class ReachabilityWatch:
         self._call = None
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "ReachabilityWatch":
+    def from_crawler(cls, crawler: Crawler) -> ReachabilityWatch:
         watch = cls(crawler)
         crawler.signals.connect(watch.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(watch.response_received, signal=signals.response_received)
@@ -161,7 +169,7 @@ class CrawlRunRecorder:
         self._checkpoints: Any = None
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "CrawlRunRecorder":
+    def from_crawler(cls, crawler: Crawler) -> CrawlRunRecorder:
         ext = cls(crawler)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
@@ -189,7 +197,7 @@ class CrawlRunRecorder:
             logger.warning("could not write the crawl's counts so far", exc_info=True)
 
     @classmethod
-    def of(cls, crawler: Crawler) -> "CrawlRunRecorder | None":
+    def of(cls, crawler: Crawler) -> CrawlRunRecorder | None:
         """The recorder of this crawler, if the extension is on."""
         for ext in getattr(crawler.extensions, "middlewares", ()):
             if isinstance(ext, cls):
@@ -217,9 +225,21 @@ class CrawlRunRecorder:
             message = f"{message}; {note}" if message else note
             logger.warning("crawl %s: %s", self.crawler.settings.get("NEWSMON_SOURCE") or spider.name, note)
         run = crawler_runs(self.crawler).finish(
-            self.run_id, status, counts, message, stats.get(ERROR_SAMPLES_KEY) or [], degraded=degraded,
+            self.run_id,
+            status,
+            counts,
+            message,
+            stats.get(ERROR_SAMPLES_KEY) or [],
+            degraded=degraded,
             error_kinds=error_kinds(stats),
         )
         line = " ".join(f"{k}={v}" for k, v in counts.items())
         log = logger.warning if status in ("failed", "blocked", "killed") else logger.info
-        log("crawl %s run=%s status=%s %s%s", run.source, run.id, status, line, f" ({message})" if message else "")
+        log(
+            "crawl %s run=%s status=%s %s%s",
+            run.source,
+            run.id,
+            status,
+            line,
+            f" ({message})" if message else "",
+        )

@@ -27,8 +27,14 @@ logger = logging.getLogger(__name__)
 
 _ANY_WEB_URL = re.compile(r"^https?://")
 #: Config selector keys → the fields they give.
-_SELECTOR_FIELDS = {"title": "title", "lead": "lead", "body": "body", "date": "published_at",
-                    "author": "author", "tags": "tags"}
+_SELECTOR_FIELDS = {
+    "title": "title",
+    "lead": "lead",
+    "body": "body",
+    "date": "published_at",
+    "author": "author",
+    "tags": "tags",
+}
 
 
 class GenericSpider(NewsSpider):

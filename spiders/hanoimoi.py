@@ -57,8 +57,13 @@ class HanoimoiSpider(NewsSpider):
             lead=page.text((".sc-longform-header-text p.block-sc-sapo", "p.block-sc-sapo")),
             paragraphs=paragraphs,
             dates=[page.text("span.sc-longform-header-date")],
-            author=page.text((".sc-longform-header-meta span.block-sc-author", "span.block-sc-author",
-                              "span.c-detail-head__author")),
+            author=page.text(
+                (
+                    ".sc-longform-header-meta span.block-sc-author",
+                    "span.block-sc-author",
+                    "span.c-detail-head__author",
+                )
+            ),
             tags=page.texts("div.c-widget-tags a"),
             canonical=page.canonical(),
         )

@@ -9,12 +9,12 @@ from typing import Any
 
 @dataclass
 class ArticleItem:
-    url: str                      # the real-site URL the page was fetched at
-    canonical_url: str            # the page's rel=canonical (same site), else url
-    source: str                   # source name, e.g. "hanoimoi"
+    url: str  # the real-site URL the page was fetched at
+    canonical_url: str  # the page's rel=canonical (same site), else url
+    source: str  # source name, e.g. "hanoimoi"
     title: str
     lead: str
-    body: str                     # paragraphs only, joined by blank lines
+    body: str  # paragraphs only, joined by blank lines
     published_at: datetime | None  # aware; Asia/Ho_Chi_Minh unless the page says otherwise
     author: str | None
     tags: list[str] = field(default_factory=list)

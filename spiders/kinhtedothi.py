@@ -35,7 +35,9 @@ class KinhtedothiSpider(NewsSpider):
     # /<slug>-<id>.html, and real articles without an id: /<slug>.html and /<section>/<slug>.html
     # ("/thuc-day-khu-vuc-tu-nhan-huong-toi-tang-truong-ben-vung.html", "/su-kien/…-2-9.html").
     # A slug of at least four words tells an article from a section page.
-    article_url_re = re.compile(r"^https?://(?:www\.)?kinhtedothi\.vn/(?:[a-z0-9-]+/)?[a-z0-9]+(?:-[a-z0-9]+){3,}\.html$")
+    article_url_re = re.compile(
+        r"^https?://(?:www\.)?kinhtedothi\.vn/(?:[a-z0-9-]+/)?[a-z0-9]+(?:-[a-z0-9]+){3,}\.html$"
+    )
     # Tag pages, the e-paper and the sub-sites (own hosts) are not articles of this source.
     skip_url_re = re.compile(r"/(?:tag|bao-in|video|emagazine|infographic)/")
     boilerplate_res = (

@@ -36,7 +36,7 @@ def real_url(mirror: str, url: str, scheme: str = "https") -> str:
     """The inverse of :func:`mirror_url`; URLs outside the mirror come back unchanged."""
     if not url.startswith(mirror + "/"):
         return url
-    rest = urlsplit(url[len(mirror):])
+    rest = urlsplit(url[len(mirror) :])
     host, _, path = rest.path.lstrip("/").partition("/")
     return urlunsplit((scheme, host, "/" + path, rest.query, ""))
 
@@ -53,7 +53,7 @@ class MirrorMiddleware:
         self.stats = stats
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "MirrorMiddleware":
+    def from_crawler(cls, crawler: Crawler) -> MirrorMiddleware:
         return cls(crawler.settings.get("NEWSMON_MIRROR") or os.environ.get("NEWSMON_MIRROR"), crawler.stats)
 
     def process_request(self, request: Request, spider=None) -> Request | None:
@@ -89,7 +89,7 @@ class SourceProxyMiddleware:
         self.proxy = None if mirrored else proxy
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "SourceProxyMiddleware":
+    def from_crawler(cls, crawler: Crawler) -> SourceProxyMiddleware:
         s = crawler.settings
         return cls(s.get("NEWSMON_PROXY"), bool(s.get("NEWSMON_MIRROR") or os.environ.get("NEWSMON_MIRROR")))
 
@@ -114,7 +114,7 @@ class KnownArticleFilter:
         self.scheduled: set[str] = set()
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "KnownArticleFilter":
+    def from_crawler(cls, crawler: Crawler) -> KnownArticleFilter:
         return cls(crawler)
 
     def _filter(self, outputs: list[Any]) -> list[Any]:
@@ -130,7 +130,9 @@ class KnownArticleFilter:
                 drop.add(id(req))
                 continue
             fresh[key] = req
-        wanted = crawler_articles(self.crawler).stale_or_unknown(fresh.keys(), self.refresh) if fresh else set()
+        wanted = (
+            crawler_articles(self.crawler).stale_or_unknown(fresh.keys(), self.refresh) if fresh else set()
+        )
         for key, req in fresh.items():
             if key in wanted:
                 self.scheduled.add(key)
@@ -188,7 +190,7 @@ class ConditionalRequestMiddleware:
         self._confirmed: set[str] = set()
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "ConditionalRequestMiddleware":
+    def from_crawler(cls, crawler: Crawler) -> ConditionalRequestMiddleware:
         from scrapy import signals
 
         mw = cls(crawler)
@@ -252,7 +254,9 @@ class ConditionalRequestMiddleware:
         if not self.enabled or not (self._fetched or self._confirmed):
             return
         if reason != "finished":
-            logger.info("crawl ended (%s): validators of %d index page(s) not saved", reason, len(self._fetched))
+            logger.info(
+                "crawl ended (%s): validators of %d index page(s) not saved", reason, len(self._fetched)
+            )
             return
         from spiders.ledger import index_ledger
 
@@ -288,7 +292,7 @@ class IndexLinkMiddleware:
         self._hosts: set[str] | None = None
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "IndexLinkMiddleware":
+    def from_crawler(cls, crawler: Crawler) -> IndexLinkMiddleware:
         return cls(crawler)
 
     def _site_hosts(self) -> set[str]:
@@ -319,8 +323,12 @@ class IndexLinkMiddleware:
         for out in outputs:
             if isinstance(out, Request):
                 if not self.same_site(out.url):
-                    note_error(self.crawler, "refused", out.url,
-                               f"{kind} {response.url} links off the source's site: {out.url}")
+                    note_error(
+                        self.crawler,
+                        "refused",
+                        out.url,
+                        f"{kind} {response.url} links off the source's site: {out.url}",
+                    )
                     logger.warning("%s %s: refused off-site link %s", kind, response.url, out.url)
                     continue
                 ledger.led_to(response.url, out.url)

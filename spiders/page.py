@@ -29,8 +29,15 @@ FIELDS = ("title", "published_at", "author", "lead", "body", "tags", "canonical_
 #: The fields whose selectors stopping to match means the site changed its markup.
 KEY_FIELDS = ("title", "published_at", "body")
 
-_ARTICLE_TYPES = ("NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
-                  "VideoObject", "WebPage")
+_ARTICLE_TYPES = (
+    "NewsArticle",
+    "Article",
+    "ReportageNewsArticle",
+    "AnalysisNewsArticle",
+    "BlogPosting",
+    "VideoObject",
+    "WebPage",
+)
 _BLOCK_TAGS = frozenset(
     "p div br li ul ol h1 h2 h3 h4 h5 h6 tr td th table figure figcaption section article header footer "
     "blockquote hr dd dt dl aside nav main pre".split()
@@ -236,8 +243,15 @@ def _compiled(selector: str):
 
 #: Meta tags that carry a publication date, best first.
 DATE_METAS = (
-    "article:published_time", "og:article:published_time", "datepublished", "pubdate", "publishdate",
-    "publish-date", "date", "dc.date.issued", "dcterms.created",
+    "article:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "date",
+    "dc.date.issued",
+    "dcterms.created",
 )
 _LANG = re.compile(r"^([a-z]{2,3})(?:[-_].*)?$", re.I)
 _URL = re.compile(r"^https?://")
@@ -309,8 +323,11 @@ def metadata_tags(page: Page) -> list[str]:
 
 
 def page_language(page: Page) -> str:
-    for value in (page.html_lang(), plain(page.json_ld.get("inLanguage")),
-                  page.meta("og:locale", "language", "content-language")):
+    for value in (
+        page.html_lang(),
+        plain(page.json_ld.get("inLanguage")),
+        page.meta("og:locale", "language", "content-language"),
+    ):
         match = _LANG.match(str(value or "").strip())
         if match:
             return match.group(1).lower()
@@ -348,9 +365,18 @@ def main_text_paragraphs(page: Page) -> list[str]:
     for precision in (True, False):
         try:
             doc = bare_extraction(
-                page.root, url=page.url, prune_xpath=list(FURNITURE_XPATHS), favor_precision=precision, favor_recall=not precision,
-                include_comments=False, include_tables=False, include_images=False, include_links=False,
-                with_metadata=False, deduplicate=False, as_dict=False,
+                page.root,
+                url=page.url,
+                prune_xpath=list(FURNITURE_XPATHS),
+                favor_precision=precision,
+                favor_recall=not precision,
+                include_comments=False,
+                include_tables=False,
+                include_images=False,
+                include_links=False,
+                with_metadata=False,
+                deduplicate=False,
+                as_dict=False,
             )
         except Exception as exc:  # a library failure on odd markup: the next layer or none
             logger.debug("trafilatura failed on %s: %s", page.url, exc)
@@ -368,4 +394,3 @@ def main_text_paragraphs(page: Page) -> list[str]:
         if paragraphs:
             return paragraphs
     return []
-

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
-
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from spiders.extensions import note_error
@@ -56,7 +55,7 @@ class ValidationPipeline:
         self.crawler = crawler
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "ValidationPipeline":
+    def from_crawler(cls, crawler: Crawler) -> ValidationPipeline:
         return cls(crawler)
 
     def process_item(self, item: ArticleItem, spider=None) -> ArticleItem:
@@ -90,11 +89,12 @@ class RelevancePipeline:
     def __init__(self, terms_file: str | None, model_file: str | None = None) -> None:
         from monitor.relevance import RelevanceModel
 
-        self.model = RelevanceModel.load(Path(terms_file) if terms_file else None,
-                                         model_file=Path(model_file) if model_file else None)
+        self.model = RelevanceModel.load(
+            Path(terms_file) if terms_file else None, model_file=Path(model_file) if model_file else None
+        )
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "RelevancePipeline":
+    def from_crawler(cls, crawler: Crawler) -> RelevancePipeline:
         return cls(crawler.settings.get("NEWSMON_TERMS_FILE"), crawler.settings.get("NEWSMON_MODEL_FILE"))
 
     def process_item(self, item: ArticleItem, spider=None) -> ArticleItem:
@@ -114,7 +114,7 @@ class StoragePipeline:
         self.writer = ArticleWriter(crawler)
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "StoragePipeline":
+    def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
         return cls(crawler)
 
     async def process_item(self, item: ArticleItem, spider=None) -> ArticleItem:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-
 from typing import TYPE_CHECKING
 
 from scrapy.crawler import Crawler
@@ -24,7 +23,7 @@ class StoryStep:
         self._grouper: StoryGrouper | None = None
 
     @property
-    def grouper(self) -> "StoryGrouper":
+    def grouper(self) -> StoryGrouper:
         if self._grouper is None:
             from monitor.stories.grouping import StoryGrouper  # numpy, scipy: only when grouping
 
@@ -48,8 +47,13 @@ class StoryStep:
             decision = self.grouper.assign(article) if outcome == "new" else self.grouper.refresh(article)
             stats.inc_value(f"newsmon/story/{decision.how}")
             if decision.matched is not None:
-                logger.info("story %s: article %s joins via article %s (%s)", decision.story_id, article_id,
-                            decision.matched, "; ".join(decision.reasons))
+                logger.info(
+                    "story %s: article %s joins via article %s (%s)",
+                    decision.story_id,
+                    article_id,
+                    decision.matched,
+                    "; ".join(decision.reasons),
+                )
         except Exception:  # noqa: BLE001 - grouping must never lose the stored article
             logger.exception("story grouping failed for article %s", article_id)
             stats.inc_value("newsmon/story/errors")

@@ -31,8 +31,11 @@ class VietnamplusSpider(CmsSpider):
 
     categories = ("chinhtri", "kinhte", "thegioi")
     # Feeds that worked on the real site; the rest are found on the feed index, /rss.html.
-    feeds = ("https://www.vietnamplus.vn/rss/home.rss", "https://www.vietnamplus.vn/rss/kinhte-311.rss",
-             "https://www.vietnamplus.vn/rss/thegioi.rss")
+    feeds = (
+        "https://www.vietnamplus.vn/rss/home.rss",
+        "https://www.vietnamplus.vn/rss/kinhte-311.rss",
+        "https://www.vietnamplus.vn/rss/thegioi.rss",
+    )
     feed_index = "https://www.vietnamplus.vn/rss.html"
     listing_pages = tuple(f"https://www.vietnamplus.vn/{slug}/" for slug in categories)
     sitemaps = ("https://www.vietnamplus.vn/sitemap.xml",)
@@ -52,7 +55,9 @@ class VietnamplusEnSpider(CmsSpider):
     language = "en"
     languages = ("en",)
 
-    listing_pages = tuple(f"https://en.vietnamplus.vn/{slug}/" for slug in ("politics", "business", "society"))
+    listing_pages = tuple(
+        f"https://en.vietnamplus.vn/{slug}/" for slug in ("politics", "business", "society")
+    )
     sitemaps = ("https://en.vietnamplus.vn/sitemap.xml",)
     sitemap_follow = _NEWS_MONTHS
     sitemap_children = 2
@@ -68,7 +73,9 @@ class VietnamplusRuSpider(CmsSpider):
     language = "ru"
     languages = ("ru",)
 
-    listing_pages = tuple(f"https://ru.vietnamplus.vn/{slug}/" for slug in ("politika", "ekonomika", "obshchestvo"))
+    listing_pages = tuple(
+        f"https://ru.vietnamplus.vn/{slug}/" for slug in ("politika", "ekonomika", "obshchestvo")
+    )
     # The Google News sitemap lists the newest articles with their titles: one request.
     sitemaps = ("https://ru.vietnamplus.vn/sitemaps/google-news.xml",)
     # The index robots.txt names (entry-point discovery): only its monthly news sitemaps.

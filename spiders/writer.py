@@ -16,8 +16,8 @@ import logging
 import queue
 import threading
 from collections.abc import Sequence
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from scrapy.crawler import Crawler
 from twisted.internet.defer import Deferred

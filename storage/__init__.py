@@ -8,6 +8,19 @@ from storage.runs import CrawlRunLog, Degradation
 from storage.urls import canonicalize, try_canonicalize
 
 __all__ = [
-    "Article", "ArticleStore", "ArticleUrl", "CrawlRun", "CrawlRunLog", "Database", "DatabaseError", "Degradation",
-    "SaveOutcome", "SaveResult", "SchemaOutdated", "canonicalize", "content_fingerprint", "normalise_text", "try_canonicalize",
+    "Article",
+    "ArticleStore",
+    "ArticleUrl",
+    "CrawlRun",
+    "CrawlRunLog",
+    "Database",
+    "DatabaseError",
+    "Degradation",
+    "SaveOutcome",
+    "SaveResult",
+    "SchemaOutdated",
+    "canonicalize",
+    "content_fingerprint",
+    "normalise_text",
+    "try_canonicalize",
 ]

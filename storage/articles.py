@@ -34,8 +34,21 @@ class SaveResult:
 
 
 # Fields a re-crawl may change; the rest (id, first_seen_at, story) belong to the stored article.
-_UPDATABLE = ("title", "lead", "body", "author", "tags", "layers", "language", "published_at", "content_hash",
-              "label", "score", "reasons", "relevance_version")
+_UPDATABLE = (
+    "title",
+    "lead",
+    "body",
+    "author",
+    "tags",
+    "layers",
+    "language",
+    "published_at",
+    "content_hash",
+    "label",
+    "score",
+    "reasons",
+    "relevance_version",
+)
 
 
 class ArticleStore:
@@ -112,7 +125,9 @@ class ArticleStore:
 
     @staticmethod
     def _clear_failures(session, aliases: set[str]) -> None:
-        for row in session.exec(select(FailedUrl).where(col(FailedUrl.canonical_url).in_(sorted(aliases)))).all():
+        for row in session.exec(
+            select(FailedUrl).where(col(FailedUrl.canonical_url).in_(sorted(aliases)))
+        ).all():
             session.delete(row)
 
     @staticmethod
@@ -129,7 +144,7 @@ class ArticleStore:
         found: dict[str, datetime] = {}
         with self.db.session() as session:
             for start in range(0, len(keys), _BATCH):
-                chunk = keys[start:start + _BATCH]
+                chunk = keys[start : start + _BATCH]
                 rows = session.exec(
                     select(ArticleUrl.canonical_url, Article.fetched_at)
                     .join(Article, col(Article.id) == col(ArticleUrl.article_id))
@@ -164,7 +179,7 @@ class ArticleStore:
         with self.db.session() as session:
             for start in range(0, len(keys), _BATCH):
                 rows = session.exec(
-                    select(FailedUrl).where(col(FailedUrl.canonical_url).in_(keys[start:start + _BATCH]))
+                    select(FailedUrl).where(col(FailedUrl.canonical_url).in_(keys[start : start + _BATCH]))
                 ).all()
                 found.update({row.canonical_url: row for row in rows})
         return found
@@ -191,7 +206,9 @@ class ArticleStore:
         due: list[str] = []
         with self.db.session() as session:
             rows = session.exec(
-                select(FailedUrl).where(FailedUrl.source == source).order_by(col(FailedUrl.last_failed_at))
+                select(FailedUrl)
+                .where(FailedUrl.source == source)
+                .order_by(col(FailedUrl.last_failed_at))
                 .limit(max(limit * 10, 1000))
             ).all()
         for row in rows:
@@ -209,7 +226,8 @@ class ArticleStore:
         key = canonicalize(url)
         with self.db.session() as session:
             row = session.exec(
-                select(Article).join(ArticleUrl, col(Article.id) == col(ArticleUrl.article_id))
+                select(Article)
+                .join(ArticleUrl, col(Article.id) == col(ArticleUrl.article_id))
                 .where(ArticleUrl.canonical_url == key)
             ).first()
             return row
@@ -251,12 +269,19 @@ class ArticleStore:
             yield from rows
             last = rows[-1].id
 
-    def set_judgement(self, article_id: int, label: str, score: float, reasons: list[dict], version: str) -> None:
+    def set_judgement(
+        self, article_id: int, label: str, score: float, reasons: list[dict], version: str
+    ) -> None:
         with self.db.session() as session:
             article = session.get(Article, article_id)
             if article is None:
                 return
-            article.label, article.score, article.reasons, article.relevance_version = label, score, reasons, version
+            article.label, article.score, article.reasons, article.relevance_version = (
+                label,
+                score,
+                reasons,
+                version,
+            )
             session.add(article)
 
     def source_names(self) -> set[str]:
@@ -278,4 +303,5 @@ class ArticleStore:
 def _published_since(since: datetime):
     """Published at or after ``since``; an article with no date counts from when it was first seen."""
     return (col(Article.published_at) >= since) | (
-        col(Article.published_at).is_(None) & (col(Article.first_seen_at) >= since))
+        col(Article.published_at).is_(None) & (col(Article.first_seen_at) >= since)
+    )

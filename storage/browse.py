@@ -55,13 +55,15 @@ class Archive:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def story_page(self, filters: SearchFilters, *, limit: int, offset: int = 0,
-                   chunk: int = 500) -> tuple[list[StoryKey], bool]:
+    def story_page(
+        self, filters: SearchFilters, *, limit: int, offset: int = 0, chunk: int = 500
+    ) -> tuple[list[StoryKey], bool]:
         """Stories (and lone articles) with an article matching ``filters``, newest report first,
         and whether there are more. Walks the publication-date index from the newest article,
         so a page costs the same however long the history (deep pages cost their offset)."""
-        stmt = _filtered(select(Article.id, Article.story_id, Article.published_at), filters, walk=True).order_by(
-            col(Article.published_at).desc(), col(Article.id).desc())
+        stmt = _filtered(
+            select(Article.id, Article.story_id, Article.published_at), filters, walk=True
+        ).order_by(col(Article.published_at).desc(), col(Article.id).desc())
         seen: set[int] = set()
         keys: list[StoryKey] = []
         position = 0
@@ -76,8 +78,13 @@ class Archive:
                     if len(seen) > offset:
                         if len(keys) == limit:
                             return keys, True
-                        keys.append(StoryKey(story_id=story_id, article_id=None if story_id else article_id,
-                                             latest=published))
+                        keys.append(
+                            StoryKey(
+                                story_id=story_id,
+                                article_id=None if story_id else article_id,
+                                latest=published,
+                            )
+                        )
                 if len(rows) < chunk:
                     return keys, False
                 position += chunk
@@ -103,7 +110,13 @@ class Archive:
                 by_id[article.id] = article
         out: dict[StoryKey, list[Article]] = {}
         for k in keys:
-            group = by_story.get(k.story_id, []) if k.story_id is not None else [by_id[k.article_id]] if k.article_id in by_id else []
+            group = (
+                by_story.get(k.story_id, [])
+                if k.story_id is not None
+                else [by_id[k.article_id]]
+                if k.article_id in by_id
+                else []
+            )
             if group:
                 out[k] = group
         return out
@@ -116,11 +129,18 @@ class Archive:
         if not article_ids:
             return {}
         with self.db.session() as session:
-            return {a.id: a for a in session.exec(select(Article).where(col(Article.id).in_(list(article_ids))))}
+            return {
+                a.id: a for a in session.exec(select(Article).where(col(Article.id).in_(list(article_ids))))
+            }
 
     def story(self, story_id: int, *, limit: int = 200) -> list[Article]:
         with self.db.session() as session:
-            stmt = select(Article).where(col(Article.story_id) == story_id).order_by(_when(), col(Article.id)).limit(limit)
+            stmt = (
+                select(Article)
+                .where(col(Article.story_id) == story_id)
+                .order_by(_when(), col(Article.id))
+                .limit(limit)
+            )
             return list(session.exec(stmt))
 
     def recent(self, filters: SearchFilters, *, limit: int) -> list[Article]:
@@ -142,8 +162,17 @@ class Archive:
             return dict(session.exec(select(Article.source, func.count()).group_by(Article.source)).all())
 
     def recent_digests(self, *, limit: int = 20) -> list[DigestSummary]:
-        columns = (Digest.id, Digest.created_at, Digest.status, Digest.subject, Digest.recipients,
-                   Digest.article_count, Digest.attempts, Digest.last_error, Digest.sent_at)
+        columns = (
+            Digest.id,
+            Digest.created_at,
+            Digest.status,
+            Digest.subject,
+            Digest.recipients,
+            Digest.article_count,
+            Digest.attempts,
+            Digest.last_error,
+            Digest.sent_at,
+        )
         with self.db.session() as session:
             rows = session.exec(select(*columns).order_by(col(Digest.id).desc()).limit(limit)).all()
         return [DigestSummary(*row) for row in rows]

@@ -37,8 +37,17 @@ class DaemonLockStore:
             now = utcnow()
             try:
                 with self.db.session() as session:
-                    session.add(DaemonLock(id=DAEMON_LOCK_ID, owner=owner, pid=pid, host=host, mode=mode,
-                                           started_at=now, heartbeat_at=now))
+                    session.add(
+                        DaemonLock(
+                            id=DAEMON_LOCK_ID,
+                            owner=owner,
+                            pid=pid,
+                            host=host,
+                            mode=mode,
+                            started_at=now,
+                            heartbeat_at=now,
+                        )
+                    )
                 return True, None
             except IntegrityError:
                 pass
@@ -51,8 +60,15 @@ class DaemonLockStore:
                 result = session.exec(
                     update(DaemonLock)
                     .where(col(DaemonLock.id) == DAEMON_LOCK_ID, col(DaemonLock.owner) == holder.owner)
-                    .values(owner=owner, pid=pid, host=host, mode=mode, started_at=now, heartbeat_at=now,
-                            rss_kb=None)
+                    .values(
+                        owner=owner,
+                        pid=pid,
+                        host=host,
+                        mode=mode,
+                        started_at=now,
+                        heartbeat_at=now,
+                        rss_kb=None,
+                    )
                 )
                 if result.rowcount == 1:
                     return True, holder
@@ -89,12 +105,16 @@ def scheduled_runs(db: Database, table: str = JOBS_TABLE) -> dict[str, datetime 
     with db.engine.connect() as conn:
         rows = conn.execute(jobs.select().with_only_columns(jobs.c.id, jobs.c.next_run_time)).all()
     return {
-        row.id: datetime.fromtimestamp(row.next_run_time, timezone.utc) if row.next_run_time is not None else None
+        row.id: datetime.fromtimestamp(row.next_run_time, timezone.utc)
+        if row.next_run_time is not None
+        else None
         for row in rows
     }
 
 
-def close_stopped_crawl(db: Database, source: str, started_after: datetime, status: str, message: str) -> CrawlRun:
+def close_stopped_crawl(
+    db: Database, source: str, started_after: datetime, status: str, message: str
+) -> CrawlRun:
     """Record how a crawl child that was killed (or crashed) ended.
 
     The child may have opened its record and left it 'running' (killed hard), closed it
@@ -122,7 +142,9 @@ def close_stopped_crawl(db: Database, source: str, started_after: datetime, stat
                 last.message = message if not last.message else f"{message}; {last.message}"
                 session.add(last)
             return last
-        run = CrawlRun(source=source, status=status, message=message, started_at=started_after, finished_at=now)
+        run = CrawlRun(
+            source=source, status=status, message=message, started_at=started_after, finished_at=now
+        )
         session.add(run)
         session.flush()
         return run

@@ -93,7 +93,7 @@ class Database:
         if found.state != "current":
             raise SchemaOutdated(found.message())
 
-    def create_if_empty(self) -> "SchemaStatus":
+    def create_if_empty(self) -> SchemaStatus:
         """Create the schema (by the migrations, under the schema lock) if the database has
         none; leave any other database as it is. Returns where it stands."""
         from storage import schema

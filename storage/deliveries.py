@@ -27,7 +27,8 @@ OPEN_STATUSES = ("pending", "sending")
 
 def _due(now: datetime, stale_after: timedelta):
     pending = (col(Delivery.status) == "pending") & (
-        col(Delivery.next_attempt_at).is_(None) | (col(Delivery.next_attempt_at) <= now))
+        col(Delivery.next_attempt_at).is_(None) | (col(Delivery.next_attempt_at) <= now)
+    )
     stale = (col(Delivery.status) == "sending") & (col(Delivery.last_attempt_at) < now - stale_after)
     return pending | stale
 
@@ -38,8 +39,11 @@ class DeliveryStore:
 
     def for_digest(self, digest_id: int) -> list[Delivery]:
         with self.db.session() as session:
-            return list(session.exec(
-                select(Delivery).where(Delivery.digest_id == digest_id).order_by(col(Delivery.id))).all())
+            return list(
+                session.exec(
+                    select(Delivery).where(Delivery.digest_id == digest_id).order_by(col(Delivery.id))
+                ).all()
+            )
 
     def due_digest_ids(self, *, now: datetime, stale_after: timedelta) -> list[int]:
         """Digests with a delivery to attempt now, oldest first."""
@@ -50,8 +54,11 @@ class DeliveryStore:
     def open_rows(self) -> list[Delivery]:
         """Every delivery not finished yet (pending, or being attempted), oldest first."""
         with self.db.session() as session:
-            return list(session.exec(
-                select(Delivery).where(col(Delivery.status).in_(OPEN_STATUSES)).order_by(col(Delivery.id))).all())
+            return list(
+                session.exec(
+                    select(Delivery).where(col(Delivery.status).in_(OPEN_STATUSES)).order_by(col(Delivery.id))
+                ).all()
+            )
 
     def claim(self, digest_id: int, *, now: datetime, stale_after: timedelta) -> list[Delivery]:
         """Take every due delivery of one digest for one attempt; [] if there is none (or another
@@ -62,12 +69,19 @@ class DeliveryStore:
                 update(Delivery)
                 .where(col(Delivery.digest_id) == digest_id)
                 .where(_due(now, stale_after))
-                .values(status="sending", claim=token, last_attempt_at=now, attempts=col(Delivery.attempts) + 1)
+                .values(
+                    status="sending", claim=token, last_attempt_at=now, attempts=col(Delivery.attempts) + 1
+                )
             )
         with self.db.session() as session:
-            return list(session.exec(
-                select(Delivery).where(Delivery.claim == token).where(Delivery.status == "sending")
-                .order_by(col(Delivery.id))).all())
+            return list(
+                session.exec(
+                    select(Delivery)
+                    .where(Delivery.claim == token)
+                    .where(Delivery.status == "sending")
+                    .order_by(col(Delivery.id))
+                ).all()
+            )
 
     def mark_sent(self, delivery_ids: Iterable[int], *, now: datetime | None = None) -> None:
         ids = list(delivery_ids)
@@ -75,26 +89,40 @@ class DeliveryStore:
             return
         with self.db.session() as session:
             session.execute(
-                update(Delivery).where(col(Delivery.id).in_(ids))
+                update(Delivery)
+                .where(col(Delivery.id).in_(ids))
                 .values(status="sent", sent_at=now or utcnow(), claim=None, next_attempt_at=None)
             )
 
-    def mark_failed(self, delivery_id: int, error: str, *, kind: str,
-                    next_attempt_at: datetime | None = None) -> None:
+    def mark_failed(
+        self, delivery_id: int, error: str, *, kind: str, next_attempt_at: datetime | None = None
+    ) -> None:
         """A transient failure with ``next_attempt_at`` goes back to pending; otherwise the row is failed."""
         retry = kind == "transient" and next_attempt_at is not None
         with self.db.session() as session:
             session.execute(
-                update(Delivery).where(col(Delivery.id) == delivery_id)
-                .values(status="pending" if retry else "failed", last_error=error[:2000], error_kind=kind,
-                        claim=None, next_attempt_at=next_attempt_at if retry else None)
+                update(Delivery)
+                .where(col(Delivery.id) == delivery_id)
+                .values(
+                    status="pending" if retry else "failed",
+                    last_error=error[:2000],
+                    error_kind=kind,
+                    claim=None,
+                    next_attempt_at=next_attempt_at if retry else None,
+                )
             )
 
-    def reopen(self, digest_id: int, channel: str, destinations: Sequence[str], *, now: datetime) -> list[Delivery]:
+    def reopen(
+        self, digest_id: int, channel: str, destinations: Sequence[str], *, now: datetime
+    ) -> list[Delivery]:
         """Make ``destinations`` due now (new rows for new ones); rows already sent stay sent."""
         with self.db.session() as session:
-            rows = {d.destination: d for d in session.exec(
-                select(Delivery).where(Delivery.digest_id == digest_id, Delivery.channel == channel)).all()}
+            rows = {
+                d.destination: d
+                for d in session.exec(
+                    select(Delivery).where(Delivery.digest_id == digest_id, Delivery.channel == channel)
+                ).all()
+            }
             for dest in destinations:
                 row = rows.get(dest)
                 if row is None:
@@ -109,7 +137,8 @@ class DeliveryStore:
         """Give up every unfinished delivery of a digest; how many there were."""
         with self.db.session() as session:
             result = session.execute(
-                update(Delivery).where(col(Delivery.digest_id) == digest_id)
+                update(Delivery)
+                .where(col(Delivery.digest_id) == digest_id)
                 .where(col(Delivery.status).in_(("pending", "failed")))
                 .values(status="dropped", claim=None, next_attempt_at=None)
             )

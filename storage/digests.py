@@ -16,13 +16,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, exists, func, update
-from sqlalchemy.orm import defer
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from sqlmodel import col, select
 
 from storage.db import Database
-from storage.models import DELIVERED_STATUSES, RELEASED_STATUSES, Article, Delivery, Digest, DigestItem, utcnow
-
+from storage.models import (
+    DELIVERED_STATUSES,
+    RELEASED_STATUSES,
+    Article,
+    Delivery,
+    Digest,
+    DigestItem,
+    utcnow,
+)
 
 # An article that became relevant long after it was first seen (rescored, corrected by a
 # reader) still reaches the next digest if it was first seen at most this long before the
@@ -63,8 +70,9 @@ class DigestStore:
         with self.db.session() as session:
             return int(session.exec(stmt).one())
 
-    def candidates_query(self, labels: Sequence[str], *, since: datetime | None = None,
-                         seen_after: datetime | None = None) -> Select:
+    def candidates_query(
+        self, labels: Sequence[str], *, since: datetime | None = None, seen_after: datetime | None = None
+    ) -> Select:
         """The SELECT behind ``candidates`` (tests check its plan). ``seen_after`` defaults to
         NEW_ARTICLE_GRACE before the last delivered digest (unbounded before the first)."""
         if seen_after is None:
@@ -81,8 +89,9 @@ class DigestStore:
             )
         return stmt
 
-    def create(self, digest: Digest, items: Sequence[NewItem],
-               deliveries: Sequence[tuple[str, str]] = ()) -> Digest:
+    def create(
+        self, digest: Digest, items: Sequence[NewItem], deliveries: Sequence[tuple[str, str]] = ()
+    ) -> Digest:
         """Record a pending digest, its items and its deliveries ((channel, destination) pairs)
         in one transaction."""
         digest.status = "pending"
@@ -91,30 +100,52 @@ class DigestStore:
                 session.add(digest)
                 session.flush()
                 for item in items:
-                    session.add(DigestItem(digest_id=digest.id, article_id=item.article_id, section=item.section,
-                                           role=item.role, position=item.position))
+                    session.add(
+                        DigestItem(
+                            digest_id=digest.id,
+                            article_id=item.article_id,
+                            section=item.section,
+                            role=item.role,
+                            position=item.position,
+                        )
+                    )
                 for channel, destination in dict.fromkeys(deliveries):
-                    session.add(Delivery(digest_id=digest.id, channel=channel, destination=destination,
-                                         next_attempt_at=digest.created_at))
+                    session.add(
+                        Delivery(
+                            digest_id=digest.id,
+                            channel=channel,
+                            destination=destination,
+                            next_attempt_at=digest.created_at,
+                        )
+                    )
                 session.flush()
         except IntegrityError as exc:
             raise DigestConflict(str(exc.orig)) from None
         return digest
 
-    def adopt_legacy(self, destinations: Callable[[list[str]], Sequence[tuple[str, str]]], *,
-                     now: datetime) -> list[int]:
+    def adopt_legacy(
+        self, destinations: Callable[[list[str]], Sequence[tuple[str, str]]], *, now: datetime
+    ) -> list[int]:
         """Give digests recorded before per-recipient delivery (pending or sending, no delivery rows)
         their rows, due now; their ids."""
         with self.db.session() as session:
-            legacy = list(session.exec(
-                select(Digest).where(col(Digest.status).in_(("pending", "sending")),
-                                     col(Digest.id).not_in(select(Delivery.digest_id)))).all())
+            legacy = list(
+                session.exec(
+                    select(Digest).where(
+                        col(Digest.status).in_(("pending", "sending")),
+                        col(Digest.id).not_in(select(Delivery.digest_id)),
+                    )
+                ).all()
+            )
             for digest in legacy:
                 digest.status = "pending"
                 session.add(digest)
                 for channel, destination in dict.fromkeys(destinations(list(digest.recipients))):
-                    session.add(Delivery(digest_id=digest.id, channel=channel, destination=destination,
-                                         next_attempt_at=now))
+                    session.add(
+                        Delivery(
+                            digest_id=digest.id, channel=channel, destination=destination, next_attempt_at=now
+                        )
+                    )
             return [d.id for d in legacy]
 
     def get(self, digest_id: int) -> Digest | None:
@@ -123,15 +154,23 @@ class DigestStore:
 
     def items(self, digest_id: int) -> list[DigestItem]:
         with self.db.session() as session:
-            return list(session.exec(
-                select(DigestItem).where(DigestItem.digest_id == digest_id).order_by(col(DigestItem.position))
-            ).all())
+            return list(
+                session.exec(
+                    select(DigestItem)
+                    .where(DigestItem.digest_id == digest_id)
+                    .order_by(col(DigestItem.position))
+                ).all()
+            )
 
-    def note_attempt(self, digest_id: int, *, now: datetime, error: str | None,
-                     outbox_path: str | None = None) -> None:
+    def note_attempt(
+        self, digest_id: int, *, now: datetime, error: str | None, outbox_path: str | None = None
+    ) -> None:
         """Count one attempt on the digest and keep its latest error (None: it went through)."""
-        values: dict = {"attempts": col(Digest.attempts) + 1, "last_attempt_at": now,
-                        "last_error": error[:2000] if error else None}
+        values: dict = {
+            "attempts": col(Digest.attempts) + 1,
+            "last_attempt_at": now,
+            "last_error": error[:2000] if error else None,
+        }
         if outbox_path:
             values["outbox_path"] = outbox_path
         with self.db.session() as session:
@@ -157,12 +196,15 @@ class DigestStore:
             else:
                 status = "failed"
                 if not rows:
-                    digest.last_error = digest.last_error or "no recipients: set digest.recipients or NEWSMON_DIGEST_TO"
+                    digest.last_error = (
+                        digest.last_error or "no recipients: set digest.recipients or NEWSMON_DIGEST_TO"
+                    )
             digest.status = status
             session.add(digest)
             if status in RELEASED_STATUSES:
-                session.execute(update(DigestItem).where(col(DigestItem.digest_id) == digest_id)
-                                .values(released=True))
+                session.execute(
+                    update(DigestItem).where(col(DigestItem.digest_id) == digest_id).values(released=True)
+                )
             return digest
 
     def drop(self, digest_id: int) -> Digest:
@@ -173,7 +215,9 @@ class DigestStore:
                 raise LookupError(f"no digest {digest_id}")
             digest.status = "dropped"
             session.add(digest)
-            session.execute(update(DigestItem).where(col(DigestItem.digest_id) == digest_id).values(released=True))
+            session.execute(
+                update(DigestItem).where(col(DigestItem.digest_id) == digest_id).values(released=True)
+            )
             return digest
 
     def reclaim(self, digest_id: int) -> Digest:
@@ -184,8 +228,9 @@ class DigestStore:
                 digest = session.get(Digest, digest_id)
                 if digest is None:
                     raise LookupError(f"no digest {digest_id}")
-                session.execute(update(DigestItem).where(col(DigestItem.digest_id) == digest_id)
-                                .values(released=False))
+                session.execute(
+                    update(DigestItem).where(col(DigestItem.digest_id) == digest_id).values(released=False)
+                )
                 digest.status = "pending"
                 session.add(digest)
                 session.flush()
@@ -195,27 +240,37 @@ class DigestStore:
 
     def readdress(self, digest_id: int, recipients: list[str], raw_message: str) -> None:
         with self.db.session() as session:
-            session.execute(update(Digest).where(col(Digest.id) == digest_id)
-                            .values(recipients=recipients, raw_message=raw_message))
+            session.execute(
+                update(Digest)
+                .where(col(Digest.id) == digest_id)
+                .values(recipients=recipients, raw_message=raw_message)
+            )
 
     def last_delivered(self) -> Digest | None:
         """The newest delivered digest, without its message and HTML (never needed here)."""
         with self.db.session() as session:
             return session.exec(
-                select(Digest).options(defer(Digest.raw_message), defer(Digest.html))
-                .where(col(Digest.status).in_(DELIVERED_STATUSES)).order_by(col(Digest.id).desc()).limit(1)
+                select(Digest)
+                .options(defer(Digest.raw_message), defer(Digest.html))
+                .where(col(Digest.status).in_(DELIVERED_STATUSES))
+                .order_by(col(Digest.id).desc())
+                .limit(1)
             ).first()
 
     def count_with_status(self, statuses: Sequence[str]) -> int:
         with self.db.session() as session:
             return int(session.exec(count_with_status_query(statuses)).one())
 
-    def with_status(self, statuses: Sequence[str], *, since: datetime | None = None,
-                    newest: int | None = None) -> list[Digest]:
+    def with_status(
+        self, statuses: Sequence[str], *, since: datetime | None = None, newest: int | None = None
+    ) -> list[Digest]:
         """Digests in ``statuses`` (made since ``since``; only the ``newest`` N), oldest first,
         without their message and HTML."""
-        stmt = (select(Digest).options(defer(Digest.raw_message), defer(Digest.html))
-                .where(col(Digest.status).in_(list(statuses))))
+        stmt = (
+            select(Digest)
+            .options(defer(Digest.raw_message), defer(Digest.html))
+            .where(col(Digest.status).in_(list(statuses)))
+        )
         if since is not None:
             stmt = stmt.where(col(Digest.created_at) >= since)
         stmt = stmt.order_by(col(Digest.id).desc())
@@ -231,10 +286,13 @@ class DigestStore:
     def delivered_article_ids(self) -> list[int]:
         """Article ids in delivered digests, one entry per (digest, article): duplicates would show."""
         with self.db.session() as session:
-            return list(session.exec(
-                select(DigestItem.article_id).join(Digest, col(Digest.id) == col(DigestItem.digest_id))
-                .where(col(Digest.status).in_(DELIVERED_STATUSES))
-            ).all())
+            return list(
+                session.exec(
+                    select(DigestItem.article_id)
+                    .join(Digest, col(Digest.id) == col(DigestItem.digest_id))
+                    .where(col(Digest.status).in_(DELIVERED_STATUSES))
+                ).all()
+            )
 
 
 def count_with_status_query(statuses: Sequence[str]) -> Select:

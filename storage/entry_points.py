@@ -31,8 +31,11 @@ class EntryPointStore:
 
     def found(self, source: str) -> list[EntryPoint]:
         with self.db.session() as session:
-            rows = session.exec(select(EntryPoint).where(EntryPoint.source == source)
-                                .order_by(EntryPoint.first_found_at, EntryPoint.url)).all()
+            rows = session.exec(
+                select(EntryPoint)
+                .where(EntryPoint.source == source)
+                .order_by(EntryPoint.first_found_at, EntryPoint.url)
+            ).all()
             return list(rows)
 
     def record(self, source: str, url: str, kind: str, found_on: str = "") -> bool:

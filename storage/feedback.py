@@ -14,7 +14,9 @@ class UnknownArticle(LookupError):
     """Feedback for an article id that is not stored."""
 
 
-def record_feedback(db: Database, article_id: int, *, label: str, note: str | None = None, who: str = "") -> Feedback:
+def record_feedback(
+    db: Database, article_id: int, *, label: str, note: str | None = None, who: str = ""
+) -> Feedback:
     """Store a correction with the article's label at that moment; the article's own label is left
     to the model (it changes when the model is retrained on the corrections)."""
     if label not in FEEDBACK_LABELS:

@@ -23,7 +23,14 @@ from sqlmodel import SQLModel, col
 
 from storage.db import Database
 from storage.models import (
-    DELIVERED_STATUSES, Article, CrawlRun, Digest, DigestItem, FailedUrl, Feedback, HttpValidator,
+    DELIVERED_STATUSES,
+    Article,
+    CrawlRun,
+    Digest,
+    DigestItem,
+    FailedUrl,
+    Feedback,
+    HttpValidator,
 )
 from storage.runs import SUCCESS_STATUSES
 
@@ -54,10 +61,13 @@ class PruneReport:
 def _still_needed(before: datetime):
     """An SQL condition on Article: a digest or a reader still needs this article."""
     live_digest = select(Digest.id).where(
-        or_(col(Digest.status).not_in(DELIVERED_STATUSES), col(Digest.created_at) >= before))
+        or_(col(Digest.status).not_in(DELIVERED_STATUSES), col(Digest.created_at) >= before)
+    )
     in_live_digest = select(DigestItem.article_id).where(col(DigestItem.digest_id).in_(live_digest))
     shown = Article.__table__.alias("shown")
-    live_stories = select(shown.c.story_id).where(shown.c.id.in_(in_live_digest), shown.c.story_id.is_not(None))
+    live_stories = select(shown.c.story_id).where(
+        shown.c.id.in_(in_live_digest), shown.c.story_id.is_not(None)
+    )
     return or_(
         col(Article.id).in_(in_live_digest),
         and_(col(Article.story_id).is_not(None), col(Article.story_id).in_(live_stories)),
@@ -83,22 +93,38 @@ def _prune(conn: Connection, before: datetime) -> tuple[int, ...]:
     needed = _still_needed(before)
     kept = conn.execute(select(func.count()).select_from(Article).where(old, needed)).scalar_one()
     in_any_digest = exists().where(DigestItem.article_id == Article.id)
-    doomed = [row[0] for row in conn.execute(
-        select(Article.id).where(old, Article.label == "none", ~needed, ~in_any_digest))]
+    doomed = [
+        row[0]
+        for row in conn.execute(
+            select(Article.id).where(old, Article.label == "none", ~needed, ~in_any_digest)
+        )
+    ]
     deleted = 0
     for start in range(0, len(doomed), _CHUNK):
-        chunk = doomed[start:start + _CHUNK]
+        chunk = doomed[start : start + _CHUNK]
         for table, column in _dependents():
             conn.execute(delete(table).where(column.in_(chunk)))
         deleted += conn.execute(delete(Article).where(col(Article.id).in_(chunk))).rowcount
     cleared = conn.execute(
-        update(Article).where(old, ~needed, or_(Article.body != "", Article.lead != "")).values(body="", lead="")
+        update(Article)
+        .where(old, ~needed, or_(Article.body != "", Article.lead != ""))
+        .values(body="", lead="")
     ).rowcount
-    keep_runs = (select(func.max(CrawlRun.id)).group_by(CrawlRun.source)
-                 .union(select(func.max(CrawlRun.id)).where(col(CrawlRun.status).in_(SUCCESS_STATUSES))
-                        .group_by(CrawlRun.source)))
-    runs = conn.execute(delete(CrawlRun).where(
-        col(CrawlRun.started_at) < before, CrawlRun.status != "running", col(CrawlRun.id).not_in(keep_runs))
+    keep_runs = (
+        select(func.max(CrawlRun.id))
+        .group_by(CrawlRun.source)
+        .union(
+            select(func.max(CrawlRun.id))
+            .where(col(CrawlRun.status).in_(SUCCESS_STATUSES))
+            .group_by(CrawlRun.source)
+        )
+    )
+    runs = conn.execute(
+        delete(CrawlRun).where(
+            col(CrawlRun.started_at) < before,
+            CrawlRun.status != "running",
+            col(CrawlRun.id).not_in(keep_runs),
+        )
     ).rowcount
     validators = conn.execute(delete(HttpValidator).where(col(HttpValidator.checked_at) < before)).rowcount
     failed = conn.execute(delete(FailedUrl).where(col(FailedUrl.last_failed_at) < before)).rowcount

@@ -45,12 +45,18 @@ class Degradation:
     sample_url: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"fields": self.fields, "since": self.since.isoformat(timespec="seconds"), "sample_url": self.sample_url}
+        return {
+            "fields": self.fields,
+            "since": self.since.isoformat(timespec="seconds"),
+            "sample_url": self.sample_url,
+        }
 
     def text(self, tz: tzinfo) -> str:
         when = self.since.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
-        return (f"degraded since {when}: {', '.join(self.fields)} no longer found by the site's selectors "
-                f"(read through the fallbacks; the site's markup may have changed), e.g. {self.sample_url}")
+        return (
+            f"degraded since {when}: {', '.join(self.fields)} no longer found by the site's selectors "
+            f"(read through the fallbacks; the site's markup may have changed), e.g. {self.sample_url}"
+        )
 
 
 class CrawlRunLog:
@@ -97,14 +103,19 @@ class CrawlRunLog:
         values = {name: int(counts[name]) for name in RUN_COUNT_FIELDS if name in counts}
         with self.db.session() as session:
             result = session.execute(
-                update(CrawlRun).where(col(CrawlRun.id) == run_id, CrawlRun.status == "running").values(**values))
+                update(CrawlRun)
+                .where(col(CrawlRun.id) == run_id, CrawlRun.status == "running")
+                .values(**values)
+            )
             return result.rowcount == 1
 
     def get(self, run_id: int) -> CrawlRun | None:
         with self.db.session() as session:
             return session.get(CrawlRun, run_id)
 
-    def mark_abandoned(self, source: str | None = None, message: str = "the crawl process ended without finishing") -> int:
+    def mark_abandoned(
+        self, source: str | None = None, message: str = "the crawl process ended without finishing"
+    ) -> int:
         """Close runs left 'running' by a process that died; returns how many.
 
         For the daemon at start: every 'running' record but those of a process alive on
@@ -112,8 +123,9 @@ class CrawlRunLog:
         """
         return len(self.close_abandoned(source, message))
 
-    def close_abandoned(self, source: str | None = None,
-                        message: str = "the crawl process ended without finishing") -> list[CrawlRun]:
+    def close_abandoned(
+        self, source: str | None = None, message: str = "the crawl process ended without finishing"
+    ) -> list[CrawlRun]:
         """``mark_abandoned``, returning the runs it closed."""
         return self._close_running(source, message, lambda run: not _still_running(run))
 
@@ -128,8 +140,9 @@ class CrawlRunLog:
             rows = [run for run in session.exec(running_query(source)).all() if dead(run)]
             for run in rows:
                 run.status = "killed"
-                run.message = message or (f"its process (pid {run.pid} on {run.host}) ended without "
-                                          "finishing the crawl")
+                run.message = message or (
+                    f"its process (pid {run.pid} on {run.host}) ended without finishing the crawl"
+                )
                 run.finished_at = utcnow()
                 session.add(run)
             return rows
@@ -157,7 +170,10 @@ class CrawlRunLog:
         """When the source's first recorded crawl started (None: never crawled)."""
         with self.db.session() as session:
             return session.exec(
-                select(CrawlRun.started_at).where(CrawlRun.source == source).order_by(col(CrawlRun.id)).limit(1)
+                select(CrawlRun.started_at)
+                .where(CrawlRun.source == source)
+                .order_by(col(CrawlRun.id))
+                .limit(1)
             ).first()
 
     def degraded_since(self, source: str) -> CrawlRun | None:
@@ -167,8 +183,10 @@ class CrawlRunLog:
         first = None
         with self.db.session() as session:
             rows = session.exec(
-                select(CrawlRun).where(CrawlRun.source == source, CrawlRun.status != "running")
-                .order_by(col(CrawlRun.id).desc()).limit(500)
+                select(CrawlRun)
+                .where(CrawlRun.source == source, CrawlRun.status != "running")
+                .order_by(col(CrawlRun.id).desc())
+                .limit(500)
             ).all()
             for run in rows:
                 if run.degraded:
@@ -183,13 +201,21 @@ class CrawlRunLog:
         if first is None:
             return None
         latest = self.latest_degraded(source) or first
-        return Degradation(source, list((latest.degraded.get("fields") or {})), first.started_at,
-                           str(latest.degraded.get("sample_url") or ""))
+        return Degradation(
+            source,
+            list(latest.degraded.get("fields") or {}),
+            first.started_at,
+            str(latest.degraded.get("sample_url") or ""),
+        )
 
     def latest_degraded(self, source: str) -> CrawlRun | None:
         with self.db.session() as session:
-            for run in session.exec(select(CrawlRun).where(CrawlRun.source == source, CrawlRun.status != "running")
-                                    .order_by(col(CrawlRun.id).desc()).limit(50)).all():
+            for run in session.exec(
+                select(CrawlRun)
+                .where(CrawlRun.source == source, CrawlRun.status != "running")
+                .order_by(col(CrawlRun.id).desc())
+                .limit(50)
+            ).all():
                 if run.degraded:
                     return run
         return None
@@ -208,9 +234,12 @@ SUCCESS_STATUSES = ("ok", "partial")
 
 
 def last_success_query(source: str) -> Select:
-    return (select(CrawlRun)
-            .where(CrawlRun.source == source, col(CrawlRun.status).in_(SUCCESS_STATUSES))
-            .order_by(col(CrawlRun.id).desc()).limit(1))
+    return (
+        select(CrawlRun)
+        .where(CrawlRun.source == source, col(CrawlRun.status).in_(SUCCESS_STATUSES))
+        .order_by(col(CrawlRun.id).desc())
+        .limit(1)
+    )
 
 
 def runs_since_query(source: str | None, since: datetime) -> Select:
@@ -235,6 +264,11 @@ def newest_runs_query() -> Select:
         select(func.min(run.c.source)).where(run.c.source > first.c.source).scalar_subquery()
     ).where(first.c.source.is_not(None))
     sources = first.union_all(following)
-    newest = (select(run.c.id).where(run.c.source == sources.c.source)
-              .order_by(run.c.id.desc()).limit(1).scalar_subquery())
+    newest = (
+        select(run.c.id)
+        .where(run.c.source == sources.c.source)
+        .order_by(run.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     return select(newest).select_from(sources).where(sources.c.source.is_not(None))

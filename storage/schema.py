@@ -46,10 +46,20 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSIONS = MIGRATIONS / "versions"
 # The revision equal to newsmon 0.1.0's schema, and the tables that schema had.
 BASELINE = "v0_1_0"
-BASELINE_TABLES = frozenset({
-    "article", "article_url", "failed_url", "crawl_run", "digest", "digest_item", "http_validator",
-    "daemon_lock", "article_signature", "signature_band",
-})
+BASELINE_TABLES = frozenset(
+    {
+        "article",
+        "article_url",
+        "failed_url",
+        "crawl_run",
+        "digest",
+        "digest_item",
+        "http_validator",
+        "daemon_lock",
+        "article_signature",
+        "signature_band",
+    }
+)
 VERSION_TABLE = "alembic_version"
 # Tables in a newsmon database that newsmon's models do not own, left out of migrations.
 FOREIGN_TABLES = frozenset({JOBS_TABLE})
@@ -72,16 +82,23 @@ class SchemaStatus:
         if self.state == "empty":
             return "database is empty: `newsmon db upgrade` (or any command) creates it"
         if self.state == "unversioned":
-            return ("database was made by newsmon 0.1.0 and is not upgraded yet: "
-                    "run `newsmon db upgrade` (back it up first)")
+            return (
+                "database was made by newsmon 0.1.0 and is not upgraded yet: "
+                "run `newsmon db upgrade` (back it up first)"
+            )
         if self.state == "behind":
-            return (f"database schema is at revision {self.current}, this newsmon needs {self.head}: "
-                    "run `newsmon db upgrade` (back it up first)")
-        return (f"database schema is at revision {self.current}, which this newsmon does not know "
-                f"(its newest is {self.head}): a newer newsmon upgraded it; use that version")
+            return (
+                f"database schema is at revision {self.current}, this newsmon needs {self.head}: "
+                "run `newsmon db upgrade` (back it up first)"
+            )
+        return (
+            f"database schema is at revision {self.current}, which this newsmon does not know "
+            f"(its newest is {self.head}): a newer newsmon upgraded it; use that version"
+        )
 
 
 # ---------------------------------------------------------------- the revision graph, cheaply
+
 
 @lru_cache(maxsize=1)
 def revision_graph() -> dict[str, tuple[str, ...]]:
@@ -95,14 +112,19 @@ def revision_graph() -> dict[str, tuple[str, ...]]:
             continue
         values: dict[str, Any] = {}
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            target = node.target if isinstance(node, ast.AnnAssign) else (
-                node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
+            target = (
+                node.target
+                if isinstance(node, ast.AnnAssign)
+                else (node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
+            )
             if isinstance(target, ast.Name) and target.id in ("revision", "down_revision") and node.value:
                 values[target.id] = ast.literal_eval(node.value)
         if "revision" not in values:
             continue
         down = values.get("down_revision")
-        graph[values["revision"]] = tuple(down) if isinstance(down, (list, tuple)) else ((down,) if down else ())
+        graph[values["revision"]] = (
+            tuple(down) if isinstance(down, (list, tuple)) else ((down,) if down else ())
+        )
     return graph
 
 
@@ -115,12 +137,15 @@ def heads() -> list[str]:
 def head() -> str:
     found = heads()
     if len(found) != 1:
-        raise RuntimeError(f"storage/migrations must have exactly one head, it has {found}: chain the newest "
-                           "revision's down_revision onto the previous head")
+        raise RuntimeError(
+            f"storage/migrations must have exactly one head, it has {found}: chain the newest "
+            "revision's down_revision onto the previous head"
+        )
     return found[0]
 
 
 # ---------------------------------------------------------------- reading the state
+
 
 def read_status(conn: Connection) -> SchemaStatus:
     tables = set(inspect(conn).get_table_names())
@@ -144,6 +169,7 @@ def status(db: Database) -> SchemaStatus:
 
 
 # ---------------------------------------------------------------- changing it, under the lock
+
 
 @contextmanager
 def _locked(db: Database) -> Iterator[Connection]:
@@ -184,7 +210,9 @@ def alembic_config(connection: Connection | None = None, url: str | None = None)
     return config
 
 
-def upgrade(db: Database, target: str = "head", *, existing: bool = True) -> tuple[SchemaStatus, SchemaStatus]:
+def upgrade(
+    db: Database, target: str = "head", *, existing: bool = True
+) -> tuple[SchemaStatus, SchemaStatus]:
     """Create or upgrade the schema to ``target``; (status before, status after).
 
     ``existing=False`` only creates an empty database and leaves any other one as it is
@@ -204,7 +232,9 @@ def upgrade(db: Database, target: str = "head", *, existing: bool = True) -> tup
         if before.state == "unversioned":
             missing = BASELINE_TABLES - set(inspect(conn).get_table_names())
             if missing:
-                raise SchemaOutdated(f"not a newsmon 0.1.0 database: tables {', '.join(sorted(missing))} are missing")
+                raise SchemaOutdated(
+                    f"not a newsmon 0.1.0 database: tables {', '.join(sorted(missing))} are missing"
+                )
             logger.info("database made by newsmon 0.1.0: stamping it at revision %s", BASELINE)
             command.stamp(config, BASELINE)
         command.upgrade(config, target)
@@ -223,6 +253,7 @@ def downgrade(db: Database, target: str) -> SchemaStatus:
 
 
 # ---------------------------------------------------------------- hooks for env.py
+
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
     """Leave out of autogenerate what newsmon does not own: APScheduler's job table, and any

@@ -23,6 +23,7 @@ from storage.models import Article, ArticleSearch, UTCDateTime
 FTS_TABLE = "article_fts"
 PG_INDEX = "ix_article_search_tsv"
 
+
 @dataclass(frozen=True)
 class SearchDocument:
     article_id: int
@@ -48,8 +49,10 @@ class SearchIndex:
         stmt = (
             select(Article)
             .outerjoin(ArticleSearch, col(ArticleSearch.article_id) == col(Article.id))
-            .where((col(ArticleSearch.article_id).is_(None))
-                   | (col(ArticleSearch.content_hash) != col(Article.content_hash)))
+            .where(
+                (col(ArticleSearch.article_id).is_(None))
+                | (col(ArticleSearch.content_hash) != col(Article.content_hash))
+            )
             .order_by(col(Article.id))
             .limit(limit)
         )
@@ -58,7 +61,9 @@ class SearchIndex:
 
     def put_many(self, documents: Iterable[SearchDocument]) -> int:
         """Replace the index rows of these articles (delete + insert: the FTS triggers follow)."""
-        rows = [{"article_id": d.article_id, "content_hash": d.content_hash, "text": d.text} for d in documents]
+        rows = [
+            {"article_id": d.article_id, "content_hash": d.content_hash, "text": d.text} for d in documents
+        ]
         if rows:
             table = ArticleSearch.__table__
             with self.db.engine.begin() as conn:
@@ -66,8 +71,9 @@ class SearchIndex:
                 conn.execute(insert(table), rows)
         return len(rows)
 
-    def match(self, tokens: Sequence[str], filters: SearchFilters, *, limit: int, offset: int = 0
-              ) -> tuple[list[int], int]:
+    def match(
+        self, tokens: Sequence[str], filters: SearchFilters, *, limit: int, offset: int = 0
+    ) -> tuple[list[int], int]:
         """Ids of articles holding every token, best match first, and how many match in all."""
         if not tokens:
             return [], 0
@@ -75,15 +81,17 @@ class SearchIndex:
         if self.db.dialect == "sqlite":
             # Each token quoted: FTS5 query syntax (NEAR, OR, *) in user input stays literal.
             params["q"] = " ".join('"' + t.replace('"', '""') + '"' for t in tokens)
-            base = (f"FROM {FTS_TABLE} f JOIN article a ON a.id = f.rowid "
-                    f"WHERE {FTS_TABLE} MATCH :q{where}")
+            base = f"FROM {FTS_TABLE} f JOIN article a ON a.id = f.rowid WHERE {FTS_TABLE} MATCH :q{where}"
             order = "ORDER BY f.rank, a.id DESC"
         else:
             params["q"] = " & ".join(tokens)
-            base = ("FROM article_search s JOIN article a ON a.id = s.article_id "
-                    f"WHERE to_tsvector('simple', s.text) @@ to_tsquery('simple', :q){where}")
-            order = ("ORDER BY ts_rank(to_tsvector('simple', s.text), to_tsquery('simple', :q)) DESC, "
-                     "a.id DESC")
+            base = (
+                "FROM article_search s JOIN article a ON a.id = s.article_id "
+                f"WHERE to_tsvector('simple', s.text) @@ to_tsquery('simple', :q){where}"
+            )
+            order = (
+                "ORDER BY ts_rank(to_tsvector('simple', s.text), to_tsquery('simple', :q)) DESC, a.id DESC"
+            )
         times = [bindparam(name, type_=UTCDateTime) for name in ("since", "until") if name in params]
         with self.db.engine.connect() as conn:
             total = conn.execute(text(f"SELECT count(*) {base}").bindparams(*times), params).scalar_one()
@@ -95,7 +103,11 @@ class SearchIndex:
 def _filter_sql(filters: SearchFilters) -> tuple[str, dict]:
     parts: list[str] = []
     params: dict = {}
-    for column, values in (("label", filters.labels), ("source", filters.sources), ("language", filters.languages)):
+    for column, values in (
+        ("label", filters.labels),
+        ("source", filters.sources),
+        ("language", filters.languages),
+    ):
         if values:
             names = [f"{column}_{i}" for i in range(len(values))]
             parts.append(f"a.{column} IN ({', '.join(':' + n for n in names)})")

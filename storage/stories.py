@@ -75,21 +75,32 @@ class StoryIndex:
         self.db = db
 
     # ------------------------------------------------------------ writing
-    def put_many(self, rows: Iterable[IndexRow], *, replace: bool = True,
-                 links: Sequence[LinkRow] = ()) -> int:
+    def put_many(
+        self, rows: Iterable[IndexRow], *, replace: bool = True, links: Sequence[LinkRow] = ()
+    ) -> int:
         """Index many articles in one transaction; ``replace=False`` when none is indexed yet (faster).
         ``links``: story ids and reasons stored in the same transaction (see ``record``)."""
         sig_values: list[dict[str, Any]] = []
         band_values: list[dict[str, Any]] = []
         key_values: list[dict[str, Any]] = []
         for row in rows:
-            sig_values.append({
-                "article_id": row.article_id, "language": row.language, "story_time": row.story_time,
-                "minhash": row.minhash, "packed": row.packed, "version": row.version,
-            })
-            band_values.extend({"band_key": k, "article_id": row.article_id} for k in dict.fromkeys(row.bands))
-            key_values.extend({"key": k, "article_id": row.article_id, "story_time": row.story_time}
-                              for k in dict.fromkeys(row.keys))
+            sig_values.append(
+                {
+                    "article_id": row.article_id,
+                    "language": row.language,
+                    "story_time": row.story_time,
+                    "minhash": row.minhash,
+                    "packed": row.packed,
+                    "version": row.version,
+                }
+            )
+            band_values.extend(
+                {"band_key": k, "article_id": row.article_id} for k in dict.fromkeys(row.bands)
+            )
+            key_values.extend(
+                {"key": k, "article_id": row.article_id, "story_time": row.story_time}
+                for k in dict.fromkeys(row.keys)
+            )
         if not sig_values:
             self.record(links)
             return 0
@@ -97,7 +108,7 @@ class StoryIndex:
         with self.db.session() as session:
             if replace:
                 for start in range(0, len(ids), _BATCH):
-                    chunk = ids[start:start + _BATCH]
+                    chunk = ids[start : start + _BATCH]
                     for table in (SignatureBand, StoryKey, ArticleSignature):
                         session.exec(delete(table).where(col(table.article_id).in_(chunk)))
             # Core inserts: one executemany each, no ORM bookkeeping per row.
@@ -122,16 +133,30 @@ class StoryIndex:
         if links:
             table = Article.__table__
             for link in links:
-                conn.execute(update(table).where(table.c.id == link.article_id).values(story_id=link.story_id))
+                conn.execute(
+                    update(table).where(table.c.id == link.article_id).values(story_id=link.story_id)
+                )
             ids = [link.article_id for link in links]
             for start in range(0, len(ids), _BATCH):
-                conn.execute(delete(StoryLink.__table__).where(StoryLink.__table__.c.article_id.in_(
-                    ids[start:start + _BATCH])))
-            conn.execute(insert(StoryLink.__table__), [
-                {"article_id": link.article_id, "story_id": link.story_id, "how": link.how,
-                 "matched_id": link.matched_id, "score": link.score, "reasons": "\n".join(link.reasons)}
-                for link in links
-            ])
+                conn.execute(
+                    delete(StoryLink.__table__).where(
+                        StoryLink.__table__.c.article_id.in_(ids[start : start + _BATCH])
+                    )
+                )
+            conn.execute(
+                insert(StoryLink.__table__),
+                [
+                    {
+                        "article_id": link.article_id,
+                        "story_id": link.story_id,
+                        "how": link.how,
+                        "matched_id": link.matched_id,
+                        "score": link.score,
+                        "reasons": "\n".join(link.reasons),
+                    }
+                    for link in links
+                ],
+            )
 
     def clear(self) -> None:
         """Forget every signature, key, link and story id (before regrouping everything)."""
@@ -144,14 +169,22 @@ class StoryIndex:
     def near(self, bands: Sequence[int], exclude: Sequence[int] = ()) -> list[IndexedArticle]:
         """Indexed articles sharing at least one LSH band key."""
         with self.db.session() as session:
-            ids = set(session.exec(
-                select(SignatureBand.article_id).where(col(SignatureBand.band_key).in_(list(bands)))
-            ).all())
+            ids = set(
+                session.exec(
+                    select(SignatureBand.article_id).where(col(SignatureBand.band_key).in_(list(bands)))
+                ).all()
+            )
         ids.difference_update(exclude)
         return list(self.get_many(ids).values()) if ids else []
 
-    def by_keys(self, keys: Sequence[int], start: datetime | None, end: datetime | None,
-                exclude: Sequence[int] = (), per_key: int = 60) -> list[IndexedArticle]:
+    def by_keys(
+        self,
+        keys: Sequence[int],
+        start: datetime | None,
+        end: datetime | None,
+        exclude: Sequence[int] = (),
+        per_key: int = 60,
+    ) -> list[IndexedArticle]:
         """Indexed articles sharing an event key, with story time in [start, end] (no bounds: any),
         at most the ``per_key`` most recent per key."""
         keys = list(dict.fromkeys(keys))
@@ -163,7 +196,7 @@ class StoryIndex:
             conn = session.connection()
             for first in range(0, len(keys), 50):
                 parts = []
-                for key in keys[first:first + 50]:
+                for key in keys[first : first + 50]:
                     stmt = table.select().with_only_columns(table.c.article_id).where(table.c.key == key)
                     if start is not None and end is not None:
                         stmt = stmt.where(table.c.story_time >= start, table.c.story_time <= end)
@@ -176,8 +209,10 @@ class StoryIndex:
         """The indexed articles of one story (the most recent ``limit``)."""
         with self.db.session() as session:
             rows = session.exec(
-                self._select().where(Article.story_id == story_id)
-                .order_by(col(ArticleSignature.story_time).desc()).limit(limit)
+                self._select()
+                .where(Article.story_id == story_id)
+                .order_by(col(ArticleSignature.story_time).desc())
+                .limit(limit)
             ).all()
         return [self._make(r) for r in rows]
 
@@ -187,7 +222,7 @@ class StoryIndex:
         with self.db.session() as session:
             for start in range(0, len(ids), _BATCH):
                 rows = session.exec(
-                    self._select().where(col(ArticleSignature.article_id).in_(ids[start:start + _BATCH]))
+                    self._select().where(col(ArticleSignature.article_id).in_(ids[start : start + _BATCH]))
                 ).all()
                 for r in rows:
                     found[r[0].article_id] = self._make(r)
@@ -197,15 +232,23 @@ class StoryIndex:
         """The articles of one story, oldest link first, each with how it joined."""
         with self.db.session() as session:
             rows = session.exec(
-                select(Article, StoryLink).outerjoin(StoryLink, col(StoryLink.article_id) == col(Article.id))
-                .where(Article.story_id == story_id).order_by(col(Article.id))
+                select(Article, StoryLink)
+                .outerjoin(StoryLink, col(StoryLink.article_id) == col(Article.id))
+                .where(Article.story_id == story_id)
+                .order_by(col(Article.id))
             ).all()
         out = []
         for article, link in rows:
             row = None
             if link is not None:
-                row = LinkRow(link.article_id, link.story_id, link.how, link.matched_id, link.score,
-                              tuple(r for r in link.reasons.split("\n") if r))
+                row = LinkRow(
+                    link.article_id,
+                    link.story_id,
+                    link.how,
+                    link.matched_id,
+                    link.score,
+                    tuple(r for r in link.reasons.split("\n") if r),
+                )
             out.append((article, row))
         return out
 
@@ -219,13 +262,16 @@ class StoryIndex:
             keys = session.exec(select(Article.id, Article.published_at, Article.first_seen_at)).all()
         order = [aid for aid, _, _ in sorted(keys, key=lambda k: (k[1] or k[2], k[0]))]
         for start in range(0, len(order), batch):
-            chunk = order[start:start + batch]
+            chunk = order[start : start + batch]
             with self.db.session() as session:
-                rows = {a.id: a for a in session.exec(select(Article).where(col(Article.id).in_(chunk))).all()}
+                rows = {
+                    a.id: a for a in session.exec(select(Article).where(col(Article.id).in_(chunk))).all()
+                }
             yield from (rows[aid] for aid in chunk if aid in rows)
 
-    def story_groups(self, *, since: datetime | None = None, min_size: int = 2,
-                     limit: int | None = None) -> list[tuple[int, list[Article]]]:
+    def story_groups(
+        self, *, since: datetime | None = None, min_size: int = 2, limit: int | None = None
+    ) -> list[tuple[int, list[Article]]]:
         """Stories with at least ``min_size`` articles, newest first; each story's articles
         earliest first (the longest text first among equally early ones)."""
         stmt = select(Article.story_id, func.count()).where(col(Article.story_id).is_not(None))
@@ -241,7 +287,9 @@ class StoryIndex:
         members: dict[int, list[Article]] = {}
         with self.db.session() as session:
             for start in range(0, len(ids), _BATCH):
-                rows = session.exec(select(Article).where(col(Article.story_id).in_(ids[start:start + _BATCH]))).all()
+                rows = session.exec(
+                    select(Article).where(col(Article.story_id).in_(ids[start : start + _BATCH]))
+                ).all()
                 for a in rows:
                     members.setdefault(a.story_id, []).append(a)
 
@@ -264,16 +312,20 @@ class StoryIndex:
 
     @staticmethod
     def _select():
-        return (
-            select(ArticleSignature, Article.story_id, Article.source, Article.published_at)
-            .join(Article, col(Article.id) == col(ArticleSignature.article_id))
+        return select(ArticleSignature, Article.story_id, Article.source, Article.published_at).join(
+            Article, col(Article.id) == col(ArticleSignature.article_id)
         )
 
     @staticmethod
     def _make(row: Any) -> IndexedArticle:
         sig, story_id, source, published = row
         return IndexedArticle(
-            article_id=sig.article_id, story_id=story_id, source=source, language=sig.language,
-            story_time=sig.story_time, published_at=published, packed=sig.packed or "",
+            article_id=sig.article_id,
+            story_id=story_id,
+            source=source,
+            language=sig.language,
+            story_time=sig.story_time,
+            published_at=published,
+            packed=sig.packed or "",
             minhash=bytes(sig.minhash),
         )

@@ -10,10 +10,32 @@ from w3lib.url import canonicalize_url
 # Query parameters that only say how a reader arrived.
 TRACKING_PARAMS = frozenset(
     {
-        "fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid",
-        "zarsrc", "zalo_source", "gidzl", "_ga", "_gl", "ref", "ref_src", "share",
-        "from", "source", "rss", "cmpid", "itm_source", "itm_medium", "itm_campaign",
-        "amp", "output", "utm",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "zarsrc",
+        "zalo_source",
+        "gidzl",
+        "_ga",
+        "_gl",
+        "ref",
+        "ref_src",
+        "share",
+        "from",
+        "source",
+        "rss",
+        "cmpid",
+        "itm_source",
+        "itm_medium",
+        "itm_campaign",
+        "amp",
+        "output",
+        "utm",
     }
 )
 TRACKING_PREFIXES = ("utm_", "itm_", "pk_", "mtm_", "hsa_")
@@ -29,7 +51,9 @@ def is_tracking_param(key: str) -> bool:
 
 
 def _without_tracking(query: str) -> str:
-    return urlencode([(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not is_tracking_param(k)])
+    return urlencode(
+        [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not is_tracking_param(k)]
+    )
 
 
 def canonicalize(url: str) -> str:
@@ -50,7 +74,7 @@ def canonicalize(url: str) -> str:
         raise ValueError(f"URL has no host: {url!r}")
     for prefix in _HOST_PREFIXES:
         if host.startswith(prefix) and host.count(".") >= 2:
-            host = host[len(prefix):]
+            host = host[len(prefix) :]
             break
     port = parts.port
     netloc = host if port in (None, 80, 443) else f"{host}:{port}"

@@ -60,16 +60,26 @@ class Workspace:
         env.update(extra)
         return env
 
-    def run(self, *args: str, input: str | None = None, timeout: float = 180, check: bool = False,
-            **env: str) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, input: str | None = None, timeout: float = 180, check: bool = False, **env: str
+    ) -> subprocess.CompletedProcess[str]:
         """Run the real `newsmon` console entry point (falls back to `python -m monitor`)."""
         exe = shutil.which("newsmon")
         cmd = [exe, *args] if exe else [sys.executable, "-m", "monitor", *args]
-        result = subprocess.run(cmd, cwd=self.path, env=self.env(**env), input=input, capture_output=True,
-                                text=True, timeout=timeout)
+        result = subprocess.run(
+            cmd,
+            cwd=self.path,
+            env=self.env(**env),
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         if check and result.returncode != 0:
-            raise AssertionError(f"newsmon {' '.join(args)} exited {result.returncode}\n"
-                                 f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}")
+            raise AssertionError(
+                f"newsmon {' '.join(args)} exited {result.returncode}\n"
+                f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+            )
         return result
 
     def run_json(self, *args: str, **kwargs) -> list[dict]:
@@ -133,7 +143,9 @@ def fixture_articles(site: str) -> dict[int, dict]:
     return articles
 
 
-def crawl_one_source(mirror: MirrorServer, folder: Path, source: str, host: str) -> tuple[dict, dict[str, dict], list[str]]:
+def crawl_one_source(
+    mirror: MirrorServer, folder: Path, source: str, host: str
+) -> tuple[dict, dict[str, dict], list[str]]:
     """Crawl SOURCE from the mirror in a fresh workspace: (crawl summary, stored articles by URL,
     paths of HOST the crawl requested)."""
     ws = Workspace(folder)

@@ -141,7 +141,7 @@ class MisbehavingServer:
         if status != 304 and body:
             handler.wfile.write(body)
 
-    def start(self) -> "MisbehavingServer":
+    def start(self) -> MisbehavingServer:
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="misbehaving", daemon=True)
         self._thread.start()
         return self
@@ -153,7 +153,7 @@ class MisbehavingServer:
         if self._thread:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "MisbehavingServer":
+    def __enter__(self) -> MisbehavingServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -186,7 +186,7 @@ class SilentServer:
             self.accepted += 1
             self._conns.append(conn)
 
-    def __enter__(self) -> "SilentServer":
+    def __enter__(self) -> SilentServer:
         self._thread.start()
         return self
 

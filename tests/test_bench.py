@@ -14,19 +14,44 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-KEYS = ("raw_pages_per_s", "e2e_articles_per_s", "e2e_ratio", "e2e_cpu_s_per_1000", "recrawl_article_requests",
-        "recrawl_seconds", "story_ms_per_article", "ingest_ratio_1m_vs_10k", "digest_seconds", "status_seconds",
-        "relevance_articles_per_s", "crawl_peak_rss_mb", "idle_daemon_rss_mb", "crawl_process_start_cpu_s")
+KEYS = (
+    "raw_pages_per_s",
+    "e2e_articles_per_s",
+    "e2e_ratio",
+    "e2e_cpu_s_per_1000",
+    "recrawl_article_requests",
+    "recrawl_seconds",
+    "story_ms_per_article",
+    "ingest_ratio_1m_vs_10k",
+    "digest_seconds",
+    "status_seconds",
+    "relevance_articles_per_s",
+    "crawl_peak_rss_mb",
+    "idle_daemon_rss_mb",
+    "crawl_process_start_cpu_s",
+)
 
 
 def test_bench_smoke_run_reports_every_measure() -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--smoke", "--json"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--smoke", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     data = json.loads(result.stdout)
     assert set(KEYS) <= set(data)
-    for key in ("raw_pages_per_s", "e2e_articles_per_s", "e2e_ratio", "e2e_cpu_s_per_1000", "recrawl_seconds",
-                "relevance_articles_per_s", "crawl_process_start_cpu_s"):
+    for key in (
+        "raw_pages_per_s",
+        "e2e_articles_per_s",
+        "e2e_ratio",
+        "e2e_cpu_s_per_1000",
+        "recrawl_seconds",
+        "relevance_articles_per_s",
+        "crawl_process_start_cpu_s",
+    ):
         assert data[key] > 0, key
     # The re-crawl of the unchanged site fetches no article page.
     assert data["recrawl_article_requests"] == 0

@@ -64,7 +64,9 @@ class Polls:
 
     def poll(self) -> None:
         self.server.clear_hits()
-        self.runs.append(self.ws.run_json("crawl", "tass", "--json", NEWSMON_MIRROR=self.server.url, check=True)[0])
+        self.runs.append(
+            self.ws.run_json("crawl", "tass", "--json", NEWSMON_MIRROR=self.server.url, check=True)[0]
+        )
         self.hits.append(statuses(self.server))
         self.stored.append(len(self.ws.run_json("articles", "--json", check=True)))
 
@@ -131,8 +133,12 @@ def feed_request(url: str = FEED, **meta) -> Request:
 
 
 def ok(request: Request, etag: str = '"v1"') -> Response:
-    return Response(request.url, status=200, request=request,
-                    headers={"ETag": etag, "Last-Modified": "Wed, 25 Nov 2026 11:20:00 GMT"})
+    return Response(
+        request.url,
+        status=200,
+        request=request,
+        headers={"ETag": etag, "Last-Modified": "Wed, 25 Nov 2026 11:20:00 GMT"},
+    )
 
 
 def test_validators_are_sent_per_source_and_only_after_a_finished_crawl(make_mw):

@@ -37,12 +37,15 @@ def test_relative_database_path_resolves_against_the_config_file(tmp_path):
 
 def test_environment_overrides_the_file(tmp_path):
     path = write(tmp_path, 'database_url = "a.db"\n[smtp]\nhost = "mail.example"\n')
-    config = load_config(path, env={
-        "NEWSMON_DB": "postgresql+psycopg://u@localhost/newsmon",
-        "NEWSMON_SMTP_PORT": "2525",
-        "NEWSMON_DIGEST_TO": "a@example.org, b@example.org",
-        "NEWSMON_MIRROR": "http://127.0.0.1:9999/",
-    })
+    config = load_config(
+        path,
+        env={
+            "NEWSMON_DB": "postgresql+psycopg://u@localhost/newsmon",
+            "NEWSMON_SMTP_PORT": "2525",
+            "NEWSMON_DIGEST_TO": "a@example.org, b@example.org",
+            "NEWSMON_MIRROR": "http://127.0.0.1:9999/",
+        },
+    )
     assert config.database_url == "postgresql+psycopg://u@localhost/newsmon"
     assert config.smtp.host == "mail.example" and config.smtp.port == 2525
     assert config.digest.recipients == ["a@example.org", "b@example.org"]
@@ -53,12 +56,12 @@ def test_environment_overrides_the_file(tmp_path):
     ("text", "key", "words"),
     [
         ("[crawl]\nmax_pages = 0\n", "crawl.max_pages", "greater than or equal to 1"),
-        ("[crawl]\ndefault_schedule = \"every hour\"\n", "crawl.default_schedule", "interval"),
-        ("[digest]\nschedules = [\"cron:0 7 * *\"]\n", "digest.schedules[0]", "5 fields"),
-        ("timezone = \"Mars/Olympus\"\n", "timezone", "unknown time zone"),
-        ("[sources.hanoimoi]\nproxy = \"vn-egress:3128\"\n", "sources.hanoimoi.proxy", "URL"),
+        ('[crawl]\ndefault_schedule = "every hour"\n', "crawl.default_schedule", "interval"),
+        ('[digest]\nschedules = ["cron:0 7 * *"]\n', "digest.schedules[0]", "5 fields"),
+        ('timezone = "Mars/Olympus"\n', "timezone", "unknown time zone"),
+        ('[sources.hanoimoi]\nproxy = "vn-egress:3128"\n', "sources.hanoimoi.proxy", "URL"),
         ("[sources.hanoimoi]\nmax_pagez = 3\n", "sources.hanoimoi.max_pagez", "unknown key"),
-        ("[smtp]\nsecurity = \"tls\"\n", "smtp.security", "'none', 'starttls' or 'ssl'"),
+        ('[smtp]\nsecurity = "tls"\n', "smtp.security", "'none', 'starttls' or 'ssl'"),
     ],
 )
 def test_bad_values_name_the_key(tmp_path, text, key, words):

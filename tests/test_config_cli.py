@@ -11,20 +11,41 @@ from tests.conftest import Workspace
 from tests.test_daemon import DaemonProcess
 
 HALF_CONFIGURED = [
-    pytest.param('[smtp]\nhost = "smtp.example.org"\n',
-                 "digest.recipients: empty while smtp.host = 'smtp.example.org' is set", id="smtp-host-no-recipients"),
-    pytest.param('[sources.ria]\nspider = "generik"\nfeeds = ["https://ria.ru/export/rss2/index.xml"]\n',
-                 "sources.ria.spider: no spider named 'generik' (did you mean 'generic'?)", id="unknown-spider"),
-    pytest.param("[sources.hanoimio]\n",
-                 "sources.hanoimio: no spider named 'hanoimio' (did you mean 'hanoimoi'?)", id="source-without-spider"),
-    pytest.param('[digest]\nsender = "newsmon at example.org"\n',
-                 "digest.sender: 'newsmon at example.org' is not an e-mail address", id="bad-sender"),
-    pytest.param('[digest]\nrecipients = ["analyst@example.org", "desk@@example.org"]\n',
-                 "digest.recipients[1]: 'desk@@example.org' is not an e-mail address", id="bad-recipient"),
-    pytest.param('[digest]\nschedules = ["cron:0 7 31 2 *"]\n',
-                 "digest.schedules[0]: 'cron:0 7 31 2 *' never fires", id="cron-never-fires"),
-    pytest.param('[sources.hanoimoi]\nschedule = "cron:0 7 30 2 *"\n',
-                 "sources.hanoimoi.schedule: 'cron:0 7 30 2 *' never fires", id="source-cron-never-fires"),
+    pytest.param(
+        '[smtp]\nhost = "smtp.example.org"\n',
+        "digest.recipients: empty while smtp.host = 'smtp.example.org' is set",
+        id="smtp-host-no-recipients",
+    ),
+    pytest.param(
+        '[sources.ria]\nspider = "generik"\nfeeds = ["https://ria.ru/export/rss2/index.xml"]\n',
+        "sources.ria.spider: no spider named 'generik' (did you mean 'generic'?)",
+        id="unknown-spider",
+    ),
+    pytest.param(
+        "[sources.hanoimio]\n",
+        "sources.hanoimio: no spider named 'hanoimio' (did you mean 'hanoimoi'?)",
+        id="source-without-spider",
+    ),
+    pytest.param(
+        '[digest]\nsender = "newsmon at example.org"\n',
+        "digest.sender: 'newsmon at example.org' is not an e-mail address",
+        id="bad-sender",
+    ),
+    pytest.param(
+        '[digest]\nrecipients = ["analyst@example.org", "desk@@example.org"]\n',
+        "digest.recipients[1]: 'desk@@example.org' is not an e-mail address",
+        id="bad-recipient",
+    ),
+    pytest.param(
+        '[digest]\nschedules = ["cron:0 7 31 2 *"]\n',
+        "digest.schedules[0]: 'cron:0 7 31 2 *' never fires",
+        id="cron-never-fires",
+    ),
+    pytest.param(
+        '[sources.hanoimoi]\nschedule = "cron:0 7 30 2 *"\n',
+        "sources.hanoimoi.schedule: 'cron:0 7 30 2 *' never fires",
+        id="source-cron-never-fires",
+    ),
 ]
 
 
@@ -41,11 +62,17 @@ def test_newsmon_run_refuses_a_half_configured_daemon(workspace: Workspace, text
 
 
 def test_every_problem_is_reported_at_once(workspace: Workspace) -> None:
-    workspace.write_config('[sources.hanoimio]\n[sources.x]\nspider = "nope"\n[smtp]\nhost = "mail.example.org"\n')
+    workspace.write_config(
+        '[sources.hanoimio]\n[sources.x]\nspider = "nope"\n[smtp]\nhost = "mail.example.org"\n'
+    )
     result = workspace.run("status")
     assert result.returncode == 1
     problems = [line.strip() for line in result.stderr.splitlines() if line.startswith("  ")]
-    assert [p.split(":")[0] for p in problems] == ["sources.hanoimio", "sources.x.spider", "digest.recipients"]
+    assert [p.split(":")[0] for p in problems] == [
+        "sources.hanoimio",
+        "sources.x.spider",
+        "digest.recipients",
+    ]
 
 
 def test_unknown_source_on_the_command_line_suggests_the_closest(workspace: Workspace) -> None:
@@ -68,8 +95,9 @@ def test_empty_config_runs_and_says_what_it_will_use(workspace: Workspace) -> No
     """An empty config file is fine: `newsmon run` says at start which sources and schedules
     it uses. Crawls go to a closed loopback port (the mirror setting), never the internet."""
     workspace.config_path.write_text("", encoding="utf-8")
-    daemon = DaemonProcess.run(workspace, "empty", NEWSMON_MIRROR="http://127.0.0.1:9",
-                               NEWSMON_DB=str(workspace.db_path))
+    daemon = DaemonProcess.run(
+        workspace, "empty", NEWSMON_MIRROR="http://127.0.0.1:9", NEWSMON_DB=str(workspace.db_path)
+    )
     try:
         log = daemon.wait_for_log("newsmon daemon started", timeout=60)
     finally:

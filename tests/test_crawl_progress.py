@@ -23,8 +23,15 @@ def newsmon_under_pty(ws: Workspace, *args: str, timeout: float = 120, **env: st
     exe = shutil.which("newsmon")
     cmd = [exe, *args] if exe else [sys.executable, "-m", "monitor", *args]
     master, slave = pty.openpty()
-    proc = subprocess.Popen(cmd, cwd=ws.path, env=ws.env(TERM="xterm-256color", COLUMNS="100", **env),
-                            stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ws.path,
+        env=ws.env(TERM="xterm-256color", COLUMNS="100", **env),
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        close_fds=True,
+    )
     os.close(slave)
     chunks: list[bytes] = []
     deadline = time.monotonic() + timeout
@@ -71,8 +78,9 @@ def test_plain_lines_when_not_a_terminal_and_none_with_quiet(workspace: Workspac
     plain = workspace.run("crawl", SOURCE, NEWSMON_MIRROR=mirror.url, check=True)
     lines = plain.stderr.splitlines()
     assert lines[0] == f"crawling 1 source(s): {SOURCE}"
-    assert re.fullmatch(rf"{SOURCE}: finished, pages=[1-9]\d* seen=[1-9]\d* new=[1-9]\d* errors=0 \(\d+\.\d s\)",
-                        lines[-1]), lines
+    assert re.fullmatch(
+        rf"{SOURCE}: finished, pages=[1-9]\d* seen=[1-9]\d* new=[1-9]\d* errors=0 \(\d+\.\d s\)", lines[-1]
+    ), lines
     assert "\x1b" not in plain.stderr  # no terminal codes in a pipe or a log
     assert plain.stdout.startswith(f"{SOURCE}: ok")
 

@@ -31,7 +31,8 @@ def test_each_source_keeps_its_own_name(crawl):
         by_source.setdefault(a["source"], set()).add(a["url"].split("/")[2])
     assert by_source == {"hanoimoi": {"hanoimoi.vn"}, "kinhtedothi": {"kinhtedothi.vn"}}
     assert runs["hanoimoi"]["new"] == 43 and runs["kinhtedothi"]["new"] == len(
-        [a for a in articles if a["source"] == "kinhtedothi"])
+        [a for a in articles if a["source"] == "kinhtedothi"]
+    )
 
 
 def test_a_dead_source_fails_alone(crawl):

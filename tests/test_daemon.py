@@ -48,12 +48,18 @@ class DaemonProcess:
         exe = shutil.which("newsmon")
         cmd = [exe, *args] if exe else [sys.executable, "-m", "monitor", *args]
         self._log = open(self.log_path, "w", encoding="utf-8")
-        self.proc = subprocess.Popen(cmd, cwd=ws.path, env=ws.env(**env), stdout=self._log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=ws.path,
+            env=ws.env(**env),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
         self.pid = self.proc.pid
 
     @classmethod
-    def run(cls, ws: Workspace, name: str, **env: str) -> "DaemonProcess":
+    def run(cls, ws: Workspace, name: str, **env: str) -> DaemonProcess:
         return cls(ws, name, "run", **env)
 
     def log(self) -> str:
@@ -62,8 +68,9 @@ class DaemonProcess:
     def wait_for_log(self, text: str, timeout: float = 30) -> str:
         def seen() -> bool:
             if self.proc.poll() is not None and text not in self.log():
-                raise AssertionError(f"the daemon exited ({self.proc.returncode}) before logging {text!r}:\n"
-                                     + self.log())
+                raise AssertionError(
+                    f"the daemon exited ({self.proc.returncode}) before logging {text!r}:\n" + self.log()
+                )
             return text in self.log()
 
         wait_until(seen, timeout, f"{text!r} in the daemon log")
@@ -158,7 +165,11 @@ DIGEST_EVERY = 3  # seconds
 def lifecycle(tmp_path_factory, mirror) -> Lifecycle:
     ws = Workspace(tmp_path_factory.mktemp("daemon"))
     with SmtpSink() as sink:
-        ws.write_config(loopback_config(mirror.url, sink.port, """
+        ws.write_config(
+            loopback_config(
+                mirror.url,
+                sink.port,
+                """
 [crawl]
 default_schedule = "interval:1h"
 
@@ -168,7 +179,9 @@ default_schedule = "interval:1h"
 heartbeat_seconds = 1
 shutdown_grace_seconds = 20
 kill_grace_seconds = 2
-""").replace("[digest]\n", f'[digest]\nschedules = ["interval:{DIGEST_EVERY}s"]\n'))
+""",
+            ).replace("[digest]\n", f'[digest]\nschedules = ["interval:{DIGEST_EVERY}s"]\n')
+        )
         life = Lifecycle(ws, sink)
 
         # 1. First start: the interval crawl runs at once, the digest a few seconds later.
@@ -176,8 +189,11 @@ kill_grace_seconds = 2
         try:
             life.first_pid = daemon.pid
             wait_until(lambda: sink.messages, 180, "the first digest")
-            wait_until(lambda: all(r.status != "running" for r in runs_of(ws.db_url, "hanoimoi")), 30,
-                       "the crawl record to close")
+            wait_until(
+                lambda: all(r.status != "running" for r in runs_of(ws.db_url, "hanoimoi")),
+                30,
+                "the crawl record to close",
+            )
             # A second daemon on the same database, while the first runs.
             life.second = ws.run("run", timeout=60)
             life.status = ws.run_json("status", "--json", timeout=60)[0]
@@ -199,8 +215,13 @@ kill_grace_seconds = 2
         daemon = DaemonProcess.run(ws, "restart")
         t0 = time.monotonic()
         try:
-            wait_until(lambda: [r for r in runs_of(ws.db_url, "hanoimoi")
-                                if r.id not in before and r.status != "running"], 60, "the catch-up crawl")
+            wait_until(
+                lambda: [
+                    r for r in runs_of(ws.db_url, "hanoimoi") if r.id not in before and r.status != "running"
+                ],
+                60,
+                "the catch-up crawl",
+            )
             daemon.wait_for_log("digest (interval:3s):", 60)
             # Long enough for a replayed burst to show, and for a second digest to be sent if
             # the first were sent again.

@@ -61,16 +61,30 @@ heartbeat_seconds = 1
 
 def test_a_hung_crawl_is_killed_at_its_time_limit_while_other_sources_go_on(tmp_path, slow_mirror):
     ws = Workspace(tmp_path)
-    ws.write_config(config(slow_mirror.url, "[sources.hanoimoi]\n" + SLOW_SOURCE + "time_limit_minutes = 0.05\n",
-                           "kill_grace_seconds = 2\nshutdown_grace_seconds = 5"))
+    ws.write_config(
+        config(
+            slow_mirror.url,
+            "[sources.hanoimoi]\n" + SLOW_SOURCE + "time_limit_minutes = 0.05\n",
+            "kill_grace_seconds = 2\nshutdown_grace_seconds = 5",
+        )
+    )
     daemon = DaemonProcess.run(ws, "daemon")
     try:
         # The crawl closes its own record on SIGTERM first; the daemon then says why it stopped it.
-        slow = wait_until(lambda: [r for r in runs_of(ws.db_url, "slow")
-                                   if r.status != "running" and (r.message or "").startswith("killed by the daemon")],
-                          40, "the slow crawl to be killed and recorded by the daemon")
-        other = wait_until(lambda: [r for r in runs_of(ws.db_url, "hanoimoi") if r.status != "running"], 40,
-                           "the hanoimoi crawl")
+        slow = wait_until(
+            lambda: [
+                r
+                for r in runs_of(ws.db_url, "slow")
+                if r.status != "running" and (r.message or "").startswith("killed by the daemon")
+            ],
+            40,
+            "the slow crawl to be killed and recorded by the daemon",
+        )
+        other = wait_until(
+            lambda: [r for r in runs_of(ws.db_url, "hanoimoi") if r.status != "running"],
+            40,
+            "the hanoimoi crawl",
+        )
         rc = daemon.stop(signal.SIGTERM)
         children = daemon_pids_for(ws.config_path)
     finally:
@@ -88,16 +102,25 @@ def test_a_hung_crawl_is_killed_at_its_time_limit_while_other_sources_go_on(tmp_
     assert rc == 0
 
 
-def test_sigterm_lets_a_crawl_finish_within_the_grace_kills_the_hung_one_and_exits_zero(tmp_path, slow_mirror):
+def test_sigterm_lets_a_crawl_finish_within_the_grace_kills_the_hung_one_and_exits_zero(
+    tmp_path, slow_mirror
+):
     ws = Workspace(tmp_path)
-    ws.write_config(config(slow_mirror.url, "[sources.hanoimoi]\n" + SLOW_SOURCE,
-                           "kill_grace_seconds = 2\nshutdown_grace_seconds = 20"))
+    ws.write_config(
+        config(
+            slow_mirror.url,
+            "[sources.hanoimoi]\n" + SLOW_SOURCE,
+            "kill_grace_seconds = 2\nshutdown_grace_seconds = 20",
+        )
+    )
     daemon = DaemonProcess.run(ws, "daemon")
     try:
         # Both crawls have opened their records: they are under way. (The grace leaves room for
         # hanoimoi's crawl on a busy machine; the hung one, retrying its 25 s feed with a 15 s
         # timeout, is still running at 20 s.)
-        wait_until(lambda: runs_of(ws.db_url, "slow") and runs_of(ws.db_url, "hanoimoi"), 90, "both crawls to start")
+        wait_until(
+            lambda: runs_of(ws.db_url, "slow") and runs_of(ws.db_url, "hanoimoi"), 90, "both crawls to start"
+        )
         rc = daemon.stop(signal.SIGTERM, timeout=70)
         children = daemon_pids_for(ws.config_path)
     finally:
@@ -110,5 +133,8 @@ def test_sigterm_lets_a_crawl_finish_within_the_grace_kills_the_hung_one_and_exi
     assert killed.message.startswith("killed by the daemon: the daemon was stopped")
     assert children == []
     log = daemon.log()
-    assert "received SIGTERM: stopping" in log and "waiting up to 20s for what is running to finish: crawl hanoimoi, crawl slow" in log
+    assert (
+        "received SIGTERM: stopping" in log
+        and "waiting up to 20s for what is running to finish: crawl hanoimoi, crawl slow" in log
+    )
     assert "newsmon daemon stopped" in log

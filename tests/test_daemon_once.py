@@ -25,8 +25,16 @@ def once(tmp_path_factory, mirror):
         second = ws.run("run", "--once", "--json", timeout=120)
         status_text = ws.run("status", timeout=60)
         status = ws.run_json("status", "--json", timeout=60)[0]
-        yield {"ws": ws, "sink": sink, "first": first, "after_first": after_first, "second": second,
-               "messages": list(sink.messages), "status_text": status_text, "status": status}
+        yield {
+            "ws": ws,
+            "sink": sink,
+            "first": first,
+            "after_first": after_first,
+            "second": second,
+            "messages": list(sink.messages),
+            "status_text": status_text,
+            "status": status,
+        }
 
 
 def lines(result) -> list[dict]:
@@ -39,8 +47,10 @@ def test_once_crawls_every_source_then_sends_the_digest(once):
     first = once["first"]
     assert first.returncode == 0, first.stderr
     *crawls, digest = lines(first)
-    assert {c["source"]: (c["status"], c["new"]) for c in crawls} == {"hanoimoi": ("partial", 43),
-                                                                    "kinhtedothi": ("ok", 12)}
+    assert {c["source"]: (c["status"], c["new"]) for c in crawls} == {
+        "hanoimoi": ("partial", 43),
+        "kinhtedothi": ("ok", 12),
+    }
     assert all(c["run_id"] and c["seconds"] > 0 for c in crawls)
     assert digest["digest"]["status"] == "sent" and digest["digest"]["item_count"] > 0
     assert once["after_first"] == 1
@@ -57,7 +67,9 @@ def test_once_again_finds_nothing_new_and_sends_nothing(once):
     *crawls, digest = lines(second)
     assert all(c["new"] == 0 for c in crawls)
     # The exit status follows the crawls: 1 as soon as one of them failed.
-    assert second.returncode == (0 if all(c["status"] in ("ok", "partial") for c in crawls) else 1), second.stderr
+    assert second.returncode == (0 if all(c["status"] in ("ok", "partial") for c in crawls) else 1), (
+        second.stderr
+    )
     assert digest["digest"]["status"] == "empty"
     assert len(once["messages"]) == 1
 

@@ -17,8 +17,7 @@ import pytest
 from monitor.daemon.children import ChildProcess
 from monitor.daemon.lock import DatabaseLock, LockHeld
 from monitor.daemon.proc import pid_alive, rss_kb
-from settings import _crontab_weekdays, load_config, make_trigger
-from settings import AppConfig, ConfigError
+from settings import AppConfig, ConfigError, _crontab_weekdays, load_config, make_trigger
 from storage import CrawlRunLog, Database
 from storage.daemon import DaemonLockStore, close_stopped_crawl
 from storage.models import utcnow
@@ -153,8 +152,9 @@ def _is_zombie(pid: int) -> bool:
 
 
 def test_time_limit_kills_the_whole_process_group():
-    child = ChildProcess("slow", [sys.executable, "-c", SPAWNS_GRANDCHILD], dict(os.environ),
-                       time_limit=1.0, kill_grace=1.0)
+    child = ChildProcess(
+        "slow", [sys.executable, "-c", SPAWNS_GRANDCHILD], dict(os.environ), time_limit=1.0, kill_grace=1.0
+    )
     t0 = time.monotonic()
     result = child.run()
     took = time.monotonic() - t0
@@ -166,8 +166,12 @@ def test_time_limit_kills_the_whole_process_group():
 
 def test_group_kill_reaches_grandchildren(tmp_path):
     out = tmp_path / "pid"
-    script = SPAWNS_GRANDCHILD.replace("print(grand.pid, flush=True)", f"open({str(out)!r}, 'w').write(str(grand.pid))")
-    child = ChildProcess("slow", [sys.executable, "-c", script], dict(os.environ), time_limit=1.0, kill_grace=1.0)
+    script = SPAWNS_GRANDCHILD.replace(
+        "print(grand.pid, flush=True)", f"open({str(out)!r}, 'w').write(str(grand.pid))"
+    )
+    child = ChildProcess(
+        "slow", [sys.executable, "-c", script], dict(os.environ), time_limit=1.0, kill_grace=1.0
+    )
     result = child.run()
     assert result.stop_reason is not None
     grand = int(out.read_text())
@@ -175,8 +179,9 @@ def test_group_kill_reaches_grandchildren(tmp_path):
 
 
 def test_a_child_ignoring_sigterm_is_killed_after_the_grace():
-    child = ChildProcess("stubborn", [sys.executable, "-c", IGNORES_SIGTERM], dict(os.environ),
-                       time_limit=0.5, kill_grace=0.5)
+    child = ChildProcess(
+        "stubborn", [sys.executable, "-c", IGNORES_SIGTERM], dict(os.environ), time_limit=0.5, kill_grace=0.5
+    )
     t0 = time.monotonic()
     result = child.run()
     assert result.killed_hard and result.returncode == -9
@@ -187,14 +192,27 @@ def test_a_child_ignoring_sigterm_is_killed_after_the_grace():
 def test_stop_from_another_thread_and_result_of_a_normal_exit():
     import threading
 
-    child = ChildProcess("x", [sys.executable, "-c", "import time; time.sleep(30)"], dict(os.environ),
-                       time_limit=60, kill_grace=1)
+    child = ChildProcess(
+        "x",
+        [sys.executable, "-c", "import time; time.sleep(30)"],
+        dict(os.environ),
+        time_limit=60,
+        kill_grace=1,
+    )
     threading.Timer(0.5, child.stop, args=("the daemon was stopped",)).start()
     result = child.run()
     assert result.stop_reason == "the daemon was stopped" and result.seconds < 5
 
-    ok = ChildProcess("y", [sys.executable, "-c", "import sys; print('{\"status\": \"ok\", \"new\": 3}'); "
-                          "print('boom', file=sys.stderr)"], dict(os.environ), time_limit=30).run()
+    ok = ChildProcess(
+        "y",
+        [
+            sys.executable,
+            "-c",
+            'import sys; print(\'{"status": "ok", "new": 3}\'); print(\'boom\', file=sys.stderr)',
+        ],
+        dict(os.environ),
+        time_limit=30,
+    ).run()
     assert ok.stop_reason is None and ok.returncode == 0 and not ok.crashed
     assert ok.outcome == {"status": "ok", "new": 3} and ok.stderr_tail == "boom"
 
@@ -231,10 +249,20 @@ def test_close_stopped_crawl_covers_every_way_a_child_ends(db):
 # ----------------------------------------------------------------------------- schedules
 
 
-@pytest.mark.parametrize("field,expected", [
-    ("*", "*"), ("1", "mon"), ("0", "sun"), ("7", "sun"), ("1-5", "mon,tue,wed,thu,fri"),
-    ("*/2", "sun,tue,thu,sat"), ("sat,sun", "sun,sat"), ("mon-fri", "mon,tue,wed,thu,fri"), ("0-6", "*"),
-])
+@pytest.mark.parametrize(
+    "field,expected",
+    [
+        ("*", "*"),
+        ("1", "mon"),
+        ("0", "sun"),
+        ("7", "sun"),
+        ("1-5", "mon,tue,wed,thu,fri"),
+        ("*/2", "sun,tue,thu,sat"),
+        ("sat,sun", "sun,sat"),
+        ("mon-fri", "mon,tue,wed,thu,fri"),
+        ("0-6", "*"),
+    ],
+)
 def test_crontab_weekdays_mean_what_cron_means(field, expected):
     assert _crontab_weekdays(field) == expected
 
@@ -244,8 +272,12 @@ def test_weekly_cron_fires_on_the_crontab_weekday_in_the_configured_zone():
     trigger = make_trigger("cron:0 8 * * 1", tz)
     # Wednesday 2026-11-25 → next Monday 08:00 Hanoi time.
     fire = trigger.get_next_fire_time(None, datetime(2026, 11, 25, 12, 0, tzinfo=tz))
-    assert fire.weekday() == 0 and (fire.hour, fire.minute) == (8, 0) and fire.utcoffset() == timedelta(hours=7)
-    daily = make_trigger("cron:0 7 * * *", tz).get_next_fire_time(None, datetime(2026, 11, 25, 0, 30, tzinfo=timezone.utc))
+    assert (
+        fire.weekday() == 0 and (fire.hour, fire.minute) == (8, 0) and fire.utcoffset() == timedelta(hours=7)
+    )
+    daily = make_trigger("cron:0 7 * * *", tz).get_next_fire_time(
+        None, datetime(2026, 11, 25, 0, 30, tzinfo=timezone.utc)
+    )
     assert daily == datetime(2026, 11, 26, 7, 0, tzinfo=tz)
 
 
@@ -277,7 +309,9 @@ child.run()
 def test_children_die_with_a_daemon_killed_outright():
     # A daemon killed with SIGKILL cannot stop its children; the kernel must, or the next
     # daemon would crawl the same source beside an orphan.
-    parent = subprocess.Popen([sys.executable, "-c", PARENT_RUNNING_A_CHILD], stdout=subprocess.PIPE, text=True)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT_RUNNING_A_CHILD], stdout=subprocess.PIPE, text=True
+    )
     try:
         pid = int(parent.stdout.readline())
         time.sleep(1.0)  # past the wrapper's prctl call
@@ -315,9 +349,18 @@ def _sync(config: AppConfig, db: Database) -> dict[str, str]:
 def test_jobs_are_kept_replaced_or_removed_by_id(any_db):
     from storage.daemon import scheduled_runs
 
-    base = {"database_url": any_db.url, "sources": {"hanoimoi": {}, "tass": {"schedule": "cron:*/20 6-22 * * *", "spider": "generic",
-                                                                 "feeds": ["https://tass.ru/rss/v2.xml"]}},
-            "digest": {"schedules": ["cron:0 7 * * *", "cron:0 8 * * 1"]}}
+    base = {
+        "database_url": any_db.url,
+        "sources": {
+            "hanoimoi": {},
+            "tass": {
+                "schedule": "cron:*/20 6-22 * * *",
+                "spider": "generic",
+                "feeds": ["https://tass.ru/rss/v2.xml"],
+            },
+        },
+        "digest": {"schedules": ["cron:0 7 * * *", "cron:0 8 * * 1"]},
+    }
     config = AppConfig.model_validate(base)
     assert set(_sync(config, any_db).values()) == {"added"}
     first = scheduled_runs(any_db)
@@ -331,8 +374,12 @@ def test_jobs_are_kept_replaced_or_removed_by_id(any_db):
     # A changed schedule replaces its job; a source no longer configured loses its job.
     changed = dict(base, sources={"hanoimoi": {"schedule": "interval:2h"}})
     actions = _sync(AppConfig.model_validate(changed), any_db)
-    assert actions == {"crawl:hanoimoi": "replaced", "crawl:tass": "removed",
-                       "digest:cron:0 7 * * *": "kept", "digest:cron:0 8 * * 1": "kept"}
+    assert actions == {
+        "crawl:hanoimoi": "replaced",
+        "crawl:tass": "removed",
+        "digest:cron:0 7 * * *": "kept",
+        "digest:cron:0 8 * * 1": "kept",
+    }
     assert set(scheduled_runs(any_db)) == {"crawl:hanoimoi", "digest:cron:0 7 * * *", "digest:cron:0 8 * * 1"}
 
 

@@ -38,8 +38,14 @@ def demo_run(tmp_path_factory):
     subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True, timeout=120)
     # `pip install -e .` points the installed package at one checkout; the clone's own code
     # comes first on the path, so this runs exactly what was committed.
-    result = subprocess.run([sys.executable, "-m", "monitor", "demo"], cwd=clone,
-                            env=_env(clone, poison=True), capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "monitor", "demo"],
+        cwd=clone,
+        env=_env(clone, poison=True),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return clone, result
 
 
@@ -60,7 +66,9 @@ def test_demo_from_a_fresh_clone_receives_a_digest(demo_run):
     assert re.search(r"^hanoimoi\s+partial\s+new=43 .* errors=4 ", out, re.M)
     # ... and it says that the mirror plants those errors (and tass's one) on purpose.
     assert re.search(r"^hanoimoi .*\n\s+the mirror plants 4 error\(s\) here on purpose.*truncated", out, re.M)
-    assert re.search(r"^tass\s+partial .* errors=1 .*\n\s+the mirror plants 1 error\(s\) here on purpose", out, re.M)
+    assert re.search(
+        r"^tass\s+partial .* errors=1 .*\n\s+the mirror plants 1 error\(s\) here on purpose", out, re.M
+    )
     assert len(re.findall(r"^\S+\s+(ok|partial)\s+new=\d+", out, re.M)) >= 2
     stored = int(re.search(r"articles stored: (\d+)", out).group(1))
     assert stored >= 43
@@ -72,8 +80,14 @@ def test_demo_from_a_fresh_clone_receives_a_digest(demo_run):
 def test_demo_database_is_usable_afterwards(demo_run):
     clone, result = demo_run
     config = clone / "demo" / "newsmon.toml"
-    status = subprocess.run([sys.executable, "-m", "monitor", "-c", str(config), "status"], cwd=clone,
-                            env=_env(clone), capture_output=True, text=True, timeout=60)
+    status = subprocess.run(
+        [sys.executable, "-m", "monitor", "-c", str(config), "status"],
+        cwd=clone,
+        env=_env(clone),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert status.returncode == 0, status.stderr
     assert "last delivered: digest 1 (sent" in status.stdout
 
@@ -119,8 +133,9 @@ def test_demo_digest_shows_each_event_once_and_counts_what_it_shows(demo_run):
     try:
         with db.session() as session:
             digest = session.exec(select(Digest).order_by(Digest.id)).first()
-            rows = session.exec(select(DigestItem).where(DigestItem.digest_id == digest.id)
-                                .order_by(DigestItem.position)).all()
+            rows = session.exec(
+                select(DigestItem).where(DigestItem.digest_id == digest.id).order_by(DigestItem.position)
+            ).all()
             articles = {a.id: a for a in session.exec(select(Article)).all()}
     finally:
         db.dispose()

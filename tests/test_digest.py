@@ -29,11 +29,15 @@ TRY_LATER = "451 4.3.0 Try again later"
 
 VI_TITLE = "Hà Nội và Moskva thúc đẩy hợp tác giáo dục, đào tạo"
 VI_LEAD = "Hai thành phố ký kết biên bản ghi nhớ hợp tác giữa Hà Nội và Moskva về giáo dục."
-VI_BODY = ("Ngày 19/11, tại trụ sở UBND thành phố Hà Nội, Phó Chủ tịch UBND TP tiếp đoàn đại biểu "
-           "thành phố Moskva (Liên bang Nga). Hai bên trao đổi về hợp tác giáo dục.")
+VI_BODY = (
+    "Ngày 19/11, tại trụ sở UBND thành phố Hà Nội, Phó Chủ tịch UBND TP tiếp đoàn đại biểu "
+    "thành phố Moskva (Liên bang Nga). Hai bên trao đổi về hợp tác giáo dục."
+)
 RU_TITLE = "Москва и Ханой подписали меморандум о сотрудничестве"
 RU_LEAD = "Правительство Москвы и народный комитет Ханоя подписали меморандум о сотрудничестве в образовании."
-RU_BODY = "Делегация правительства Москвы посетила Ханой. Стороны обсудили сотрудничество в сфере образования."
+RU_BODY = (
+    "Делегация правительства Москвы посетила Ханой. Стороны обсудили сотрудничество в сфере образования."
+)
 SCRIPT_TITLE = 'Hà Nội – Moskva: hợp tác văn hóa <script>alert("x")</script> & "du lịch"'
 NATIONAL_TITLE = "Việt Nam và Nga tăng cường hợp tác năng lượng"
 NATIONAL_BODY = "Thủ tướng Việt Nam tiếp Phó Thủ tướng Nga, hai bên thảo luận hợp tác dầu khí và năng lượng."
@@ -44,15 +48,35 @@ def model() -> RelevanceModel:
     return RelevanceModel.load()
 
 
-def add_article(db: Database, model: RelevanceModel, n: int, title: str, body: str, lead: str = "",
-                lang: str = "vi", *, story: int | None = None, published: datetime | None = None,
-                source: str = "hanoimoi") -> int:
+def add_article(
+    db: Database,
+    model: RelevanceModel,
+    n: int,
+    title: str,
+    body: str,
+    lead: str = "",
+    lang: str = "vi",
+    *,
+    story: int | None = None,
+    published: datetime | None = None,
+    source: str = "hanoimoi",
+) -> int:
     """Store article number ``n``, judged by the real relevance model."""
     j = model.judge(title, body, lead=lead, lang=lang)
-    article = Article(url=f"https://hanoimoi.vn/bai-{n}-{lang}.html", canonical_url="", source=source,
-                      title=title, lead=lead, body=body, language=lang,
-                      published_at=published or NOW - timedelta(hours=20, minutes=n),
-                      label=j.label, score=j.score, reasons=[r.to_dict() for r in j.reasons], story_id=story)
+    article = Article(
+        url=f"https://hanoimoi.vn/bai-{n}-{lang}.html",
+        canonical_url="",
+        source=source,
+        title=title,
+        lead=lead,
+        body=body,
+        language=lang,
+        published_at=published or NOW - timedelta(hours=20, minutes=n),
+        label=j.label,
+        score=j.score,
+        reasons=[r.to_dict() for r in j.reasons],
+        story_id=story,
+    )
     return ArticleStore(db).save(article).article_id
 
 
@@ -67,15 +91,35 @@ class Env:
 
     def configure(self, extra: str = "", env: dict[str, str] | None = None) -> None:
         (self.path / "newsmon.toml").write_text(
-            f'database_url = "{self.path / "n.db"}"\n[sources.hanoimoi]\n' + extra, encoding="utf-8")
+            f'database_url = "{self.path / "n.db"}"\n[sources.hanoimoi]\n' + extra, encoding="utf-8"
+        )
         self.config = load_config(self.path / "newsmon.toml", env=env or {})
         self.db = Database(self.config.database_url)
 
-    def add(self, title: str, body: str, lead: str = "", lang: str = "vi", *, story: int | None = None,
-            published: datetime | None = None, source: str = "hanoimoi") -> int:
+    def add(
+        self,
+        title: str,
+        body: str,
+        lead: str = "",
+        lang: str = "vi",
+        *,
+        story: int | None = None,
+        published: datetime | None = None,
+        source: str = "hanoimoi",
+    ) -> int:
         self.n += 1
-        return add_article(self.db, self.model, self.n, title, body, lead, lang, story=story,
-                           published=published, source=source)
+        return add_article(
+            self.db,
+            self.model,
+            self.n,
+            title,
+            body,
+            lead,
+            lang,
+            story=story,
+            published=published,
+            source=source,
+        )
 
     def label(self, article_id: int) -> str:
         return ArticleStore(self.db).get(article_id).label
@@ -93,8 +137,10 @@ def sink():
 
 
 def smtp_to(env: Env, sink: SmtpSink, extra: str = "") -> None:
-    env.configure(f'[digest]\nrecipients = ["analyst@example.org", "desk@example.org"]\nsender = "newsmon@example.org"\n'
-                  f'{extra}\n[smtp]\nhost = "127.0.0.1"\nport = {sink.port}\nsecurity = "none"\ntimeout_seconds = 5\n')
+    env.configure(
+        f'[digest]\nrecipients = ["analyst@example.org", "desk@example.org"]\nsender = "newsmon@example.org"\n'
+        f'{extra}\n[smtp]\nhost = "127.0.0.1"\nport = {sink.port}\nsecurity = "none"\ntimeout_seconds = 5\n'
+    )
 
 
 def parts(message: EmailMessage) -> tuple[str, str]:
@@ -110,7 +156,9 @@ def test_digest_mail_has_both_parts_items_links_escaping_and_intact_vi_ru(env: E
     smtp_to(env, sink)
     vi = env.add(VI_TITLE, VI_BODY, VI_LEAD, "vi")
     ru = env.add(RU_TITLE, RU_BODY, RU_LEAD, "ru")
-    bad = env.add(SCRIPT_TITLE, VI_BODY, "<b>Hà Nội</b> và Moskva ký kết hợp tác <img src=x onerror=alert(1)>", "vi")
+    bad = env.add(
+        SCRIPT_TITLE, VI_BODY, "<b>Hà Nội</b> và Moskva ký kết hợp tác <img src=x onerror=alert(1)>", "vi"
+    )
     nat = env.add(NATIONAL_TITLE, NATIONAL_BODY, "", "vi")
     assert [env.label(i) for i in (vi, ru, bad, nat)] == ["core", "core", "core", "national"]
     log = CrawlRunLog(env.db)
@@ -172,7 +220,12 @@ def test_story_is_one_item_with_also_in(env: Env, sink: SmtpSink) -> None:
 def test_highlight_marks_whole_words_and_cuts_long_text() -> None:
     segs = highlight("Nga và người Ngai; nga ở Hà Nội", ["Nga", "Hà Nội"])
     assert [(s.text, s.mark) for s in segs] == [
-        ("Nga", True), (" và người Ngai; ", False), ("nga", True), (" ở ", False), ("Hà Nội", True)]
+        ("Nga", True),
+        (" và người Ngai; ", False),
+        ("nga", True),
+        (" ở ", False),
+        ("Hà Nội", True),
+    ]
     long = highlight("lời " * 200, [], limit=50)
     assert len(long[0].text) <= 52 and long[0].text.endswith("…")
 
@@ -205,8 +258,14 @@ def test_refused_then_retried_exactly_once_then_nothing(env: Env, sink: SmtpSink
     assert second.retried == [first.digest_id]
     # Nothing new beyond the retried digest: the run says what it delivered, not "empty".
     assert second.status == "sent" and second.digest_id == first.digest_id and second.item_count == 2
-    assert second.delivered == [{"digest_id": first.digest_id, "status": "sent",
-                                 "to": ["analyst@example.org", "desk@example.org"], "outbox_path": None}]
+    assert second.delivered == [
+        {
+            "digest_id": first.digest_id,
+            "status": "sent",
+            "to": ["analyst@example.org", "desk@example.org"],
+            "outbox_path": None,
+        }
+    ]
     assert sink.wait_for(1) and len(sink.messages) == 1
     assert sink.messages[0]["Message-ID"] == first.message_id  # the same mail, not a new one
     text, _ = parts(sink.messages[0])
@@ -222,8 +281,10 @@ def test_unreachable_server_leaves_pending_and_new_articles_wait(env: Env, sink:
     with socket.socket() as probe:  # a port with nobody listening
         probe.bind(("127.0.0.1", 0))
         dead_port = probe.getsockname()[1]
-    env.configure(f'[digest]\nrecipients = ["a@example.org"]\n[smtp]\nhost = "127.0.0.1"\nport = {dead_port}\n'
-                  'security = "none"\ntimeout_seconds = 3\n')
+    env.configure(
+        f'[digest]\nrecipients = ["a@example.org"]\n[smtp]\nhost = "127.0.0.1"\nport = {dead_port}\n'
+        'security = "none"\ntimeout_seconds = 3\n'
+    )
     a = env.add(VI_TITLE, VI_BODY, VI_LEAD, "vi")
 
     first = run_digest(env.config, env.db, now=NOW)
@@ -305,7 +366,9 @@ def test_national_section_can_be_turned_off(env: Env, sink: SmtpSink) -> None:
     assert run_digest(env.config, env.db, now=NOW).status == "sent"
     text, _ = parts(sink.messages[0])
     assert NATIONAL_TITLE not in text and "Also relevant" not in text
-    assert nat not in DigestStore(env.db).delivered_article_ids()  # not consumed: a later digest may include it
+    assert (
+        nat not in DigestStore(env.db).delivered_article_ids()
+    )  # not consumed: a later digest may include it
 
 
 def test_dry_run_records_and_sends_nothing(env: Env, sink: SmtpSink) -> None:
@@ -334,16 +397,21 @@ def test_since_limits_and_keeps_the_older_articles(env: Env, sink: SmtpSink) -> 
 def test_login_with_password_from_environment_never_stored(env: Env, model: RelevanceModel) -> None:
     secret = "s3cret-pw-4711"
     with SmtpSink(credentials={"digest-bot": secret}) as sink:
-        env.configure(f'[digest]\nrecipients = ["a@example.org"]\n[smtp]\nhost = "127.0.0.1"\nport = {sink.port}\n'
-                      'security = "none"\nuser = "digest-bot"\ntimeout_seconds = 5\n')
+        env.configure(
+            f'[digest]\nrecipients = ["a@example.org"]\n[smtp]\nhost = "127.0.0.1"\nport = {sink.port}\n'
+            'security = "none"\nuser = "digest-bot"\ntimeout_seconds = 5\n'
+        )
         env.add(VI_TITLE, VI_BODY, VI_LEAD, "vi")
         wrong = run_digest(env.config, env.db, now=NOW, env={"NEWSMON_SMTP_PASSWORD": "wrong"})
         # A refused login is the operator's to fix: retried, never a reason to give up on the digest.
         assert wrong.status == "pending" and "535" in wrong.error and "app password" in wrong.error
-        odd = run_digest(env.config, env.db, now=NOW + timedelta(minutes=10),
-                         env={"NEWSMON_SMTP_PASSWORD": "пароль"})
+        odd = run_digest(
+            env.config, env.db, now=NOW + timedelta(minutes=10), env={"NEWSMON_SMTP_PASSWORD": "пароль"}
+        )
         assert odd.status == "pending" and "non-ASCII" in odd.error and "пароль" not in odd.error
-        right = run_digest(env.config, env.db, now=NOW + timedelta(hours=1), env={"NEWSMON_SMTP_PASSWORD": secret})
+        right = run_digest(
+            env.config, env.db, now=NOW + timedelta(hours=1), env={"NEWSMON_SMTP_PASSWORD": secret}
+        )
         assert right.retried == [wrong.digest_id] and right.status == "sent" and sink.wait_for(1)
         assert sink.envelopes[0].mail_from == "newsmon@localhost"
     assert secret.encode() not in (env.path / "n.db").read_bytes()
@@ -352,8 +420,10 @@ def test_login_with_password_from_environment_never_stored(env: Env, model: Rele
 
 
 def test_missing_password_is_a_clear_pending_error_without_prompting(env: Env, sink: SmtpSink) -> None:
-    env.configure(f'[digest]\nrecipients = ["a@example.org"]\n[smtp]\nhost = "127.0.0.1"\nport = {sink.port}\n'
-                  'security = "none"\nuser = "digest-bot"\n')
+    env.configure(
+        f'[digest]\nrecipients = ["a@example.org"]\n[smtp]\nhost = "127.0.0.1"\nport = {sink.port}\n'
+        'security = "none"\nuser = "digest-bot"\n'
+    )
     env.add(VI_TITLE, VI_BODY, VI_LEAD, "vi")
     # No NEWSMON_SMTP_PASSWORD and no usable keyring here: yagmail would call getpass();
     # pytest's captured stdin would make that raise instead of returning pending.
@@ -366,8 +436,10 @@ def test_missing_password_is_a_clear_pending_error_without_prompting(env: Env, s
 
 def test_starttls_is_required_when_configured(env: Env, sink: SmtpSink) -> None:
     # The sink offers no STARTTLS: a starttls config must refuse to send in clear text.
-    env.configure(f'[digest]\nrecipients = ["a@example.org"]\n[smtp]\nhost = "127.0.0.1"\nport = {sink.port}\n'
-                  'security = "starttls"\ntimeout_seconds = 5\n')
+    env.configure(
+        f'[digest]\nrecipients = ["a@example.org"]\n[smtp]\nhost = "127.0.0.1"\nport = {sink.port}\n'
+        'security = "starttls"\ntimeout_seconds = 5\n'
+    )
     env.add(VI_TITLE, VI_BODY, VI_LEAD, "vi")
     outcome = run_digest(env.config, env.db, now=NOW)
     assert outcome.status == "pending" and "STARTTLS" in outcome.error.upper()
@@ -412,7 +484,9 @@ def test_outbox_unwritable_leaves_pending(env: Env) -> None:
 def test_sink_stores_messages_and_eml_files(tmp_path: Path) -> None:
     with SmtpSink(folder=tmp_path / "mail") as sink:
         with smtplib.SMTP("127.0.0.1", sink.port, timeout=5) as client:
-            client.sendmail("a@example.org", ["b@example.org"], "Subject: =?utf-8?b?0J/RgNC40LLQtdGC?=\r\n\r\nhi\r\n")
+            client.sendmail(
+                "a@example.org", ["b@example.org"], "Subject: =?utf-8?b?0J/RgNC40LLQtdGC?=\r\n\r\nhi\r\n"
+            )
         assert sink.wait_for(1)
         assert sink.messages[0]["Subject"] == "Привет"
         assert (tmp_path / "mail" / "0001.eml").exists()
@@ -431,7 +505,9 @@ def test_database_refuses_an_article_in_two_digests(env: Env) -> None:
     store = DigestStore(env.db)
 
     def digest(n: int) -> Digest:
-        return Digest(message_id=f"<d{n}@example.org>", subject="s", sender="a@example.org", raw_message="x", html="x")
+        return Digest(
+            message_id=f"<d{n}@example.org>", subject="s", sender="a@example.org", raw_message="x", html="x"
+        )
 
     store.create(digest(1), [NewItem(article, "core")])
     with pytest.raises(DigestConflict):

@@ -11,8 +11,18 @@ from monitor.relevance import RelevanceModel
 from monitor.smtp_sink import SmtpSink
 from storage import Database
 from storage.digests import DigestStore
-from tests.test_digest import (NATIONAL_BODY, NATIONAL_TITLE, RU_BODY, RU_LEAD, RU_TITLE, SCRIPT_TITLE, VI_BODY,
-                               VI_LEAD, VI_TITLE, add_article)
+from tests.test_digest import (
+    NATIONAL_BODY,
+    NATIONAL_TITLE,
+    RU_BODY,
+    RU_LEAD,
+    RU_TITLE,
+    SCRIPT_TITLE,
+    VI_BODY,
+    VI_LEAD,
+    VI_TITLE,
+    add_article,
+)
 
 
 @pytest.fixture(scope="module")
@@ -25,22 +35,41 @@ def filled(workspace, model) -> Database:
     """The workspace's database with three core articles (one a <script> title) and a national one."""
     workspace.write_config('[sources.hanoimoi]\n[digest]\nrecipients = ["analyst@example.org"]\n')
     db = Database(workspace.db_url)
-    for n, (title, body, lead, lang) in enumerate(((VI_TITLE, VI_BODY, VI_LEAD, "vi"), (RU_TITLE, RU_BODY, RU_LEAD, "ru"),
-                                                   (SCRIPT_TITLE, VI_BODY, VI_LEAD, "vi"),
-                                                   (NATIONAL_TITLE, NATIONAL_BODY, "", "vi")), 1):
+    for n, (title, body, lead, lang) in enumerate(
+        (
+            (VI_TITLE, VI_BODY, VI_LEAD, "vi"),
+            (RU_TITLE, RU_BODY, RU_LEAD, "ru"),
+            (SCRIPT_TITLE, VI_BODY, VI_LEAD, "vi"),
+            (NATIONAL_TITLE, NATIONAL_BODY, "", "vi"),
+        ),
+        1,
+    ):
         add_article(db, model, n, title, body, lead, lang)
     return db
 
 
 def smtp_env(sink: SmtpSink) -> dict[str, str]:
-    return {"NEWSMON_SMTP_HOST": "127.0.0.1", "NEWSMON_SMTP_PORT": str(sink.port), "NEWSMON_SMTP_SECURITY": "none",
-            "NEWSMON_DIGEST_TO": "a@example.org, b@example.org", "NEWSMON_DIGEST_FROM": "bot@example.org"}
+    return {
+        "NEWSMON_SMTP_HOST": "127.0.0.1",
+        "NEWSMON_SMTP_PORT": str(sink.port),
+        "NEWSMON_SMTP_SECURITY": "none",
+        "NEWSMON_DIGEST_TO": "a@example.org, b@example.org",
+        "NEWSMON_DIGEST_FROM": "bot@example.org",
+    }
 
 
 def test_help_documents_the_options(workspace) -> None:
     out = workspace.run("digest", "--help", check=True).stdout
-    for option in ("--dry-run", "--to ADDR", "--since DATE", "--preview FILE.html", "--test", "--retry ID",
-                   "--drop ID", "pending"):
+    for option in (
+        "--dry-run",
+        "--to ADDR",
+        "--since DATE",
+        "--preview FILE.html",
+        "--test",
+        "--retry ID",
+        "--drop ID",
+        "pending",
+    ):
         assert option in out
 
 

@@ -23,8 +23,19 @@ from settings import load_config
 from storage import Database
 from storage.deliveries import DeliveryStore
 from storage.digests import DigestStore
-from tests.test_digest import (NOW, RU_BODY, RU_LEAD, RU_TITLE, TRY_LATER, VI_BODY, VI_LEAD, VI_TITLE,  # noqa: F401
-                               add_article, model, parts)
+from tests.test_digest import (  # noqa: F401
+    NOW,
+    RU_BODY,
+    RU_LEAD,
+    RU_TITLE,
+    TRY_LATER,
+    VI_BODY,
+    VI_LEAD,
+    VI_TITLE,
+    add_article,
+    model,
+    parts,
+)
 
 FULL = "552 5.2.2 Mailbox full"
 NO_SUCH = "550 5.1.1 No such user"
@@ -41,8 +52,10 @@ class Setup:
 
     def to(self, recipients: list[str], smtp: bool = True, extra: str = "") -> None:
         listed = ", ".join(f'"{r}"' for r in recipients or ["placeholder@example.org"])
-        text = (f'database_url = "{self.url}"\n[sources.hanoimoi]\n[digest]\nrecipients = [{listed}]\n'
-                f'sender = "newsmon@example.org"\n{extra}\n')
+        text = (
+            f'database_url = "{self.url}"\n[sources.hanoimoi]\n[digest]\nrecipients = [{listed}]\n'
+            f'sender = "newsmon@example.org"\n{extra}\n'
+        )
         if smtp:
             text += f'[smtp]\nhost = "127.0.0.1"\nport = {self.sink.port}\nsecurity = "none"\ntimeout_seconds = 2\n'
         (self.path / "newsmon.toml").write_text(text, encoding="utf-8")
@@ -53,7 +66,9 @@ class Setup:
 
     def add(self, title: str = VI_TITLE, body: str = VI_BODY, lead: str = VI_LEAD, lang: str = "vi") -> int:
         self.n += 1
-        return add_article(self.db, self.model, self.n, f"{title} ({self.n})", f"{body} Số {self.n}.", lead, lang)
+        return add_article(
+            self.db, self.model, self.n, f"{title} ({self.n})", f"{body} Số {self.n}.", lead, lang
+        )
 
     def run(self, minutes: float = 0, **kwargs):
         return run_digest(self.config, self.db, now=NOW + timedelta(minutes=minutes), env={}, **kwargs)
@@ -83,8 +98,10 @@ def test_digest_with_no_recipients_fails_and_does_not_block_the_next(s: Setup, c
     with caplog.at_level(logging.ERROR, logger="monitor.digest.service"):
         first = s.run()
     assert first.status == "failed" and "no recipients" in first.error
-    assert any(r.levelno == logging.ERROR and f"digest {first.digest_id} failed" in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        r.levelno == logging.ERROR and f"digest {first.digest_id} failed" in r.getMessage()
+        for r in caplog.records
+    )
     status = digest_delivery_status(s.config, s.db)
     assert [f["id"] for f in status.failed] == [first.digest_id] and status.pending == []
 
@@ -105,8 +122,9 @@ def test_only_recipient_refused_for_good_fails_and_articles_go_to_the_new_recipi
     with caplog.at_level(logging.ERROR, logger="monitor.digest.service"):
         first = s.run()
     assert first.status == "failed" and "550" in first.error and s.sink.messages == []
-    assert first.refused == [{"digest_id": first.digest_id, "destination": "gone@example.org",
-                              "error": first.refused[0]["error"]}]
+    assert first.refused == [
+        {"digest_id": first.digest_id, "destination": "gone@example.org", "error": first.refused[0]["error"]}
+    ]
     assert any(r.levelno == logging.ERROR and "gone@example.org" in r.getMessage() for r in caplog.records)
     # Every later run: never retried (a 5xx is final), never blocking.
     assert s.run(minutes=30).retried == []
@@ -127,7 +145,9 @@ def test_transient_failure_is_retried_with_growing_back_off(s: Setup) -> None:
     first = s.run()
     assert first.status == "pending" and "451" in first.error
     rows = DeliveryStore(s.db).for_digest(first.digest_id)
-    assert {(r.status, r.error_kind, r.next_attempt_at) for r in rows} == {("pending", "transient", NOW + timedelta(minutes=5))}
+    assert {(r.status, r.error_kind, r.next_attempt_at) for r in rows} == {
+        ("pending", "transient", NOW + timedelta(minutes=5))
+    }
     assert s.run(minutes=4).retried == []  # not due yet
     assert s.run(minutes=5).retried == [first.digest_id]  # due: attempted again, refused again
     rows = DeliveryStore(s.db).for_digest(first.digest_id)
@@ -146,7 +166,9 @@ def test_transient_failure_for_too_long_becomes_failed(s: Setup) -> None:
     first = s.run()
     assert first.status == "pending"
     last = s.run(minutes=61)
-    assert last.retried == [first.digest_id] and "gave up after 2 attempts over 1 h" in last.refused[0]["error"]
+    assert (
+        last.retried == [first.digest_id] and "gave up after 2 attempts over 1 h" in last.refused[0]["error"]
+    )
     assert DigestStore(s.db).get(first.digest_id).status == "failed"
     # Its article went into a new digest, which waits its own turn.
     assert last.digest_id != first.digest_id and last.status == "pending" and last.item_count == 1
@@ -211,10 +233,16 @@ def test_a_digest_left_pending_by_0_1_0_is_delivered_per_recipient(s: Setup) -> 
 
     article = s.add()
     with s.db.session() as session:  # what 0.1.0 left behind: a pending digest, no delivery rows
-        legacy = Digest(message_id="<digest.legacy@example.org>", created_at=NOW, status="sending",
-                        subject="s", sender="newsmon@example.org", recipients=["analyst@example.org"],
-                        raw_message="Subject: s\r\nMessage-ID: <digest.legacy@example.org>\r\n\r\nhi\r\n",
-                        html="<p>hi</p>")
+        legacy = Digest(
+            message_id="<digest.legacy@example.org>",
+            created_at=NOW,
+            status="sending",
+            subject="s",
+            sender="newsmon@example.org",
+            recipients=["analyst@example.org"],
+            raw_message="Subject: s\r\nMessage-ID: <digest.legacy@example.org>\r\n\r\nhi\r\n",
+            html="<p>hi</p>",
+        )
         session.add(legacy)
         session.flush()
         session.add(DigestItem(digest_id=legacy.id, article_id=article, section="core"))
@@ -232,19 +260,26 @@ def test_recipient_refused_for_good_is_recorded_and_reported(s: Setup) -> None:
     s.add()
     first = s.run()
     assert first.status == "sent" and first.delivered[0]["to"] == ["analyst@example.org"]
-    assert [r["destination"] for r in first.refused] == ["desk@example.org"] and "552" in first.refused[0]["error"]
+    assert [r["destination"] for r in first.refused] == ["desk@example.org"] and "552" in first.refused[0][
+        "error"
+    ]
     assert s.sink.wait_for(1) and s.sink.envelopes[0].rcpt_tos == ["analyst@example.org"]
     rows = {r.destination: r for r in DeliveryStore(s.db).for_digest(first.digest_id)}
     assert rows["analyst@example.org"].status == "sent"
     assert (rows["desk@example.org"].status, rows["desk@example.org"].error_kind) == ("failed", "permanent")
     status = digest_delivery_status(s.config, s.db)
-    assert [(r["digest_id"], r["destination"]) for r in status.refused] == [(first.digest_id, "desk@example.org")]
+    assert [(r["digest_id"], r["destination"]) for r in status.refused] == [
+        (first.digest_id, "desk@example.org")
+    ]
     # Not retried; the next digest's footer names the refusal.
     s.sink.rcpt_replies.clear()
     s.add(RU_TITLE, RU_BODY, RU_LEAD, "ru")
     second = s.run(minutes=60)
     assert second.retried == [] and second.status == "sent" and s.sink.wait_for(2)
-    assert f"digest {first.digest_id} refused for desk@example.org: 127.0.0.1:{s.sink.port}: SMTP 552" in texts(s.sink)[1]
+    assert (
+        f"digest {first.digest_id} refused for desk@example.org: 127.0.0.1:{s.sink.port}: SMTP 552"
+        in texts(s.sink)[1]
+    )
     assert "refused for desk@example.org" in parts(s.sink.messages[1])[1]
 
 
@@ -287,11 +322,15 @@ def test_run_that_delivered_an_earlier_digest_says_so(s: Setup) -> None:
     first = s.run()
     s.sink.data_reply = None
     later = s.run(minutes=10)
-    assert later.status == "sent" and later.digest_id == first.digest_id and later.retried == [first.digest_id]
+    assert (
+        later.status == "sent" and later.digest_id == first.digest_id and later.retried == [first.digest_id]
+    )
     assert later.delivered[0]["to"] == ["analyst@example.org", "desk@example.org"]
 
 
-def test_daemon_retries_due_deliveries_between_digests(tmp_path: Path, model: RelevanceModel, sink: SmtpSink) -> None:
+def test_daemon_retries_due_deliveries_between_digests(
+    tmp_path: Path, model: RelevanceModel, sink: SmtpSink
+) -> None:
     from scheduler import Daemon
     from storage.models import utcnow
 

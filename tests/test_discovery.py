@@ -31,10 +31,14 @@ def test_feeds_and_sitemaps_are_discovered_stored_and_used(mirror, tmp_path):
     assert run["new"] == 11, run  # the front page links none of them: all came through discovery
     store = EntryPointStore(Database(ws.db_url))
     found = {(e.kind, e.url, e.found_on) for e in store.found("ht")}
-    assert found == {("feed", "https://hanoitimes.vn/rss/home.rss", "https://hanoitimes.vn/"),
-                     ("sitemap", "https://hanoitimes.vn/sitemap.xml", "https://hanoitimes.vn/robots.txt")}
+    assert found == {
+        ("feed", "https://hanoitimes.vn/rss/home.rss", "https://hanoitimes.vn/"),
+        ("sitemap", "https://hanoitimes.vn/sitemap.xml", "https://hanoitimes.vn/robots.txt"),
+    }
     assert not store.due("ht", DISCOVERY_EVERY)
-    assert store.due("ht", DISCOVERY_EVERY, now=store.found("ht")[0].first_found_at + DISCOVERY_EVERY + timedelta(1))
+    assert store.due(
+        "ht", DISCOVERY_EVERY, now=store.found("ht")[0].first_found_at + DISCOVERY_EVERY + timedelta(1)
+    )
 
     # The next crawl uses the stored entry points without looking again.
     before = len(mirror.hits)
@@ -58,8 +62,12 @@ def test_a_failing_discovered_entry_point_is_forgotten_not_an_error(mirror_copy,
 
 def test_configured_entry_point_that_fails_is_reported(mirror, tmp_path):
     ws = Workspace(tmp_path)
-    ws.write_config(CONFIG.replace('listing_pages = ["https://hanoitimes.vn/"]',
-                                   'listing_pages = ["https://hanoitimes.vn/"]\nfeeds = ["https://hanoitimes.vn/rss/news.rss"]'))
+    ws.write_config(
+        CONFIG.replace(
+            'listing_pages = ["https://hanoitimes.vn/"]',
+            'listing_pages = ["https://hanoitimes.vn/"]\nfeeds = ["https://hanoitimes.vn/rss/news.rss"]',
+        )
+    )
     (run,) = ws.run_json("crawl", "ht", "--json", NEWSMON_MIRROR=mirror.url)
     (sample,) = [s for s in run["error_samples"] if s["url"].endswith("/rss/news.rss")]
     # The download middlewares count a failed fetch once, with its HTTP kind (spiders/downloads.py).

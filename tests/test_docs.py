@@ -31,13 +31,31 @@ def test_readme_documents_every_command(workspace: Workspace) -> None:
 def test_readme_walks_through_the_real_run() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     real_run = readme.split("## From install to a first real digest", 1)[1].split("\n## ", 1)[0]
-    steps = ["cp newsmon.example.toml newsmon.toml", "newsmon digest --test", "newsmon crawl", "newsmon digest\n",
-             "newsmon run", "deploy/README.md", "smtp.gmail.com", "smtp.office365.com", "app password",
-             "NEWSMON_SMTP_PASSWORD", "../shared", "skip", "newsmon articles --json",
-             "newsmon export --format csv|jsonl", "datasette", "sqlite-utils", "newsmon prune --older-than 365d"]
+    steps = [
+        "cp newsmon.example.toml newsmon.toml",
+        "newsmon digest --test",
+        "newsmon crawl",
+        "newsmon digest\n",
+        "newsmon run",
+        "deploy/README.md",
+        "smtp.gmail.com",
+        "smtp.office365.com",
+        "app password",
+        "NEWSMON_SMTP_PASSWORD",
+        "../shared",
+        "skip",
+        "newsmon articles --json",
+        "newsmon export --format csv|jsonl",
+        "datasette",
+        "sqlite-utils",
+        "newsmon prune --older-than 365d",
+    ]
     for step in steps:
         assert step in real_run, step
-    order = [real_run.index(s) for s in ("newsmon digest --test", "newsmon crawl", "newsmon digest\n", "newsmon run")]
+    order = [
+        real_run.index(s)
+        for s in ("newsmon digest --test", "newsmon crawl", "newsmon digest\n", "newsmon run")
+    ]
     assert order == sorted(order)
 
 
@@ -47,6 +65,6 @@ def test_time_limit_docs_agree_with_the_recorded_status() -> None:
     (line,) = [ln for ln in example.splitlines() if ln.startswith("time_limit_minutes")]
     assert "killed" in line and "failed" not in line
     deploy = (REPO / "deploy" / "README.md").read_text(encoding="utf-8")
-    paragraph = deploy[deploy.index("**Each crawl runs in its own process**"):].split("\n- ", 1)[0]
+    paragraph = deploy[deploy.index("**Each crawl runs in its own process**") :].split("\n- ", 1)[0]
     assert "time_limit_minutes" in paragraph and "recorded as `killed`" in paragraph
     assert "failed" not in paragraph

@@ -3,10 +3,10 @@ mirror through Scrapy's real downloader over loopback HTTP."""
 
 from __future__ import annotations
 
-import tomllib
 from datetime import datetime
 
 import pytest
+import tomllib
 from scrapy.http import HtmlResponse, Request
 
 from monitor.mirror import MirrorServer
@@ -18,8 +18,22 @@ from tests.conftest import REPO, Workspace
 TASS_SRC = REPO / "tests" / "mirror" / "src" / "tass"
 ARTICLES = {a["id"]: a for a in tomllib.loads((TASS_SRC / "articles.toml").read_text("utf-8"))["article"]}
 HANOI_MOU, KALUGA, TRADE, BEIJING, GALLERY, UNDATED, SECURITY = (
-    25731406, 25689102, 25642277, 25718830, 25701554, 25724019, 25735510)
-PAGE_FURNITURE = ("Читайте также", "Поделиться", "Больше новостей", "Все права защищены", "Спецпроекты", "18+")
+    25731406,
+    25689102,
+    25642277,
+    25718830,
+    25701554,
+    25724019,
+    25735510,
+)
+PAGE_FURNITURE = (
+    "Читайте также",
+    "Поделиться",
+    "Больше новостей",
+    "Все права защищены",
+    "Спецпроекты",
+    "18+",
+)
 
 
 def url_of(article_id: int) -> str:
@@ -36,12 +50,10 @@ class Crawl:
         self.articles = {a["url"]: a for a in ws.run_json("articles", "--json", check=True)}
 
 
-
-
 def example_tass_source() -> str:
     """The commented [sources.tass] table of newsmon.example.toml, uncommented once."""
     text = (REPO / "newsmon.example.toml").read_text("utf-8")
-    block = text[text.index("# [sources.tass]"):].split("\n\n", 1)[0]
+    block = text[text.index("# [sources.tass]") :].split("\n\n", 1)[0]
     return "\n".join(line[2:] for line in block.splitlines()) + "\n"
 
 
@@ -197,18 +209,35 @@ def test_selector_fields_and_source_timezone(pages_crawl):
     ("table", "expected"),
     [
         ('[sources.ria]\nspider = "generic"\n', ("sources.ria", "feeds, sitemaps or listing_pages")),
-        ('[sources.ria]\nspider = "generic"\nlisting_pages = ["https://ria.ru/politics/"]\n',
-         ("sources.ria", "link_pattern")),
-        ('[sources.ria]\nspider = "generic"\nfeeds = ["ria.ru/export/rss2/index.xml"]\n',
-         ("sources.ria.feeds", "not an absolute http(s) URL")),
-        ('[sources.ria]\nspider = "generic"\nfeeds = ["https://ria.ru/x.xml"]\nselectors = {headline = "h1"}\n',
-         ("sources.ria.selectors", "unknown selector 'headline'")),
-        ('[sources.ria]\nspider = "generic"\nfeeds = ["https://ria.ru/x.xml"]\nselectors = {body = "div[class="}\n',
-         ("sources.ria.selectors", "not a valid CSS selector")),
-        ('[sources.ria]\nspider = "generic"\nfeeds = ["https://ria.ru/x.xml"]\ntimezone = "Moscow"\n',
-         ("sources.ria.timezone", "unknown time zone")),
+        (
+            '[sources.ria]\nspider = "generic"\nlisting_pages = ["https://ria.ru/politics/"]\n',
+            ("sources.ria", "link_pattern"),
+        ),
+        (
+            '[sources.ria]\nspider = "generic"\nfeeds = ["ria.ru/export/rss2/index.xml"]\n',
+            ("sources.ria.feeds", "not an absolute http(s) URL"),
+        ),
+        (
+            '[sources.ria]\nspider = "generic"\nfeeds = ["https://ria.ru/x.xml"]\nselectors = {headline = "h1"}\n',
+            ("sources.ria.selectors", "unknown selector 'headline'"),
+        ),
+        (
+            '[sources.ria]\nspider = "generic"\nfeeds = ["https://ria.ru/x.xml"]\nselectors = {body = "div[class="}\n',
+            ("sources.ria.selectors", "not a valid CSS selector"),
+        ),
+        (
+            '[sources.ria]\nspider = "generic"\nfeeds = ["https://ria.ru/x.xml"]\ntimezone = "Moscow"\n',
+            ("sources.ria.timezone", "unknown time zone"),
+        ),
     ],
-    ids=["nowhere-to-look", "listing-without-pattern", "relative-feed", "unknown-selector", "bad-css", "bad-timezone"],
+    ids=[
+        "nowhere-to-look",
+        "listing-without-pattern",
+        "relative-feed",
+        "unknown-selector",
+        "bad-css",
+        "bad-timezone",
+    ],
 )
 def test_bad_generic_source_is_a_config_error_naming_the_key(workspace, table, expected):
     workspace.write_config(table)
@@ -253,8 +282,13 @@ def test_page_with_no_metadata_falls_back_to_title_time_and_main_text():
     assert item.author is None  # a profile URL in meta author is not a name
     assert item.body.split("\n\n")[-1].startswith("Officials said the first exchange")
     assert "All rights reserved" not in item.body
-    assert item.layers == {"title": "metadata", "published_at": "metadata", "body": "main_text",
-                           "canonical_url": "default", "language": "metadata"}
+    assert item.layers == {
+        "title": "metadata",
+        "published_at": "metadata",
+        "body": "main_text",
+        "canonical_url": "default",
+        "language": "metadata",
+    }
 
 
 def test_title_tag_without_site_name_when_nothing_else_names_the_page():
@@ -269,8 +303,10 @@ def test_no_language_anywhere_uses_the_configured_one():
 
 
 def test_unparseable_date_is_reported_and_later_candidates_win():
-    html = BARE_PAGE.replace('<meta charset="utf-8">',
-                             '<meta charset="utf-8"><meta property="article:published_time" content="soon">')
+    html = BARE_PAGE.replace(
+        '<meta charset="utf-8">',
+        '<meta charset="utf-8"><meta property="article:published_time" content="soon">',
+    )
     # "soon" is not a date, the <time> element is: the readable one is used.
     assert read(html).published_at.isoformat() == "2026-11-24T09:00:00+07:00"
     no_time = html.replace('<time datetime="2026-11-24T09:00:00+07:00">24 November 2026</time>', "")

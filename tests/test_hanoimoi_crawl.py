@@ -15,8 +15,10 @@ from monitor.mirror import MirrorServer, default_root
 from tests.conftest import REPO, Workspace
 
 KALUGA = "https://hanoimoi.vn/ha-noi-kaluga-ban-thuc-day-dau-tu-vao-cong-nghiep-ho-tro-563102.html"
-FACTORY = ("https://hanoimoi.vn/doanh-nghiep-lb-nga-nhan-chung-nhan-dau-tu-nha-may-tai-khu-cong-nghiep-"
-           "thach-that-quoc-oai-562422.html")
+FACTORY = (
+    "https://hanoimoi.vn/doanh-nghiep-lb-nga-nhan-chung-nhan-dau-tu-nha-may-tai-khu-cong-nghiep-"
+    "thach-that-quoc-oai-562422.html"
+)
 BROKEN = "https://hanoimoi.vn/ha-noi-giai-ngan-von-dau-tu-cong-dat-75-ke-hoach-563264.html"
 UNDATED = "https://hanoimoi.vn/ha-noi-ra-quan-kiem-tra-an-toan-thuc-pham-dip-cuoi-nam-563209.html"
 ARTICLE_PATH = re.compile(r"-\d{5,}\.html$")
@@ -65,7 +67,9 @@ def test_fields_of_one_article(crawled):
     assert a["canonical_url"] == KALUGA
     assert a["source"] == "hanoimoi" and a["language"] == "vi"
     assert a["title"] == "Hà Nội - Kaluga bàn thúc đẩy đầu tư vào công nghiệp hỗ trợ"
-    assert a["lead"].startswith("Sáng 20/11, Sở Công Thương Hà Nội làm việc với đoàn doanh nghiệp tỉnh Kaluga (LB Nga)")
+    assert a["lead"].startswith(
+        "Sáng 20/11, Sở Công Thương Hà Nội làm việc với đoàn doanh nghiệp tỉnh Kaluga (LB Nga)"
+    )
     assert a["body"].startswith("Tham gia đoàn công tác có đại diện Cơ quan phát triển đầu tư tỉnh Kaluga")
     assert a["body"].endswith("hoàn thiện thủ tục và triển khai dự án tại Hà Nội.")
     assert a["body"].count("\n\n") == 5  # six paragraphs
@@ -85,8 +89,9 @@ def test_fields_of_another_article(crawled):
     assert a["author"] == "Quang Thái"
 
 
-@pytest.mark.parametrize("boilerplate", ["Không sao chép", "Tin liên quan", "Chia sẻ", "Quảng cáo", "Ảnh:",
-                                         "Sao chép liên kết"])
+@pytest.mark.parametrize(
+    "boilerplate", ["Không sao chép", "Tin liên quan", "Chia sẻ", "Quảng cáo", "Ảnh:", "Sao chép liên kết"]
+)
 def test_no_boilerplate_in_any_body(crawled, boilerplate):
     offenders = [url for url, a in crawled.articles.items() if boilerplate in a["body"]]
     assert offenders == []
@@ -96,7 +101,12 @@ def test_article_reached_many_ways_is_stored_and_fetched_once(crawled):
     # 563102 is in a feed with tracking parameters, on a listing page, in the sitemap and on the home page.
     stored = [a for a in crawled.articles.values() if a["canonical_url"] == KALUGA]
     assert len(stored) == 1
-    assert crawled.first_article_hits.count("/ha-noi-kaluga-ban-thuc-day-dau-tu-vao-cong-nghiep-ho-tro-563102.html") == 1
+    assert (
+        crawled.first_article_hits.count(
+            "/ha-noi-kaluga-ban-thuc-day-dau-tu-vao-cong-nghiep-ho-tro-563102.html"
+        )
+        == 1
+    )
     assert len(crawled.first_article_hits) == len(set(crawled.first_article_hits))
 
 
@@ -162,6 +172,7 @@ def test_blocked_site_is_recorded_as_blocked_with_a_proxy_hint(workspace):
         result = workspace.run("crawl", "hanoimoi", "--json", NEWSMON_MIRROR=server.url)
     assert result.returncode == 1
     import json
+
     run = json.loads(result.stdout.splitlines()[0])
     assert run["status"] == "blocked"
     assert run["blocked"] > 0 and run["new"] == 0
@@ -183,7 +194,6 @@ def test_scrapy_crawl_works_from_a_checkout(workspace, mirror):
     cmd = [scrapy, "crawl", "hanoimoi"] if scrapy else [sys.executable, "-m", "scrapy", "crawl", "hanoimoi"]
     # The mirror is ours and on loopback: no politeness delay (newsmon crawl does the same).
     fast = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "LOG_LEVEL=WARNING"]
-    result = subprocess.run(cmd + fast, cwd=REPO, env=env, capture_output=True,
-                            text=True, timeout=180)
+    result = subprocess.run(cmd + fast, cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr[-2000:]
     assert len(workspace.run_json("articles", "--json")) == 43

@@ -23,13 +23,21 @@ def _stagger_articles(root: Path) -> None:
     pages = sorted(p.name for p in (root / SITE).glob("*-5*.html"))
     routes = "".join(f'[[route]]\npath = "/{name}"\ndelay = {1 + 15 * n}\n\n' for n, name in enumerate(pages))
     toml = root / SITE / "_mirror.toml"
-    toml.write_text((toml.read_text(encoding="utf-8") if toml.exists() else "") + "\n" + routes, encoding="utf-8")
+    toml.write_text(
+        (toml.read_text(encoding="utf-8") if toml.exists() else "") + "\n" + routes, encoding="utf-8"
+    )
 
 
 def _start_crawl(ws: Workspace) -> subprocess.Popen:
     exe = [sys.executable, "-m", "monitor"]
-    return subprocess.Popen([*exe, "crawl", "kinhtedothi"], cwd=ws.path, env=ws.env(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(
+        [*exe, "crawl", "kinhtedothi"],
+        cwd=ws.path,
+        env=ws.env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def test_a_crawl_killed_outright_keeps_its_counts_and_is_closed_by_the_next_look(tmp_path, mirror_copy):
@@ -39,8 +47,11 @@ def test_a_crawl_killed_outright_keeps_its_counts_and_is_closed_by_the_next_look
     crawl = _start_crawl(ws)
     try:
         # The record shows progress while the crawl runs (a checkpoint, not the final write).
-        wait_until(lambda: any(r.status == "running" and r.new >= 1 for r in runs_of(ws.db_url, "kinhtedothi")),
-                   150, "a checkpoint with a stored article")
+        wait_until(
+            lambda: any(r.status == "running" and r.new >= 1 for r in runs_of(ws.db_url, "kinhtedothi")),
+            150,
+            "a checkpoint with a stored article",
+        )
         os.killpg(crawl.pid, signal.SIGKILL)
         crawl.wait(30)
     finally:
@@ -73,8 +84,11 @@ kill_grace_seconds = 1
 """)
     daemon = DaemonProcess.run(ws, "first")
     try:
-        wait_until(lambda: any(r.status == "running" and r.new >= 1 for r in runs_of(ws.db_url, "kinhtedothi")),
-                   150, "the first crawl to be under way")
+        wait_until(
+            lambda: any(r.status == "running" and r.new >= 1 for r in runs_of(ws.db_url, "kinhtedothi")),
+            150,
+            "the first crawl to be under way",
+        )
         daemon.stop(signal.SIGKILL)
     finally:
         daemon.kill()
@@ -82,8 +96,9 @@ kill_grace_seconds = 1
     assert len(first) == 1
     daemon = DaemonProcess.run(ws, "restart")
     try:
-        log = daemon.wait_for_log("crawl kinhtedothi was cut short when the daemon stopped: running it again now",
-                                  90)
+        log = daemon.wait_for_log(
+            "crawl kinhtedothi was cut short when the daemon stopped: running it again now", 90
+        )
         wait_until(lambda: len(runs_of(ws.db_url, "kinhtedothi")) == 2, 90, "the crawl to run again")
         daemon.stop(signal.SIGTERM)
         log = daemon.log()
@@ -95,7 +110,8 @@ kill_grace_seconds = 1
     # reached it as SIGTERM (it then records the counts it reached).
     assert runs[0].status == "killed" and (
         "the daemon stopped while this crawl was running" in runs[0].message
-        or "crawl stopped before finishing (shutdown)" in runs[0].message)
+        or "crawl stopped before finishing (shutdown)" in runs[0].message
+    )
     assert len(runs) == 2 and runs[1].started_at > runs[0].started_at
     # Once: the interval job's next run is 6 h away again.
     assert log.count("running it again now") == 1

@@ -8,8 +8,10 @@ from monitor.smtp_sink import SmtpSink
 
 
 def smtp_config(sink: SmtpSink, security: str = "none", extra: str = "") -> str:
-    return ('[digest]\nrecipients = ["analyst@example.org", "desk@example.org"]\nsender = "bot@example.org"\n'
-            f'[smtp]\nhost = "127.0.0.1"\nport = {sink.port}\nsecurity = "{security}"\ntimeout_seconds = 5\n{extra}')
+    return (
+        '[digest]\nrecipients = ["analyst@example.org", "desk@example.org"]\nsender = "bot@example.org"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {sink.port}\nsecurity = "{security}"\ntimeout_seconds = 5\n{extra}'
+    )
 
 
 def test_test_message_goes_to_the_recipients_or_to_and_records_nothing(workspace) -> None:
@@ -18,7 +20,10 @@ def test_test_message_goes_to_the_recipients_or_to_and_records_nothing(workspace
         result = workspace.run("digest", "--test")
         assert result.returncode == 0, result.stderr
         assert "test message sent to analyst@example.org" in result.stdout
-        assert sink.wait_for(1) and sorted(sink.envelopes[0].rcpt_tos) == ["analyst@example.org", "desk@example.org"]
+        assert sink.wait_for(1) and sorted(sink.envelopes[0].rcpt_tos) == [
+            "analyst@example.org",
+            "desk@example.org",
+        ]
         assert sink.messages[0]["Subject"] == "Hà Nội – Nga: newsmon test message"
         assert "Nothing was recorded" in sink.messages[0].get_body(preferencelist=("plain",)).get_content()
         other = workspace.run("digest", "--test", "--to", "me@example.org", check=True)
@@ -61,9 +66,12 @@ def test_silent_outbox_fallbacks_are_warned_about(workspace) -> None:
 
 
 def test_set_password_on_a_headless_host_points_to_the_environment(workspace) -> None:
-    workspace.write_config('[digest]\nrecipients = ["a@example.org"]\n[smtp]\nhost = "127.0.0.1"\nuser = "bot"\n')
-    result = workspace.run("set-password", input="secret-pw\nsecret-pw\n",
-                           PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    workspace.write_config(
+        '[digest]\nrecipients = ["a@example.org"]\n[smtp]\nhost = "127.0.0.1"\nuser = "bot"\n'
+    )
+    result = workspace.run(
+        "set-password", input="secret-pw\nsecret-pw\n", PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring"
+    )
     assert result.returncode == 1
     assert "no usable system keyring" in result.stderr and "NEWSMON_SMTP_PASSWORD" in result.stderr
     assert "Traceback" not in result.stderr and "secret-pw" not in result.stdout + result.stderr

@@ -36,13 +36,23 @@ def snapshot(url: str, *, names: bool = True) -> dict:
             tables[table] = {
                 "columns": [(c["name"], str(c["type"]), c["nullable"]) for c in insp.get_columns(table)],
                 "pk": (tuple(pk["constrained_columns"]), pk.get("name") if names else None),
-                "fks": sorted((tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"]),
-                               (f.get("options") or {}).get("ondelete"), f.get("name") if names else None)
-                              for f in insp.get_foreign_keys(table)),
-                "uniques": sorted((tuple(u["column_names"]), u.get("name") if names else None)
-                                  for u in insp.get_unique_constraints(table)),
-                "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"]))
-                                  for i in insp.get_indexes(table)),
+                "fks": sorted(
+                    (
+                        tuple(f["constrained_columns"]),
+                        f["referred_table"],
+                        tuple(f["referred_columns"]),
+                        (f.get("options") or {}).get("ondelete"),
+                        f.get("name") if names else None,
+                    )
+                    for f in insp.get_foreign_keys(table)
+                ),
+                "uniques": sorted(
+                    (tuple(u["column_names"]), u.get("name") if names else None)
+                    for u in insp.get_unique_constraints(table)
+                ),
+                "indexes": sorted(
+                    (i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in insp.get_indexes(table)
+                ),
             }
         return tables
     finally:
@@ -57,9 +67,15 @@ def all_rows(url: str, columns: dict[str, list[str]] | None = None) -> dict[str,
         meta = MetaData()
         meta.reflect(engine, only=sorted(schema.BASELINE_TABLES))
         with engine.connect() as conn:
-            return {name: sorted(tuple(map(repr, row)) for row in conn.execute(select(
-                        *[table.c[c] for c in (columns[name] if columns else table.columns.keys())])))
-                    for name, table in meta.tables.items()}
+            return {
+                name: sorted(
+                    tuple(map(repr, row))
+                    for row in conn.execute(
+                        select(*[table.c[c] for c in (columns[name] if columns else table.columns.keys())])
+                    )
+                )
+                for name, table in meta.tables.items()
+            }
     finally:
         engine.dispose()
 
@@ -81,8 +97,9 @@ def autogenerate_diff(url: str) -> list:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True,
-                                                             "include_object": schema.include_object})
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_object": schema.include_object}
+            )
             return compare_metadata(context, SQLModel.metadata)
     finally:
         engine.dispose()
@@ -99,7 +116,9 @@ def load_0_1_0(kind: str, tmp_path: Path, request) -> str:
     server = request.getfixturevalue("postgres")
     name = f"old_{abs(hash(request.node.nodeid)) % 10**9}"
     url = server.create_database(name)
-    with psycopg.connect(f"host=127.0.0.1 port={server.port} user=postgres dbname={name}", autocommit=True) as conn:
+    with psycopg.connect(
+        f"host=127.0.0.1 port={server.port} user=postgres dbname={name}", autocommit=True
+    ) as conn:
         conn.execute(POSTGRES_0_1_0.read_text(encoding="utf-8"))
     return url
 
@@ -143,7 +162,10 @@ def test_every_revision_round_trips(kind, tmp_path, request):
 
     url = empty_database(kind, tmp_path, request)
     db = Database(url, schema="any")
-    order = [s.revision for s in reversed(list(ScriptDirectory.from_config(schema.alembic_config()).walk_revisions()))]
+    order = [
+        s.revision
+        for s in reversed(list(ScriptDirectory.from_config(schema.alembic_config()).walk_revisions()))
+    ]
     previous, previous_shape = "base", snapshot(url)
     assert previous_shape == {}
     for revision in order:
@@ -183,7 +205,8 @@ def test_db_upgrade_takes_a_0_1_0_database_to_head_with_everything_kept(kind, tm
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines() == [
         "Error: database was made by newsmon 0.1.0 and is not upgraded yet: "
-        "run `newsmon db upgrade` (back it up first)"]
+        "run `newsmon db upgrade` (back it up first)"
+    ]
     assert ws.run("db", "current").returncode == 1
 
     upgraded = ws.run("db", "upgrade", check=True)
@@ -237,8 +260,10 @@ def test_run_upgrades_a_0_1_0_database_under_its_lock(tmp_path, mirror):
     columns = columns_of(url)
     (tmp_path / "ws").mkdir()
     ws = Workspace(tmp_path / "ws")
-    ws.config_path.write_text(f'database_url = "{url}"\nmirror = "{mirror.url}"\nlog_level = "INFO"\n'
-                              "[sources.kinhtedothi]\n", encoding="utf-8")
+    ws.config_path.write_text(
+        f'database_url = "{url}"\nmirror = "{mirror.url}"\nlog_level = "INFO"\n[sources.kinhtedothi]\n',
+        encoding="utf-8",
+    )
     result = ws.run("run", "--once", timeout=900)
     assert result.returncode == 0, result.stderr
     assert f"database schema upgraded: 0.1.0 (unversioned) -> {schema.head()}" in result.stderr
@@ -267,11 +292,19 @@ for child in children:
 def test_two_crawls_started_together_on_a_fresh_database_both_succeed(kind, tmp_path, request, mirror):
     url = empty_database(kind, tmp_path, request)
     ws = Workspace(tmp_path)
-    ws.config_path.write_text(f'database_url = "{url}"\nmirror = "{mirror.url}"\n'
-                              "[sources.kinhtedothi]\n[sources.vovworld]\n", encoding="utf-8")
+    ws.config_path.write_text(
+        f'database_url = "{url}"\nmirror = "{mirror.url}"\n[sources.kinhtedothi]\n[sources.vovworld]\n',
+        encoding="utf-8",
+    )
     exe = shutil.which("newsmon") or str(Path(sys.executable).parent / "newsmon")
-    result = subprocess.run([sys.executable, "-c", CRAWL_AT_ONCE, exe, "kinhtedothi,vovworld"], env=ws.env(),
-                            cwd=tmp_path, capture_output=True, text=True, timeout=400)
+    result = subprocess.run(
+        [sys.executable, "-c", CRAWL_AT_ONCE, exe, "kinhtedothi,vovworld"],
+        env=ws.env(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
     codes = [line.split(" ", 1)[0] for line in result.stdout.splitlines()]
     assert codes == ["0", "0"], result.stdout + result.stderr
     db = Database(url)

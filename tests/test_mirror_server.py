@@ -65,7 +65,10 @@ def test_statuses(mirror):
 
 
 def test_redirect_location_is_the_real_site(mirror):
-    resp, _ = get(mirror, "/hanoimoi.com.vn/Tin-tuc/Kinh-te/563102/ha-noi-kaluga-ban-thuc-day-dau-tu-vao-cong-nghiep-ho-tro")
+    resp, _ = get(
+        mirror,
+        "/hanoimoi.com.vn/Tin-tuc/Kinh-te/563102/ha-noi-kaluga-ban-thuc-day-dau-tu-vao-cong-nghiep-ho-tro",
+    )
     assert resp.status == 301
     assert resp.getheader("Location") == "https://hanoimoi.vn" + KALUGA.removeprefix("/hanoimoi.vn")
 
@@ -86,8 +89,14 @@ def test_newsmon_mirror_command_serves_until_interrupted(workspace):
 
     exe = shutil.which("newsmon")
     cmd = [exe] if exe else [sys.executable, "-m", "monitor"]
-    proc = subprocess.Popen([*cmd, "mirror", "--port", str(port)], cwd=REPO, env=workspace.env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*cmd, "mirror", "--port", str(port)],
+        cwd=REPO,
+        env=workspace.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.time() + 20
         while time.time() < deadline:

@@ -15,25 +15,33 @@ from storage.models import FailedUrl, utcnow
 from tests.conftest import Workspace
 from tests.misbehaving import MisbehavingServer, Reply, gzip_bomb, redirect
 
-RU = ("Москва и Ханой договорились о сотрудничестве в области образования и науки. "
-      "Стороны подписали меморандум о взаимопонимании в столице Вьетнама. ")
+RU = (
+    "Москва и Ханой договорились о сотрудничестве в области образования и науки. "
+    "Стороны подписали меморандум о взаимопонимании в столице Вьетнама. "
+)
 
 
 def article(title: str, paragraphs: int = 3, *, charset: str | None = None, cut: bool = False) -> str:
     meta = f'<meta charset="{charset}">' if charset else ""
     paras = [f"<p>{title}: {RU} Абзац номер {i + 1}.</p>" for i in range(paragraphs)]
-    head = (f"<!DOCTYPE html><html><head>{meta}<title>{title}</title></head><body><article>"
-            f'<h1>{title}</h1><time datetime="2026-11-20T08:00:00+07:00">20 ноября 2026</time><div class="body">')
+    head = (
+        f"<!DOCTYPE html><html><head>{meta}<title>{title}</title></head><body><article>"
+        f'<h1>{title}</h1><time datetime="2026-11-20T08:00:00+07:00">20 ноября 2026</time><div class="body">'
+    )
     if cut:
         return head + paras[0] + "<p>" + RU[:40]
     return head + "".join(paras) + "</div></article></body></html>"
 
 
 def rss(base: str, links: list[str]) -> str:
-    items = "".join(f"<item><title>t{i}</title><link>{link}</link><guid>{link}</guid></item>"
-                    for i, link in enumerate(links))
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>site</title>'
-            f"<link>{base}/</link><description>d</description>{items}</channel></rss>")
+    items = "".join(
+        f"<item><title>t{i}</title><link>{link}</link><guid>{link}</guid></item>"
+        for i, link in enumerate(links)
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>site</title>'
+        f"<link>{base}/</link><description>d</description>{items}</channel></rss>"
+    )
 
 
 def urlset(links: list[str]) -> str:
@@ -42,10 +50,14 @@ def urlset(links: list[str]) -> str:
 
 
 def sitemap_index(children: list[str]) -> str:
-    entries = "".join(f"<sitemap><loc>{u}</loc><lastmod>2026-11-0{i + 1}</lastmod></sitemap>"
-                      for i, u in enumerate(children))
-    return (f'<?xml version="1.0" encoding="UTF-8"?>'
-            f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>')
+    entries = "".join(
+        f"<sitemap><loc>{u}</loc><lastmod>2026-11-0{i + 1}</lastmod></sitemap>"
+        for i, u in enumerate(children)
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>'
+        f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>'
+    )
 
 
 XML = "application/xml; charset=utf-8"
@@ -87,35 +99,53 @@ class Faults:
         refused_after_redirect = ["/a/go-other", "/a/go-metadata"]
         feed_links = [u + p for p in good + bad + refused_after_redirect]
         feed_links += ["http://169.254.169.254/latest/meta-data/", f"http://localhost:{site.port}/a/ok"]
-        mojibake = "Москва и Ханой: новый этап".encode("utf-8").decode("cp1251")
-        site.routes.update({
-            "/feed.xml": Reply(body=rss(u, feed_links), content_type="application/rss+xml", etag=True),
-            "/sitemap.xml": Reply(body=sitemap_index(["file:///etc/passwd", f"{other.url}/sitemap-x.xml"]),
-                                  content_type=XML, etag=True),
-            "/sitemap-1.xml": Reply(body=urlset([u + "/a/go-other", u + "/a/ok2"]), content_type=XML, etag=True),
-            "/a/ok": Reply(body=article("Обычная статья")),
-            "/a/ok2": Reply(body=article("Вторая статья")),
-            "/a/cp1251-label": Reply(body=article("Заявлено windows-1251, а байты UTF-8", charset="windows-1251")
-                                     .encode("utf-8"), content_type="text/html; charset=windows-1251"),
-            "/a/utf8-label": Reply(body=article("Заявлено UTF-8, а байты windows-1251", charset="utf-8")
-                                   .encode("cp1251"), content_type="text/html; charset=utf-8"),
-            "/a/busy": [Reply(status=503, headers={"Retry-After": "2"}, body="busy"), Reply(body=article("Занято"))],
-            "/a/loop": redirect("/a/loop-b"),
-            "/a/loop-b": redirect(f"{u}/a/loop"),
-            "/a/chain": redirect("/r/1"),
-            **{f"/r/{i}": redirect(f"/r/{i + 1}") for i in range(1, 7)},
-            "/r/7": Reply(body=article("Конец цепочки")),
-            "/a/bomb": gzip_bomb(9 * 1024 * 1024),
-            "/a/forbidden": Reply(status=403, body="<html><body>Forbidden</body></html>"),
-            "/a/mojibake": Reply(body=article(mojibake)),
-            "/a/truncated": Reply(body=article("Обрезанная статья", cut=True)),
-            "/a/go-other": redirect(f"{other.url}/secret"),
-            "/a/go-metadata": redirect("http://169.254.169.254/latest/meta-data/"),
-        })
+        mojibake = "Москва и Ханой: новый этап".encode().decode("cp1251")
+        site.routes.update(
+            {
+                "/feed.xml": Reply(body=rss(u, feed_links), content_type="application/rss+xml", etag=True),
+                "/sitemap.xml": Reply(
+                    body=sitemap_index(["file:///etc/passwd", f"{other.url}/sitemap-x.xml"]),
+                    content_type=XML,
+                    etag=True,
+                ),
+                "/sitemap-1.xml": Reply(
+                    body=urlset([u + "/a/go-other", u + "/a/ok2"]), content_type=XML, etag=True
+                ),
+                "/a/ok": Reply(body=article("Обычная статья")),
+                "/a/ok2": Reply(body=article("Вторая статья")),
+                "/a/cp1251-label": Reply(
+                    body=article("Заявлено windows-1251, а байты UTF-8", charset="windows-1251").encode(
+                        "utf-8"
+                    ),
+                    content_type="text/html; charset=windows-1251",
+                ),
+                "/a/utf8-label": Reply(
+                    body=article("Заявлено UTF-8, а байты windows-1251", charset="utf-8").encode("cp1251"),
+                    content_type="text/html; charset=utf-8",
+                ),
+                "/a/busy": [
+                    Reply(status=503, headers={"Retry-After": "2"}, body="busy"),
+                    Reply(body=article("Занято")),
+                ],
+                "/a/loop": redirect("/a/loop-b"),
+                "/a/loop-b": redirect(f"{u}/a/loop"),
+                "/a/chain": redirect("/r/1"),
+                **{f"/r/{i}": redirect(f"/r/{i + 1}") for i in range(1, 7)},
+                "/r/7": Reply(body=article("Конец цепочки")),
+                "/a/bomb": gzip_bomb(9 * 1024 * 1024),
+                "/a/forbidden": Reply(status=403, body="<html><body>Forbidden</body></html>"),
+                "/a/mojibake": Reply(body=article(mojibake)),
+                "/a/truncated": Reply(body=article("Обрезанная статья", cut=True)),
+                "/a/go-other": redirect(f"{other.url}/secret"),
+                "/a/go-metadata": redirect("http://169.254.169.254/latest/meta-data/"),
+            }
+        )
         ws.write_config(source_config(site, sitemaps=("/sitemap.xml", "/sitemap-1.xml")))
         self.run = ws.run_json("crawl", "site", "--json", check=False, timeout=240)[0]
-        self.stored = {a["url"].rsplit("/", 2)[-2] + "/" + a["url"].rsplit("/", 1)[-1]: a
-                       for a in ws.run_json("articles", "--json", check=True)}
+        self.stored = {
+            a["url"].rsplit("/", 2)[-2] + "/" + a["url"].rsplit("/", 1)[-1]: a
+            for a in ws.run_json("articles", "--json", check=True)
+        }
         self.failed = failed_urls(ws.db_url)
         self.validators = HttpValidatorStore(Database(ws.db_url)).for_source("site")
         self.status = ws.run("status", check=True).stdout
@@ -125,8 +155,12 @@ class Faults:
 @pytest.fixture(scope="module")
 def faults(tmp_path_factory) -> Faults:
     ws = Workspace(tmp_path_factory.mktemp("faults"))
-    with MisbehavingServer() as site, MisbehavingServer({"/secret": Reply(body="secret"),
-                                                          "/sitemap-x.xml": Reply(body=urlset([]))}) as other:
+    with (
+        MisbehavingServer() as site,
+        MisbehavingServer(
+            {"/secret": Reply(body="secret"), "/sitemap-x.xml": Reply(body=urlset([]))}
+        ) as other,
+    ):
         yield Faults(ws, site, other)
 
 
@@ -138,7 +172,9 @@ def test_each_fault_is_an_error_of_its_kind(faults):
         assert kinds.get(kind) == 1, (kind, kinds)
     assert kinds.get("parse") == 1  # the mojibake page
     assert run["errors"] == sum(kinds.values())
-    samples = {s["url"].rsplit("/", 2)[-2] + "/" + s["url"].rsplit("/", 1)[-1]: s for s in run["error_samples"]}
+    samples = {
+        s["url"].rsplit("/", 2)[-2] + "/" + s["url"].rsplit("/", 1)[-1]: s for s in run["error_samples"]
+    }
     assert samples["a/loop"]["kind"] == "redirect_loop"
     assert samples["a/mojibake"]["kind"] == "parse" and "mojibake" in samples["a/mojibake"]["reason"]
 
@@ -153,8 +189,13 @@ def test_nothing_outside_the_allowed_addresses_was_requested(faults):
     samples = [s for s in faults.run["error_samples"] if s["kind"] == "refused"]
     refused = " ".join(f"{s['url']} {s['reason']}" for s in samples)
     assert faults.run["error_kinds"]["refused"] == 6
-    for url in ("file:///etc/passwd", "http://169.254.169.254/latest/meta-data/", f"{faults.other.url}/secret",
-                f"{faults.other.url}/sitemap-x.xml", f"http://localhost:{faults.site.port}/a/ok"):
+    for url in (
+        "file:///etc/passwd",
+        "http://169.254.169.254/latest/meta-data/",
+        f"{faults.other.url}/secret",
+        f"{faults.other.url}/sitemap-x.xml",
+        f"http://localhost:{faults.site.port}/a/ok",
+    ):
         assert url in refused, url
     assert not any("passwd" in a["url"] for a in faults.stored.values())
 
@@ -194,12 +235,17 @@ def test_failed_article_is_retried_even_when_its_feed_answers_304(tmp_path, data
     ws = Workspace(tmp_path / "ws")
     with MisbehavingServer() as site:
         u = site.url
-        site.routes.update({
-            "/feed.xml": Reply(body=rss(u, [u + "/a/one", u + "/a/two"]), content_type="application/rss+xml",
-                               etag=True),
-            "/a/one": lambda: Reply(body=article("Первая")) if state["ok"] else Reply(status=500, body="oops"),
-            "/a/two": Reply(body=article("Вторая")),
-        })
+        site.routes.update(
+            {
+                "/feed.xml": Reply(
+                    body=rss(u, [u + "/a/one", u + "/a/two"]), content_type="application/rss+xml", etag=True
+                ),
+                "/a/one": lambda: (
+                    Reply(body=article("Первая")) if state["ok"] else Reply(status=500, body="oops")
+                ),
+                "/a/two": Reply(body=article("Вторая")),
+            }
+        )
         ws.config_path.write_text(f'database_url = "{database_url}"\n' + source_config(site), "utf-8")
         validators = HttpValidatorStore(Database(database_url))
 
@@ -238,9 +284,21 @@ def test_retry_after_is_bounded_and_reads_both_forms():
     assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
 
 
-@pytest.mark.parametrize("url", ["http://169.254.169.254/", "http://127.0.0.2:8080/x", "http://[::1]/",
-                                 "http://[::ffff:10.0.0.1]/", "http://10.1.2.3/", "http://localhost/",
-                                 "http://a.localhost/", "file:///etc/passwd", "ftp://example.org/x", "http:///x"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/",
+        "http://127.0.0.2:8080/x",
+        "http://[::1]/",
+        "http://[::ffff:10.0.0.1]/",
+        "http://10.1.2.3/",
+        "http://localhost/",
+        "http://a.localhost/",
+        "file:///etc/passwd",
+        "ftp://example.org/x",
+        "http:///x",
+    ],
+)
 def test_non_public_or_non_http_urls_are_refused(url):
     import asyncio
 
@@ -258,7 +316,9 @@ def test_encoding_order_bom_then_clean_decoding_then_detection():
     from spiders.downloads import choose_encoding
 
     text = "<html><head><meta charset='utf-8'></head><body><p>" + RU * 3 + "</p></body></html>"
-    assert choose_encoding(b"\xef\xbb\xbf" + text.encode("utf-8"), "text/html; charset=windows-1251") == "utf-8"
+    assert (
+        choose_encoding(b"\xef\xbb\xbf" + text.encode("utf-8"), "text/html; charset=windows-1251") == "utf-8"
+    )
     assert choose_encoding(text.encode("utf-8"), "text/html; charset=windows-1251") == "utf-8"
     assert choose_encoding(text.encode("cp1251"), "text/html; charset=utf-8") == "cp1251"
     assert choose_encoding(text.replace("utf-8", "koi8-r").encode("koi8-r"), "text/html") == "koi8-r"

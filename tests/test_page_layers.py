@@ -61,28 +61,46 @@ def test_footer_copyright_line_is_not_body():
 
 def test_comma_joined_article_tag_is_several_tags_and_site_name_is_no_author():
     page = PAGE.replace('"author": {"@type": "Person", "name": "Minh &#272;&#7913;c"},', "")
-    page = page.replace("<title>", '<meta property="article:tag" content="Phố đi bộ,Hoàn Kiếm, Giao thông">'
-                                   '<meta name="author" content="Báo Hànộimới"><title>')
+    page = page.replace(
+        "<title>",
+        '<meta property="article:tag" content="Phố đi bộ,Hoàn Kiếm, Giao thông">'
+        '<meta name="author" content="Báo Hànộimới"><title>',
+    )
     item = read(page)
     assert item.tags == ["Phố đi bộ", "Hoàn Kiếm", "Giao thông"]
     assert item.author is None
 
 
 def test_inline_elements_join_their_sentence():
-    root = Page.from_html(URL, "<p>Đội <a href='/x'>Tây Ban Nha</a>, sau <b>hiệp phụ</b>.<br>Dòng hai</p>").root
+    root = Page.from_html(
+        URL, "<p>Đội <a href='/x'>Tây Ban Nha</a>, sau <b>hiệp phụ</b>.<br>Dòng hai</p>"
+    ).root
     assert text_of(root.find(".//p")) == "Đội Tây Ban Nha, sau hiệp phụ. Dòng hai"
 
 
 def test_sitemaps_without_lastmod_are_newest_first_by_their_numbers():
-    entries = [{"loc": f"https://www.vietnamplus.vn/sitemaps/news-{y}-{m}.xml"}
-               for y, m in ((2026, 9), (2026, 12), (2025, 12), (2026, 10), (2026, 1))]
+    entries = [
+        {"loc": f"https://www.vietnamplus.vn/sitemaps/news-{y}-{m}.xml"}
+        for y, m in ((2026, 9), (2026, 12), (2025, 12), (2026, 10), (2026, 1))
+    ]
     order = [e["loc"].rsplit("/", 1)[1] for e in newest_sitemaps(entries)]
-    assert order == ["news-2026-12.xml", "news-2026-10.xml", "news-2026-9.xml", "news-2026-1.xml", "news-2025-12.xml"]
+    assert order == [
+        "news-2026-12.xml",
+        "news-2026-10.xml",
+        "news-2026-9.xml",
+        "news-2026-1.xml",
+        "news-2025-12.xml",
+    ]
 
 
 def test_sitemap_lastmod_wins_over_names():
-    entries = [{"loc": "https://x.vn/a-2.xml", "lastmod": "2026-11-01T00:00:00Z"},
-               {"loc": "https://x.vn/a-10.xml", "lastmod": "2026-10-01"},
-               {"loc": "https://x.vn/a-99.xml"}]
-    assert [e["loc"] for e in newest_sitemaps(entries)] == ["https://x.vn/a-2.xml", "https://x.vn/a-10.xml",
-                                                            "https://x.vn/a-99.xml"]
+    entries = [
+        {"loc": "https://x.vn/a-2.xml", "lastmod": "2026-11-01T00:00:00Z"},
+        {"loc": "https://x.vn/a-10.xml", "lastmod": "2026-10-01"},
+        {"loc": "https://x.vn/a-99.xml"},
+    ]
+    assert [e["loc"] for e in newest_sitemaps(entries)] == [
+        "https://x.vn/a-2.xml",
+        "https://x.vn/a-10.xml",
+        "https://x.vn/a-99.xml",
+    ]

@@ -10,38 +10,63 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from monitor.stories.text import band_keys, signature_bytes, text_signature
 from storage import Article, ArticleStore, CrawlRunLog, Database
 from storage.digests import DigestStore, NewItem
 from storage.feedback import record_feedback
 from storage.http_cache import HttpValidatorStore
 from storage.models import ArticleSignature, ArticleUrl, CrawlRun, Digest, FailedUrl, HttpValidator, utcnow
 from storage.retention import prune
-from monitor.stories.text import band_keys, signature_bytes, text_signature
 from storage.stories import IndexRow, StoryIndex
 
 OLD = utcnow() - timedelta(days=200)
 
 
-def _article(db: Database, name: str, label: str | None, *, old: bool = True, story: int | None = None) -> int:
+def _article(
+    db: Database, name: str, label: str | None, *, old: bool = True, story: int | None = None
+) -> int:
     url = f"https://example.test/{name}.html"
-    saved = ArticleStore(db).save(Article(canonical_url=url, url=url, source="site", title=f"Title {name}",
-                                          lead=f"Lead {name}.", body=f"Body of {name}.", language="en",
-                                          content_hash=""), extra_urls=[url + "?from=rss"])
+    saved = ArticleStore(db).save(
+        Article(
+            canonical_url=url,
+            url=url,
+            source="site",
+            title=f"Title {name}",
+            lead=f"Lead {name}.",
+            body=f"Body of {name}.",
+            language="en",
+            content_hash="",
+        ),
+        extra_urls=[url + "?from=rss"],
+    )
     with db.session() as session:
-        session.execute(update(Article).where(col(Article.id) == saved.article_id).values(
-            label=label, story_id=story, first_seen_at=OLD if old else utcnow()))
+        session.execute(
+            update(Article)
+            .where(col(Article.id) == saved.article_id)
+            .values(label=label, story_id=story, first_seen_at=OLD if old else utcnow())
+        )
     return saved.article_id
 
 
 def _digest(db: Database, name: str, article_ids: list[int], *, delivered: bool, old: bool) -> None:
     store = DigestStore(db)
-    digest = store.create(Digest(message_id=f"<{name}@t>", subject=name, sender="a@example.test",
-                                 recipients=["b@example.test"], raw_message="x", html="x",
-                                 created_at=OLD + timedelta(days=1) if old else utcnow()),
-                          [NewItem(aid, "core", position=n) for n, aid in enumerate(article_ids)])
+    digest = store.create(
+        Digest(
+            message_id=f"<{name}@t>",
+            subject=name,
+            sender="a@example.test",
+            recipients=["b@example.test"],
+            raw_message="x",
+            html="x",
+            created_at=OLD + timedelta(days=1) if old else utcnow(),
+        ),
+        [NewItem(aid, "core", position=n) for n, aid in enumerate(article_ids)],
+    )
     if delivered:
         with db.session() as session:
-            session.execute(update(Digest).where(col(Digest.id) == digest.id).values(status="sent", sent_at=utcnow()))
+            session.execute(
+                update(Digest).where(col(Digest.id) == digest.id).values(status="sent", sent_at=utcnow())
+            )
 
 
 @pytest.fixture
@@ -58,8 +83,9 @@ def filled(database_url):
         "none_new": _article(db, "none-new", "none", old=False),
     }
     sig = text_signature("Title", "Body")
-    StoryIndex(db).put_many([IndexRow(a["none_old"], "en", OLD, signature_bytes(sig), band_keys(sig, "en"), [1, 2], "",
-                                      "v1")])
+    StoryIndex(db).put_many(
+        [IndexRow(a["none_old"], "en", OLD, signature_bytes(sig), band_keys(sig, "en"), [1, 2], "", "v1")]
+    )
     record_feedback(db, a["none_with_feedback"], label="core", who="test")
     _digest(db, "old-sent", [a["core_sent_long_ago"]], delivered=True, old=True)
     _digest(db, "old-pending", [a["core_pending"]], delivered=False, old=True)
@@ -100,8 +126,13 @@ def test_prune_forgets_the_old_and_keeps_what_digests_and_readers_need(filled):
     report = prune(db, utcnow() - timedelta(days=90))
     # ... and counts exactly what the real one does.
     assert {**dry.as_dict(), "dry_run": False, "before": None} == {**report.as_dict(), "before": None}
-    assert (report.articles_deleted, report.bodies_cleared, report.crawl_runs_deleted,
-            report.http_validators_deleted, report.failed_urls_deleted) == (1, 1, 1, 1, 1)
+    assert (
+        report.articles_deleted,
+        report.bodies_cleared,
+        report.crawl_runs_deleted,
+        report.http_validators_deleted,
+        report.failed_urls_deleted,
+    ) == (1, 1, 1, 1, 1)
     # Kept: pending digest's article, both of the recent digest's story, feedback, unjudged.
     assert report.articles_kept == 5
     after = _state(db)
@@ -109,15 +140,28 @@ def test_prune_forgets_the_old_and_keeps_what_digests_and_readers_need(filled):
     assert a["none_old"] not in articles
     assert not any("none-old" in url for url in after["urls"]) and after["signatures"] == []
     assert articles[a["core_sent_long_ago"]] == ("Title core-sent", "core", "", None)
-    for name in ("none_with_feedback", "core_pending", "national_of_recent_story", "core_in_recent_digest",
-                 "unjudged_old", "none_new"):
+    for name in (
+        "none_with_feedback",
+        "core_pending",
+        "national_of_recent_story",
+        "core_in_recent_digest",
+        "unjudged_old",
+        "none_new",
+    ):
         assert articles[a[name]] == before["articles"][a[name]], name
     # The newest failed run and the newest success of the source stay; the older success goes.
     assert old_runs[0] not in after["runs"] and old_runs[1] in after["runs"] and old_runs[2] in after["runs"]
     assert after["validators"] == ["https://example.test/new.rss"] and after["failed"] == []
     assert prune(db, utcnow() - timedelta(days=90)).as_dict() | {"before": None} == {
-        "before": None, "dry_run": False, "articles_deleted": 0, "bodies_cleared": 0, "articles_kept": 5,
-        "crawl_runs_deleted": 0, "http_validators_deleted": 0, "failed_urls_deleted": 0}
+        "before": None,
+        "dry_run": False,
+        "articles_deleted": 0,
+        "bodies_cleared": 0,
+        "articles_kept": 5,
+        "crawl_runs_deleted": 0,
+        "http_validators_deleted": 0,
+        "failed_urls_deleted": 0,
+    }
 
 
 def test_prune_command(workspace):

@@ -63,7 +63,9 @@ def assert_indexed(db: Database, stmt, *expected: tuple[str, str]) -> None:
     scans = [f for f in found if f[0] == "scan"]
     assert not scans, f"full scan of {[s[1] for s in scans]}: {found}"
     for table, index in expected:
-        assert any(t == table and i == index for _, t, i in found), f"{table} not read through {index}: {found}"
+        assert any(t == table and i == index for _, t, i in found), (
+            f"{table} not read through {index}: {found}"
+        )
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -94,4 +96,6 @@ def test_latest_run_of_each_source_and_its_last_success(db):
 
 def test_running_runs_and_runs_since_a_time(db):
     assert_indexed(db, running_query(), ("crawl_run", "ix_crawl_run_status"))
-    assert_indexed(db, runs_since_query(None, utcnow() - timedelta(days=1)), ("crawl_run", "ix_crawl_run_started_at"))
+    assert_indexed(
+        db, runs_since_query(None, utcnow() - timedelta(days=1)), ("crawl_run", "ix_crawl_run_started_at")
+    )

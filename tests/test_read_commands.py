@@ -13,11 +13,22 @@ from tests.conftest import Workspace
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
 
-def store_article(db: Database, n: int, source: str, title: str, *, label: str = "core",
-                  published: datetime | None = None) -> int:
-    article = Article(url=f"https://news.example.org/{source}/{n}.html", canonical_url="", source=source,
-                      title=title, lead="", body=f"Body of article {n}, written for this test.", language="vi",
-                      published_at=published or NOW - timedelta(hours=n), label=label, score=0.9, reasons=[])
+def store_article(
+    db: Database, n: int, source: str, title: str, *, label: str = "core", published: datetime | None = None
+) -> int:
+    article = Article(
+        url=f"https://news.example.org/{source}/{n}.html",
+        canonical_url="",
+        source=source,
+        title=title,
+        lead="",
+        body=f"Body of article {n}, written for this test.",
+        language="vi",
+        published_at=published or NOW - timedelta(hours=n),
+        label=label,
+        score=0.9,
+        reasons=[],
+    )
     return ArticleStore(db).save(article).article_id
 
 
@@ -43,8 +54,10 @@ def test_status_without_config_or_database_creates_nothing(tmp_path: Path) -> No
 def test_status_names_its_config_and_prints_error_samples(workspace: Workspace) -> None:
     workspace.write_config("[sources.hanoimoi]\n[sources.kinhtedothi]\n")
     runs = CrawlRunLog(Database(workspace.db_url))
-    samples = [{"kind": "http", "url": f"https://hanoimoi.vn/bai-{n}.html", "reason": f"HTTP 500 number {n}"}
-               for n in range(7)]
+    samples = [
+        {"kind": "http", "url": f"https://hanoimoi.vn/bai-{n}.html", "reason": f"HTTP 500 number {n}"}
+        for n in range(7)
+    ]
     run_id = runs.start("hanoimoi")
     runs.finish(run_id, "partial", {"requests": 20, "articles_seen": 12, "errors": 7}, "7 error(s)", samples)
 
@@ -62,9 +75,11 @@ def test_status_names_its_config_and_prints_error_samples(workspace: Workspace) 
 
 
 def test_articles_columns_align_for_long_source_names(workspace: Workspace) -> None:
-    workspace.write_config('[sources.hanoimoi]\n[sources.vietnamplus_ru]\n'
-                           '[sources.thoibao_ha_noi_moi_long_name]\nspider = "generic"\n'
-                           'feeds = ["https://news.example.org/rss.xml"]\n')
+    workspace.write_config(
+        "[sources.hanoimoi]\n[sources.vietnamplus_ru]\n"
+        '[sources.thoibao_ha_noi_moi_long_name]\nspider = "generic"\n'
+        'feeds = ["https://news.example.org/rss.xml"]\n'
+    )
     db = Database(workspace.db_url)
     store_article(db, 1, "hanoimoi", "Hà Nội và Mátxcơva ký kết hợp tác")
     store_article(db, 2, "thoibao_ha_noi_moi_long_name", "Đoàn đại biểu Moskva thăm Hà Nội", label="national")
@@ -88,7 +103,7 @@ def test_export_csv_and_jsonl_with_since(workspace: Workspace, tmp_path: Path) -
     assert workspace.run("export").returncode == 1  # no database yet: an error, and none created
     assert not workspace.db_path.exists()
 
-    workspace.write_config('[sources.hanoimoi]\n[sources.vietnamplus_ru]\n')
+    workspace.write_config("[sources.hanoimoi]\n[sources.vietnamplus_ru]\n")
     db = Database(workspace.db_url)
     recent = store_article(db, 1, "hanoimoi", 'Hà Nội, "Mátxcơva" và hợp tác; dòng hai\nvẫn một ô')
     store_article(db, 2, "vietnamplus_ru", "Ханой и Москва: соглашение", label="national")

@@ -22,9 +22,18 @@ from tests.conftest import SHARED, Workspace
 PAGES = SHARED / "real_pages"
 CASES = {
     # file: (site spider, feed for the generic source, published_at, author)
-    "nhandan-post976641.excerpt.html": ("nhandan", "https://nhandan.vn/rss/home.rss", "2026-07-20T06:31:56+07:00", "TP"),
-    "vietnamplus-post1125344.excerpt.html": ("vietnamplus", "https://www.vietnamplus.vn/rss/home.rss",
-                                             "2026-07-21T07:17:56+07:00", None),
+    "nhandan-post976641.excerpt.html": (
+        "nhandan",
+        "https://nhandan.vn/rss/home.rss",
+        "2026-07-20T06:31:56+07:00",
+        "TP",
+    ),
+    "vietnamplus-post1125344.excerpt.html": (
+        "vietnamplus",
+        "https://www.vietnamplus.vn/rss/home.rss",
+        "2026-07-21T07:17:56+07:00",
+        None,
+    ),
 }
 
 
@@ -40,9 +49,12 @@ def real_pages() -> Path:
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory) -> Workspace:
     ws = Workspace(tmp_path_factory.mktemp("real_pages"))
-    ws.write_config("".join(
-        f'[sources.{site}]\n[sources.{site}_generic]\nspider = "generic"\nfeeds = ["{feed}"]\n'
-        for site, feed, _, _ in CASES.values()))
+    ws.write_config(
+        "".join(
+            f'[sources.{site}]\n[sources.{site}_generic]\nspider = "generic"\nfeeds = ["{feed}"]\n'
+            for site, feed, _, _ in CASES.values()
+        )
+    )
     return ws
 
 
@@ -62,10 +74,21 @@ def expected_from_markup(path: Path) -> dict:
     if paragraphs and paragraphs[0] == sapo:
         paragraphs = paragraphs[1:]  # the sapo repeated as the first paragraph is not body
     tags = [t.strip() for t in root.xpath("//meta[@property='article:tag']/@content")[0].split(",")]
-    furniture = [_squash(n.text_content()) for n in body.xpath(".//div[contains(@class, 'notebox')]//p"
-                                                                "| .//div[contains(@class, 'article__source')]")]
-    return {"title": html.unescape(article["headline"]), "lead": sapo, "tags": tags,
-            "first": paragraphs[0], "last": paragraphs[-1], "count": len(paragraphs), "furniture": furniture}
+    furniture = [
+        _squash(n.text_content())
+        for n in body.xpath(
+            ".//div[contains(@class, 'notebox')]//p| .//div[contains(@class, 'article__source')]"
+        )
+    ]
+    return {
+        "title": html.unescape(article["headline"]),
+        "lead": sapo,
+        "tags": tags,
+        "first": paragraphs[0],
+        "last": paragraphs[-1],
+        "count": len(paragraphs),
+        "furniture": furniture,
+    }
 
 
 @pytest.mark.parametrize("generic", [False, True], ids=["site-spider", "generic-spider"])
@@ -77,8 +100,19 @@ def test_parse_real_page(real_pages, ws, name, generic):
     result = ws.run("parse", source, str(path), "--json", check=True)
     got = json.loads(result.stdout)
     want = expected_from_markup(path)
-    assert set(got) >= {"title", "published_at", "author", "lead", "body", "tags", "canonical_url", "language",
-                        "layers", "label", "score"}
+    assert set(got) >= {
+        "title",
+        "published_at",
+        "author",
+        "lead",
+        "body",
+        "tags",
+        "canonical_url",
+        "language",
+        "layers",
+        "label",
+        "score",
+    }
     assert got["title"] == want["title"]
     assert got["published_at"] == published
     assert got["author"] == author  # no byline on the VietnamPlus page; the site's name is not one
@@ -91,7 +125,9 @@ def test_parse_real_page(real_pages, ws, name, generic):
     for text in want["furniture"]:
         assert text not in got["body"]
     assert " ," not in got["body"] and " ." not in got["body"]  # inline links join their sentence
-    assert got["canonical_url"].endswith(name.split(".")[0].split("-")[-1] + (".html" if site == "nhandan" else ".vnp"))
+    assert got["canonical_url"].endswith(
+        name.split(".")[0].split("-")[-1] + (".html" if site == "nhandan" else ".vnp")
+    )
     assert got["language"] == "vi"
     assert got["label"] == "none" and 0 <= got["score"] <= 1
     if generic:

@@ -18,34 +18,91 @@ from tests.conftest import Workspace, fixture_articles
 # A normal crawl stores as many, except kinhtedothi (12): its page 589004 has no machine-readable
 # date at all, so once the date selector stops matching nothing can date it (an error, reported).
 SITES = {
-    "hanoimoi": ("hanoimoi.vn", "hanoimoi", 43, {
-        "sc-longform-header-title": "hero-heading", "sc-longform-header-date": "hero-when",
-        "c-detail-head__title": "hero-heading2", 'class="entry"': 'class="story-text"'}),
-    "kinhtedothi": ("kinhtedothi.vn", "kinhtedothi", 11, {
-        "article-title": "post-heading", "article-published-on": "post-when", "article-content": "post-text",
-        'itemprop="articleBody"': 'data-x="1"'}),
-    "hanoitimes": ("hanoitimes.vn", "hanoitimes", 11, {
-        "ArticleHeader_headline": "Hdr_title", "ArticleHeader_date": "Hdr_when",
-        "StandardArticleBody_body": "Body_text", "art_content": "body_text2"}),
-    "nhandan": ("nhandan.vn", "nhandan", 10, {
-        "article__title": "detail-heading", "cms-title": "detail-h", "article__body": "detail-text",
-        "cms-body": "detail-b", "article__meta": "detail-info", "time time": "time when", 'class="time"': 'class="when"',
-        "cms-date": "detail-date"}),
-    "baoquocte": ("baoquocte.vn", "baoquocte", 11, {
-        "article-detail-title": "news-heading", "article-detail-meta": "news-info",
-        "__MASTERCMS_CONTENT": "news-text", "__MB_MASTERCMS_EL_3": "news-text2"}),
+    "hanoimoi": (
+        "hanoimoi.vn",
+        "hanoimoi",
+        43,
+        {
+            "sc-longform-header-title": "hero-heading",
+            "sc-longform-header-date": "hero-when",
+            "c-detail-head__title": "hero-heading2",
+            'class="entry"': 'class="story-text"',
+        },
+    ),
+    "kinhtedothi": (
+        "kinhtedothi.vn",
+        "kinhtedothi",
+        11,
+        {
+            "article-title": "post-heading",
+            "article-published-on": "post-when",
+            "article-content": "post-text",
+            'itemprop="articleBody"': 'data-x="1"',
+        },
+    ),
+    "hanoitimes": (
+        "hanoitimes.vn",
+        "hanoitimes",
+        11,
+        {
+            "ArticleHeader_headline": "Hdr_title",
+            "ArticleHeader_date": "Hdr_when",
+            "StandardArticleBody_body": "Body_text",
+            "art_content": "body_text2",
+        },
+    ),
+    "nhandan": (
+        "nhandan.vn",
+        "nhandan",
+        10,
+        {
+            "article__title": "detail-heading",
+            "cms-title": "detail-h",
+            "article__body": "detail-text",
+            "cms-body": "detail-b",
+            "article__meta": "detail-info",
+            "time time": "time when",
+            'class="time"': 'class="when"',
+            "cms-date": "detail-date",
+        },
+    ),
+    "baoquocte": (
+        "baoquocte.vn",
+        "baoquocte",
+        11,
+        {
+            "article-detail-title": "news-heading",
+            "article-detail-meta": "news-info",
+            "__MASTERCMS_CONTENT": "news-text",
+            "__MB_MASTERCMS_EL_3": "news-text2",
+        },
+    ),
 }
 # The cms family shares nhandan's markup: VietnamPlus and VOV World get the same renaming.
-SITES["vietnamplus"] = ("www.vietnamplus.vn", "vietnamplus", len(fixture_articles("vietnamplus")), SITES["nhandan"][3])
+SITES["vietnamplus"] = (
+    "www.vietnamplus.vn",
+    "vietnamplus",
+    len(fixture_articles("vietnamplus")),
+    SITES["nhandan"][3],
+)
 # VOV World pages carry no machine-readable date (nothing for a fallback to read): its
 # redesign keeps the date and breaks the title and body selectors.
-SITES["vovworld"] = ("vovworld.vn", "vovworld", 8, {
-    "article__title": "detail-heading", "cms-title": "detail-h", "article__body": "detail-text", "cms-body": "detail-b"})
+SITES["vovworld"] = (
+    "vovworld.vn",
+    "vovworld",
+    8,
+    {
+        "article__title": "detail-heading",
+        "cms-title": "detail-h",
+        "article__body": "detail-text",
+        "cms-body": "detail-b",
+    },
+)
 
 
 def block_of(text: str, header: str) -> str:
     """The lines of ``text`` from ``header`` to the next line indented no deeper than it."""
-    lines = text[text.index(header):].splitlines()
+    lines = text[text.index(header) :].splitlines()
     indent = len(header) - len(header.lstrip())
     out = [lines[0]]
     for line in lines[1:]:
@@ -80,9 +137,14 @@ def redesigned(tmp_path_factory):
     for host, _, _, renames in SITES.values():
         assert redesign(root / host, renames) > 0, host
     ws = Workspace(tmp_path_factory.mktemp("redesign_ws"))
-    ws.write_config("".join(f"[sources.{s}]\n" for s in SITES) + '[digest]\nrecipients = ["analyst@example.org"]\n')
+    ws.write_config(
+        "".join(f"[sources.{s}]\n" for s in SITES) + '[digest]\nrecipients = ["analyst@example.org"]\n'
+    )
     with MirrorServer(root) as server:
-        runs = {r["source"]: r for r in ws.run_json("crawl", *SITES, "--json", NEWSMON_MIRROR=server.url, timeout=1200)}
+        runs = {
+            r["source"]: r
+            for r in ws.run_json("crawl", *SITES, "--json", NEWSMON_MIRROR=server.url, timeout=1200)
+        }
     return {
         "runs": runs,
         "stored": {s: ws.run_json("articles", "--source", s, "--json") for s in SITES},
@@ -110,9 +172,9 @@ def test_redesigned_site_still_delivers_and_is_reported_degraded(source, redesig
     shown = block_of(redesigned["status"], f"  {source}  ")
     assert "degraded since" in shown and "title" in shown and "body" in shown
     listed = redesigned["sources"]
-    entry = listed[listed.index(f"{source}:"):].split("\n")
+    entry = listed[listed.index(f"{source}:") :].split("\n")
     assert "degraded since" in entry[1] and degraded["sample_url"] in entry[1]
-    footer = redesigned["digest"][redesigned["digest"].index("Sources since"):]
+    footer = redesigned["digest"][redesigned["digest"].index("Sources since") :]
     lines = [ln for ln in footer.splitlines() if "degraded since" in ln and degraded["sample_url"] in ln]
     assert lines and "title" in lines[0] and "body" in lines[0]
 

@@ -25,8 +25,13 @@ def rules() -> RelevanceModel:
 
 def test_shipped_model_is_what_the_script_makes(shared_eval: Path, tmp_path: Path) -> None:
     out = tmp_path / "model.npz"
-    subprocess.run([sys.executable, str(REPO / "tools" / "train_relevance_model.py"), "--out", str(out)],
-                   check=True, capture_output=True, text=True, timeout=600)
+    subprocess.run(
+        [sys.executable, str(REPO / "tools" / "train_relevance_model.py"), "--out", str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     shipped, made = RelevanceClassifier.load(SHIPPED_MODEL), RelevanceClassifier.load(out)
     assert shipped.vocabulary == made.vocabulary and shipped.meta == made.meta
     for name in ("ev_mean", "ev_scale", "ev_coef", "text_coef", "intercept"):
@@ -42,7 +47,14 @@ def test_shipped_model_is_what_the_script_makes(shared_eval: Path, tmp_path: Pat
 def test_model_file_holds_no_pickle() -> None:
     with zipfile.ZipFile(SHIPPED_MODEL) as zf:
         names = sorted(zf.namelist())
-        assert names == ["ev_coef.npy", "ev_mean.npy", "ev_scale.npy", "intercept.npy", "model.json", "text_coef.npy"]
+        assert names == [
+            "ev_coef.npy",
+            "ev_mean.npy",
+            "ev_scale.npy",
+            "intercept.npy",
+            "model.json",
+            "text_coef.npy",
+        ]
     # numpy refuses pickled objects when allow_pickle is False: every array loads that way.
     with np.load(SHIPPED_MODEL, allow_pickle=False) as arrays:
         assert arrays["text_coef"].dtype == np.float64
@@ -76,15 +88,25 @@ def test_malformed_model_files(tmp_path: Path) -> None:
 def test_training_needs_every_label(rules: RelevanceModel) -> None:
     from monitor.relevance.training import train_model
 
-    texts = [TrainingText(title="Hanoi and Moscow sign deal", text="Hanoi People's Committee and Moscow sign.",
-                          label="core", id="a")]
+    texts = [
+        TrainingText(
+            title="Hanoi and Moscow sign deal",
+            text="Hanoi People's Committee and Moscow sign.",
+            label="core",
+            id="a",
+        )
+    ]
     with pytest.raises(ValueError, match="national, none"):
         train_model(rules, texts)
 
 
 def test_folds_keep_near_copies_together_and_stratify() -> None:
-    texts = [TrainingText(title=f"t{n}", text="x", label=lab, lang=lang, id=f"{lab}-{lang}-{n}")
-             for lab in ("core", "national", "none") for lang in ("vi", "en", "ru") for n in range(5)]
+    texts = [
+        TrainingText(title=f"t{n}", text="x", label=lab, lang=lang, id=f"{lab}-{lang}-{n}")
+        for lab in ("core", "national", "none")
+        for lang in ("vi", "en", "ru")
+        for n in range(5)
+    ]
     dup = {"core-en-1": "core-en-0", "none-ru-4": "none-ru-2"}
     fold_of = folds(texts, 5, dup)
     by_id = dict(zip((t.id for t in texts), fold_of))
@@ -99,8 +121,10 @@ def test_folds_keep_near_copies_together_and_stratify() -> None:
 
 # ------------------------------------------------ the rule steps, one by one
 TITLE = "Hanoi, Moscow sign cooperation plan"
-BODY = ("HANOI (VNA) - The Hanoi People's Committee and the Moscow city government signed a cooperation "
-        "plan on Monday.\nThe two cities agreed to cooperate in education and transport.")
+BODY = (
+    "HANOI (VNA) - The Hanoi People's Committee and the Moscow city government signed a cooperation "
+    "plan on Monday.\nThe two cities agreed to cooperate in education and transport."
+)
 
 
 def _mentions(model: RelevanceModel, title: str, body: str):
@@ -110,7 +134,7 @@ def _mentions(model: RelevanceModel, title: str, body: str):
 
 def test_collect_zeroes_datelines_and_names_hanoi_bodies(rules: RelevanceModel) -> None:
     prep, mentions = _mentions(rules, TITLE, BODY)
-    text = {(prep.text[prep.starts[m.i]:prep.ends[m.j - 1]], m.side, m.kind): m.weight for m in mentions}
+    text = {(prep.text[prep.starts[m.i] : prep.ends[m.j - 1]], m.side, m.kind): m.weight for m in mentions}
     assert text[("HANOI", "hanoi", "dateline")] == 0.0
     assert any(side == "hanoi" and kind == "party" and w > 0 for (_, side, kind), w in text.items())
     assert all(m.side != "institution" for m in mentions)  # institution words only mark names
@@ -121,8 +145,10 @@ def test_collect_zeroes_datelines_and_names_hanoi_bodies(rules: RelevanceModel) 
 
 
 def test_collect_gives_unnamed_city_bodies_to_the_main_city(rules: RelevanceModel) -> None:
-    body = ("UBND thành phố Đà Nẵng làm việc với đoàn Vladivostok. Chủ tịch UBND thành phố cho biết "
-            "hai bên hợp tác du lịch.")
+    body = (
+        "UBND thành phố Đà Nẵng làm việc với đoàn Vladivostok. Chủ tịch UBND thành phố cho biết "
+        "hai bên hợp tác du lịch."
+    )
     _, mentions = _mentions(rules, "Đà Nẵng hợp tác với Vladivostok", body)
     bodies = [m for m in mentions if m.kind == "city_body"]
     assert bodies and all(m.side == "locality" for m in bodies)

@@ -20,7 +20,11 @@ CORE = {
     "cooperation on Monday.\nThe two cities will exchange delegations and promote trade and investment.",
     "lang": "en",
 }
-NONE = {"id": 7, "title": "Rice prices rise", "text": "Rice prices in the Mekong Delta rose slightly this week."}
+NONE = {
+    "id": 7,
+    "title": "Rice prices rise",
+    "text": "Rice prices in the Mekong Delta rose slightly this week.",
+}
 NATIONAL = {
     "id": "n1",
     "title": "Vietnam, Russia boost energy cooperation",
@@ -69,7 +73,9 @@ def test_classify_plain_output_is_tab_separated() -> None:
 
 def test_classify_uses_extra_terms(tmp_path: Path) -> None:
     terms = tmp_path / "t.toml"
-    terms.write_text('[[terms]]\nside = "russia"\nkind = "city"\nphrases = ["arkhangelsk"]\n', encoding="utf-8")
+    terms.write_text(
+        '[[terms]]\nside = "russia"\nkind = "city"\nphrases = ["arkhangelsk"]\n', encoding="utf-8"
+    )
     rec = {"id": 1, "title": "", "text": "Arkhangelsk officials arrived."}
     plain = json.loads(run(classify, ["--json"], json.dumps(rec)).stdout)
     extended = json.loads(run(classify, ["--json", "--terms", str(terms)], json.dumps(rec)).stdout)
@@ -78,7 +84,12 @@ def test_classify_uses_extra_terms(tmp_path: Path) -> None:
 
 
 def _labeled(tmp_path: Path) -> Path:
-    rows = [dict(CORE, label="core"), dict(NONE, label="other"), dict(NATIONAL, label="core"), {"id": "u", "title": "t", "text": "x"}]
+    rows = [
+        dict(CORE, label="core"),
+        dict(NONE, label="other"),
+        dict(NATIONAL, label="core"),
+        {"id": "u", "title": "t", "text": "x"},
+    ]
     p = tmp_path / "gold.jsonl"
     p.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     return p
@@ -101,7 +112,14 @@ def test_eval_relevance_json(tmp_path: Path) -> None:
     assert data["n"] == 3
     assert data["confusion"]["core"]["national"] == 1
     assert data["confusion"]["none"]["none"] == 1
-    assert data["misjudged"] == [{"id": "n1", "gold": "core", "predicted": "national", "score": pytest.approx(data["misjudged"][0]["score"])}]
+    assert data["misjudged"] == [
+        {
+            "id": "n1",
+            "gold": "core",
+            "predicted": "national",
+            "score": pytest.approx(data["misjudged"][0]["score"]),
+        }
+    ]
     assert data["labels"]["none"]["f1"] == 1.0
 
 
@@ -119,7 +137,9 @@ def test_classify_through_the_real_entry_point() -> None:
     if "classify" not in help_.stdout:
         pytest.skip("monitor/cli.py does not register the relevance commands yet")
     stdin = json.dumps(CORE) + "\n" + "oops\n"
-    proc = subprocess.run(["newsmon", "classify", "--json"], input=stdin, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        ["newsmon", "classify", "--json"], input=stdin, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 1
     assert json.loads(proc.stdout.splitlines()[0])["label"] == "core"
     assert "line 2:" in proc.stderr

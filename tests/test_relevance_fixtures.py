@@ -11,18 +11,24 @@ them, so they measure how well its rules carry to new phrasing.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from monitor.relevance import LABELS, RelevanceModel
 
 SRC = Path(__file__).resolve().parent / "mirror" / "src"
 
 # Sites whose site.toml has no `lang`: the language of their copy.
-_SITE_LANG = {"tass": "ru", "vovworld": "ru", "hanoitimes": "en", "vietnamplus_en": "en", "vietnamplus_ru": "ru"}
+_SITE_LANG = {
+    "tass": "ru",
+    "vovworld": "ru",
+    "hanoitimes": "en",
+    "vietnamplus_en": "en",
+    "vietnamplus_ru": "ru",
+}
 _TAG_RE = re.compile(r"<[^>]+>")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 
@@ -72,11 +78,18 @@ def load_fixtures(src: Path = SRC) -> list[Fixture]:
                 if a.get("relevance") not in LABELS:
                     continue
                 title, lead, body = _text(a.get("title")), _text(a.get("sapo")), _text(a.get("body"))
-                out.append(Fixture(
-                    site=site_dir.name, id=str(a["id"]), lang=_lang(site_dir.name, meta, title + lead),
-                    title=title, lead=lead, body=body, gold=a["relevance"],
-                    hard_negative=bool(a.get("hard_negative")),
-                ))
+                out.append(
+                    Fixture(
+                        site=site_dir.name,
+                        id=str(a["id"]),
+                        lang=_lang(site_dir.name, meta, title + lead),
+                        title=title,
+                        lead=lead,
+                        body=body,
+                        gold=a["relevance"],
+                        hard_negative=bool(a.get("hard_negative")),
+                    )
+                )
     return out
 
 
@@ -93,8 +106,10 @@ def report(results: list[tuple[Fixture, str, float]]) -> str:
     lines.append("confusion (rows gold, columns predicted)")
     lines.append(f"{'':<10}" + "".join(f"{p:>10}" for p in LABELS))
     for g in LABELS:
-        lines.append(f"{g:<10}" + "".join(f"{sum(1 for fx, p, _ in results if fx.gold == g and p == p2):>10d}"
-                                          for p2 in LABELS))
+        lines.append(
+            f"{g:<10}"
+            + "".join(f"{sum(1 for fx, p, _ in results if fx.gold == g and p == p2):>10d}" for p2 in LABELS)
+        )
     for lab in LABELS:
         p, r = precision_recall(results, lab)
         lines.append(f"{lab}: P={p:.3f} R={r:.3f}")

@@ -17,78 +17,132 @@ def model() -> RelevanceModel:
 
 # A Russian city's cooperation with a third country's capital: not Vietnam–Russia.
 THIRD_COUNTRY = [
-    ("en", "Moscow, Beijing agree to twin their universities",
-     "The Moscow city government and the Beijing municipal authorities agreed on Thursday to set up exchanges "
-     "between the universities of the two capitals.\nMoscow's deputy mayor said the cooperation plan covers "
-     "student exchanges and joint research in transport engineering."),
-    ("vi", "Mát-xcơ-va và Yerevan ký chương trình hợp tác văn hóa",
-     "Chính quyền thành phố Mát-xcơ-va và thủ đô Yerevan của Armenia vừa ký chương trình hợp tác văn hóa giai đoạn "
-     "2026-2028.\nHai thành phố sẽ tổ chức tuần lễ văn hóa và trao đổi đoàn nghệ sĩ."),
-    ("ru", "Москва и Пекин расширят сотрудничество в сфере туризма",
-     "Мэр Москвы провёл переговоры с мэром Пекина.\nСтороны подписали меморандум о сотрудничестве в туризме и "
-     "договорились об обмене делегациями между двумя столицами."),
+    (
+        "en",
+        "Moscow, Beijing agree to twin their universities",
+        "The Moscow city government and the Beijing municipal authorities agreed on Thursday to set up exchanges "
+        "between the universities of the two capitals.\nMoscow's deputy mayor said the cooperation plan covers "
+        "student exchanges and joint research in transport engineering.",
+    ),
+    (
+        "vi",
+        "Mát-xcơ-va và Yerevan ký chương trình hợp tác văn hóa",
+        "Chính quyền thành phố Mát-xcơ-va và thủ đô Yerevan của Armenia vừa ký chương trình hợp tác văn hóa giai đoạn "
+        "2026-2028.\nHai thành phố sẽ tổ chức tuần lễ văn hóa và trao đổi đoàn nghệ sĩ.",
+    ),
+    (
+        "ru",
+        "Москва и Пекин расширят сотрудничество в сфере туризма",
+        "Мэр Москвы провёл переговоры с мэром Пекина.\nСтороны подписали меморандум о сотрудничестве в туризме и "
+        "договорились об обмене делегациями между двумя столицами.",
+    ),
 ]
 
 # Hanoi leaders commemorate Lenin: Hanoi and Russia co-occur, no Russian party.
 COMMEMORATION = [
-    ("en", "Hanoi officials pay tribute to Lenin at Ba Dinh monument",
-     "Officials of the Hanoi Party Committee, People's Council and People's Committee offered flowers at the "
-     "Lenin monument in Ba Dinh on Tuesday, the anniversary of Lenin's birth.\nThey recalled Lenin's ideas and the "
-     "October Revolution, which inspired Vietnam's revolution."),
-    ("vi", "Đoàn đại biểu thành phố Hà Nội dâng hoa tưởng niệm Lê-nin",
-     "Sáng 22/4, đoàn đại biểu Thành ủy, HĐND, UBND, Ủy ban MTTQ Việt Nam thành phố Hà Nội đã đến đặt hoa tại "
-     "tượng đài Lê-nin.\nĐoàn bày tỏ lòng biết ơn đối với lãnh tụ vĩ đại của giai cấp vô sản thế giới."),
-    ("ru", "В Ханое почтили память Ленина",
-     "Руководители горкома партии и Народного комитета Ханоя возложили венки к памятнику Ленину в честь "
-     "годовщины со дня рождения вождя.\nЦеремония прошла в парке Ленина в центре города."),
+    (
+        "en",
+        "Hanoi officials pay tribute to Lenin at Ba Dinh monument",
+        "Officials of the Hanoi Party Committee, People's Council and People's Committee offered flowers at the "
+        "Lenin monument in Ba Dinh on Tuesday, the anniversary of Lenin's birth.\nThey recalled Lenin's ideas and the "
+        "October Revolution, which inspired Vietnam's revolution.",
+    ),
+    (
+        "vi",
+        "Đoàn đại biểu thành phố Hà Nội dâng hoa tưởng niệm Lê-nin",
+        "Sáng 22/4, đoàn đại biểu Thành ủy, HĐND, UBND, Ủy ban MTTQ Việt Nam thành phố Hà Nội đã đến đặt hoa tại "
+        "tượng đài Lê-nin.\nĐoàn bày tỏ lòng biết ơn đối với lãnh tụ vĩ đại của giai cấp vô sản thế giới.",
+    ),
+    (
+        "ru",
+        "В Ханое почтили память Ленина",
+        "Руководители горкома партии и Народного комитета Ханоя возложили венки к памятнику Ленину в честь "
+        "годовщины со дня рождения вождя.\nЦеремония прошла в парке Ленина в центре города.",
+    ),
 ]
 
 # Events in Hanoi with a Hanoi partner and a Russian partner: core.
 CORE_EVENTS = [
-    ("vi", "Khai mạc lễ hội 'Chào Mát-xcơ-va' tại Hà Nội",
-     "Lễ hội đường phố 'Chào Mát-xcơ-va' nằm trong chuỗi sự kiện Những ngày Mát-xcơ-va tại Hà Nội đã khai mạc "
-     "tối 12/9.\nSở Văn hóa và Thể thao Hà Nội phối hợp với Chính phủ Mát-xcơ-va tổ chức các gian trưng bày, "
-     "biểu diễn nghệ thuật và ẩm thực Nga."),
-    ("en", "'Welcome to Moscow' street fair opens in Hanoi",
-     "The 'Welcome to Moscow' street fair, part of Moscow Days in Hanoi, opened on the Hoan Kiem pedestrian "
-     "street on Friday.\nIt was organised by the Moscow government with the Hanoi People's Committee and the "
-     "city's Department of Culture and Sports, with Russian food, games and music."),
-    ("en", "Friendship association's concert honours Russian songs",
-     "The Hanoi Vietnam-Russia Friendship Association staged a concert of Russian songs on Sunday with the "
-     "Russian Ambassador as guest of honour.\nThe ambassador praised the association's members for cherishing "
-     "Russian culture and said the embassy would support its activities."),
-    ("vi", "Liên hoan âm nhạc Nga của Hội hữu nghị Việt - Nga Hà Nội",
-     "Hội hữu nghị Việt - Nga thành phố Hà Nội tổ chức liên hoan các ca khúc Nga với sự tham dự của Đại sứ "
-     "Liên bang Nga tại Việt Nam.\nĐại sứ cảm ơn Hội đã góp phần gắn kết nhân dân Thủ đô với nhân dân Nga."),
-    ("ru", "Санкт-Петербург и Ханой откроют центр петербургской культуры",
-     "Вице-губернатор Санкт-Петербурга и руководство Народного комитета Ханоя договорились открыть в Ханое "
-     "центр Санкт-Петербурга.\nЦентр будет содействовать сотрудничеству в образовании, туризме и торговле."),
-    ("en", "Saint Petersburg to open centre in Hanoi under deal with city",
-     "Saint Petersburg and the Hanoi authorities agreed to open a Saint Petersburg centre in Hanoi to promote "
-     "trade, tourism and education.\nThe agreement was reached at talks between the Hanoi People's Committee "
-     "and a Saint Petersburg government delegation."),
+    (
+        "vi",
+        "Khai mạc lễ hội 'Chào Mát-xcơ-va' tại Hà Nội",
+        "Lễ hội đường phố 'Chào Mát-xcơ-va' nằm trong chuỗi sự kiện Những ngày Mát-xcơ-va tại Hà Nội đã khai mạc "
+        "tối 12/9.\nSở Văn hóa và Thể thao Hà Nội phối hợp với Chính phủ Mát-xcơ-va tổ chức các gian trưng bày, "
+        "biểu diễn nghệ thuật và ẩm thực Nga.",
+    ),
+    (
+        "en",
+        "'Welcome to Moscow' street fair opens in Hanoi",
+        "The 'Welcome to Moscow' street fair, part of Moscow Days in Hanoi, opened on the Hoan Kiem pedestrian "
+        "street on Friday.\nIt was organised by the Moscow government with the Hanoi People's Committee and the "
+        "city's Department of Culture and Sports, with Russian food, games and music.",
+    ),
+    (
+        "en",
+        "Friendship association's concert honours Russian songs",
+        "The Hanoi Vietnam-Russia Friendship Association staged a concert of Russian songs on Sunday with the "
+        "Russian Ambassador as guest of honour.\nThe ambassador praised the association's members for cherishing "
+        "Russian culture and said the embassy would support its activities.",
+    ),
+    (
+        "vi",
+        "Liên hoan âm nhạc Nga của Hội hữu nghị Việt - Nga Hà Nội",
+        "Hội hữu nghị Việt - Nga thành phố Hà Nội tổ chức liên hoan các ca khúc Nga với sự tham dự của Đại sứ "
+        "Liên bang Nga tại Việt Nam.\nĐại sứ cảm ơn Hội đã góp phần gắn kết nhân dân Thủ đô với nhân dân Nga.",
+    ),
+    (
+        "ru",
+        "Санкт-Петербург и Ханой откроют центр петербургской культуры",
+        "Вице-губернатор Санкт-Петербурга и руководство Народного комитета Ханоя договорились открыть в Ханое "
+        "центр Санкт-Петербурга.\nЦентр будет содействовать сотрудничеству в образовании, туризме и торговле.",
+    ),
+    (
+        "en",
+        "Saint Petersburg to open centre in Hanoi under deal with city",
+        "Saint Petersburg and the Hanoi authorities agreed to open a Saint Petersburg centre in Hanoi to promote "
+        "trade, tourism and education.\nThe agreement was reached at talks between the Hanoi People's Committee "
+        "and a Saint Petersburg government delegation.",
+    ),
 ]
 
 # Tourism and a Russian embassy school: no cooperation.
 NO_COOPERATION = [
-    ("vi", "Mùa thu nước Nga hút khách Việt",
-     "Các hãng lữ hành cho biết số du khách Việt Nam sang Nga ngắm lá vàng tăng mạnh.\nLịch trình phổ biến gồm "
-     "Mát-xcơ-va, Saint Petersburg và đi tàu tốc hành Sapsan, giá khoảng 50 triệu đồng."),
-    ("en", "Vietnamese holidaymakers discover Russia's Golden Ring",
-     "More Vietnamese tourists are choosing Russia for their holidays, travel firms say.\nPopular tours visit "
-     "Moscow, Vladimir and Suzdal; a nine-day trip costs about 2,000 USD."),
-    ("ru", "Туристы из Вьетнама едут на Байкал",
-     "Вьетнамские туристы всё чаще выбирают Байкал и Иркутск.\nТуроператоры отмечают рост спроса на зимние "
-     "туры и прямые рейсы."),
-    ("en", "Embassy school in Hanoi celebrates last bell",
-     "Pupils of the school at the Russian Embassy in Hanoi celebrated the traditional last bell ceremony on "
-     "Friday.\nThe school teaches children of Russian staff working in Vietnam."),
-    ("ru", "Выпускной в школе при посольстве России в Ханое",
-     "В школе при посольстве России в Ханое прошёл выпускной вечер.\nВыпускники получили аттестаты и "
-     "поблагодарили учителей."),
-    ("vi", "Trường học của Đại sứ quán Nga ở Hà Nội tổ chức ngày hội thể thao",
-     "Trường phổ thông thuộc Đại sứ quán Nga tại Hà Nội tổ chức ngày hội thể thao cho học sinh là con em cán "
-     "bộ Nga.\nCác em thi chạy, bóng đá và kéo co."),
+    (
+        "vi",
+        "Mùa thu nước Nga hút khách Việt",
+        "Các hãng lữ hành cho biết số du khách Việt Nam sang Nga ngắm lá vàng tăng mạnh.\nLịch trình phổ biến gồm "
+        "Mát-xcơ-va, Saint Petersburg và đi tàu tốc hành Sapsan, giá khoảng 50 triệu đồng.",
+    ),
+    (
+        "en",
+        "Vietnamese holidaymakers discover Russia's Golden Ring",
+        "More Vietnamese tourists are choosing Russia for their holidays, travel firms say.\nPopular tours visit "
+        "Moscow, Vladimir and Suzdal; a nine-day trip costs about 2,000 USD.",
+    ),
+    (
+        "ru",
+        "Туристы из Вьетнама едут на Байкал",
+        "Вьетнамские туристы всё чаще выбирают Байкал и Иркутск.\nТуроператоры отмечают рост спроса на зимние "
+        "туры и прямые рейсы.",
+    ),
+    (
+        "en",
+        "Embassy school in Hanoi celebrates last bell",
+        "Pupils of the school at the Russian Embassy in Hanoi celebrated the traditional last bell ceremony on "
+        "Friday.\nThe school teaches children of Russian staff working in Vietnam.",
+    ),
+    (
+        "ru",
+        "Выпускной в школе при посольстве России в Ханое",
+        "В школе при посольстве России в Ханое прошёл выпускной вечер.\nВыпускники получили аттестаты и "
+        "поблагодарили учителей.",
+    ),
+    (
+        "vi",
+        "Trường học của Đại sứ quán Nga ở Hà Nội tổ chức ngày hội thể thao",
+        "Trường phổ thông thuộc Đại sứ quán Nga tại Hà Nội tổ chức ngày hội thể thao cho học sinh là con em cán "
+        "bộ Nga.\nCác em thi chạy, bóng đá và kéo co.",
+    ),
 ]
 
 
@@ -97,24 +151,34 @@ def _why(j) -> list:
 
 
 @pytest.mark.parametrize("lang,title,body", THIRD_COUNTRY, ids=[c[0] for c in THIRD_COUNTRY])
-def test_russian_city_with_a_third_capital_is_none(model: RelevanceModel, lang: str, title: str, body: str) -> None:
+def test_russian_city_with_a_third_capital_is_none(
+    model: RelevanceModel, lang: str, title: str, body: str
+) -> None:
     j = model.judge(title, body, lang=lang)
     assert j.label == "none", _why(j)
 
 
 @pytest.mark.parametrize("lang,title,body", COMMEMORATION, ids=[c[0] for c in COMMEMORATION])
-def test_commemoration_without_a_russian_party_is_none(model: RelevanceModel, lang: str, title: str, body: str) -> None:
+def test_commemoration_without_a_russian_party_is_none(
+    model: RelevanceModel, lang: str, title: str, body: str
+) -> None:
     j = model.judge(title, body, lang=lang)
     assert j.label == "none" and j.score < 0.3, (j.label, j.score, _why(j))
 
 
-@pytest.mark.parametrize("lang,title,body", CORE_EVENTS, ids=[f"{c[0]}-{i}" for i, c in enumerate(CORE_EVENTS)])
-def test_events_with_hanoi_and_russian_partners_are_core(model: RelevanceModel, lang: str, title: str, body: str) -> None:
+@pytest.mark.parametrize(
+    "lang,title,body", CORE_EVENTS, ids=[f"{c[0]}-{i}" for i, c in enumerate(CORE_EVENTS)]
+)
+def test_events_with_hanoi_and_russian_partners_are_core(
+    model: RelevanceModel, lang: str, title: str, body: str
+) -> None:
     j = model.judge(title, body, lang=lang)
     assert j.label == "core", (j.score, _why(j))
 
 
-@pytest.mark.parametrize("lang,title,body", NO_COOPERATION, ids=[f"{c[0]}-{i}" for i, c in enumerate(NO_COOPERATION)])
+@pytest.mark.parametrize(
+    "lang,title,body", NO_COOPERATION, ids=[f"{c[0]}-{i}" for i, c in enumerate(NO_COOPERATION)]
+)
 def test_tourism_and_embassy_school_are_none(model: RelevanceModel, lang: str, title: str, body: str) -> None:
     j = model.judge(title, body, lang=lang)
     assert j.label == "none", (j.score, _why(j))

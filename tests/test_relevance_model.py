@@ -40,7 +40,9 @@ def strip_accents(s: str) -> str:
 def test_vi_core_with_diacritics(model: RelevanceModel) -> None:
     j = model.judge(VI_CORE_TITLE, VI_CORE_BODY, lang="vi")
     assert j.label == "core"
-    assert any(r.side == "hanoi" and r.kind == "party" and r.field in ("title", "lead", "body") for r in j.reasons)
+    assert any(
+        r.side == "hanoi" and r.kind == "party" and r.field in ("title", "lead", "body") for r in j.reasons
+    )
     assert any(r.side == "pair" and r.field == "title" for r in j.reasons)
 
 
@@ -92,7 +94,9 @@ def test_vi_nga_as_russia(model: RelevanceModel, sentence: str) -> None:
 
 
 def test_vi_thu_do_means_hanoi_but_not_other_capitals(model: RelevanceModel) -> None:
-    j = model.judge("", "Các doanh nghiệp Nga mong muốn đầu tư vào Thủ đô trong lĩnh vực công nghệ.", lang="vi")
+    j = model.judge(
+        "", "Các doanh nghiệp Nga mong muốn đầu tư vào Thủ đô trong lĩnh vực công nghệ.", lang="vi"
+    )
     assert "Thủ đô" in sides(j, "hanoi")
     j2 = model.judge("", "Nga tấn công thủ đô Kiev của Ukraine. Thủ đô Moskva đón tuyết đầu mùa.", lang="vi")
     assert sides(j2, "hanoi", counted=False) == []
@@ -100,7 +104,16 @@ def test_vi_thu_do_means_hanoi_but_not_other_capitals(model: RelevanceModel) -> 
 
 @pytest.mark.parametrize(
     "spelling",
-    ["Mát-xcơ-va", "Matxcơva", "Mátxcơva", "Moskva", "Xanh Pê-téc-bua", "Ca-lu-ga", "Tác-ta-xtan", "Mat-xco-va"],
+    [
+        "Mát-xcơ-va",
+        "Matxcơva",
+        "Mátxcơva",
+        "Moskva",
+        "Xanh Pê-téc-bua",
+        "Ca-lu-ga",
+        "Tác-ta-xtan",
+        "Mat-xco-va",
+    ],
 )
 def test_vi_spellings_of_russian_places(model: RelevanceModel, spelling: str) -> None:
     j = model.judge("", f"Đoàn công tác đã đến thăm {spelling} vào tuần trước.", lang="vi")
@@ -130,6 +143,7 @@ def test_vi_other_locality_with_russia_is_national(model: RelevanceModel) -> Non
 
 # ------------------------------------------------------------------ Russian
 
+
 @pytest.mark.parametrize("form", ["Ханой", "Ханоя", "Ханою", "Ханоем", "Ханое"])
 def test_ru_hanoi_inflections(model: RelevanceModel, form: str) -> None:
     j = model.judge("", f"Речь шла о городе {form} и его жителях.", lang="ru")
@@ -138,8 +152,21 @@ def test_ru_hanoi_inflections(model: RelevanceModel, form: str) -> None:
 
 @pytest.mark.parametrize(
     "form",
-    ["Россия", "России", "Россию", "российский", "российско-вьетнамский", "Москва", "Москвы", "Москве",
-     "Москвой", "Калуга", "Калужской", "Санкт-Петербурга", "Татарстана"],
+    [
+        "Россия",
+        "России",
+        "Россию",
+        "российский",
+        "российско-вьетнамский",
+        "Москва",
+        "Москвы",
+        "Москве",
+        "Москвой",
+        "Калуга",
+        "Калужской",
+        "Санкт-Петербурга",
+        "Татарстана",
+    ],
 )
 def test_ru_russia_inflections(model: RelevanceModel, form: str) -> None:
     j = model.judge("", f"Об этом говорили так: {form} — и больше ничего.", lang="ru")
@@ -181,6 +208,7 @@ def test_ru_hanoi_dateline_about_russia_and_ukraine_is_none(model: RelevanceMode
 
 
 # ------------------------------------------------------------------ English
+
 
 @pytest.mark.parametrize(
     "text,side,phrase",
@@ -270,6 +298,7 @@ def test_en_moscow_alone_with_other_countries_is_none(model: RelevanceModel) -> 
 
 # ---------------------------------------------------------------------- API
 
+
 def test_judgement_round_trip_and_ranges(model: RelevanceModel) -> None:
     j = model.judge(VI_CORE_TITLE, VI_CORE_BODY)
     assert 0.0 <= j.score <= 1.0
@@ -314,6 +343,7 @@ def test_bad_extra_terms_file_is_a_clear_error(tmp_path: Path) -> None:
 
 # ------------------------------------------------- institutions and headings
 
+
 @pytest.mark.parametrize(
     "title,body,lang",
     [
@@ -332,7 +362,9 @@ def test_bad_extra_terms_file_is_a_clear_error(tmp_path: Path) -> None:
         ),
     ],
 )
-def test_hanoi_named_with_an_institution_is_a_party(model: RelevanceModel, title: str, body: str, lang: str) -> None:
+def test_hanoi_named_with_an_institution_is_a_party(
+    model: RelevanceModel, title: str, body: str, lang: str
+) -> None:
     j = model.judge(title, body, lang=lang)
     assert j.label == "core"
     assert any(r.side == "hanoi" and r.kind == "party" for r in j.reasons)
@@ -344,7 +376,9 @@ def test_city_pair_at_paragraph_start_is_not_a_dateline(model: RelevanceModel) -
     assert any(r.side == "pair" for r in j.reasons)
 
 
-def test_russia_in_headline_without_cooperation_words_is_national_when_body_cooperates(model: RelevanceModel) -> None:
+def test_russia_in_headline_without_cooperation_words_is_national_when_body_cooperates(
+    model: RelevanceModel,
+) -> None:
     j = model.judge(
         "Trường đại học Nga tuyển sinh viên Việt Nam",
         "Đại sứ quán Nga thông báo học bổng năm 2026 cho sinh viên Việt Nam.\n"

@@ -17,15 +17,25 @@ EXAMPLES = REPO / "tools" / "relevance_examples.jsonl"
 # takes it for Hanoi–Russia cooperation; the reader says it is not city
 # cooperation ("national" here, to see the label move).
 TITLE = "Hanoi sports club hosts Russian chess masters"
-BODY = ("A chess club of Hanoi's Hoan Kiem district hosted three grandmasters from Russia for a friendly "
-        "tournament on Sunday.\nThe Russian players also gave a lecture on opening strategy to young players "
-        "of the club and agreed to come back next year.")
+BODY = (
+    "A chess club of Hanoi's Hoan Kiem district hosted three grandmasters from Russia for a friendly "
+    "tournament on Sunday.\nThe Russian players also gave a lecture on opening strategy to young players "
+    "of the club and agreed to come back next year."
+)
 
 
 def seed(workspace) -> int:
     db = Database(workspace.db_url)
-    saved = ArticleStore(db).save(Article(url="https://hanoitimes.vn/chess.1.html", canonical_url="",
-                                          source="hanoitimes", title=TITLE, body=BODY, language="en"))
+    saved = ArticleStore(db).save(
+        Article(
+            url="https://hanoitimes.vn/chess.1.html",
+            canonical_url="",
+            source="hanoitimes",
+            title=TITLE,
+            body=BODY,
+            language="en",
+        )
+    )
     db.dispose()
     return saved.article_id
 
@@ -40,12 +50,22 @@ def test_train_use_feedback_retrain(workspace) -> None:
     first = workspace.run_json("rescore", "--json", check=True)[0]
     assert first["label_changes"] == {"unjudged→core": 1}
 
-    noted = workspace.run("feedback", str(article_id), "--label", "national", "--note", "players, not the city",
-                          "--who", "analyst", check=True)
+    noted = workspace.run(
+        "feedback",
+        str(article_id),
+        "--label",
+        "national",
+        "--note",
+        "players, not the city",
+        "--who",
+        "analyst",
+        check=True,
+    )
     assert "core -> national" in noted.stdout
     rows = feedback_rows(Database(workspace.db_url))
     assert [(r.article_id, r.label, r.previous_label, r.who, r.note) for r in rows] == [
-        (article_id, "national", "core", "analyst", "players, not the city")]
+        (article_id, "national", "core", "analyst", "players, not the city")
+    ]
     assert rows[0].created_at is not None
 
     before = json.loads(workspace.run("eval-relevance", "--feedback", "--json", check=True).stdout)
@@ -63,7 +83,9 @@ def test_train_use_feedback_retrain(workspace) -> None:
     assert after["misjudged"] == [] and after["model_version"] == second["version"]
 
     # classify reads the same config and keeps its output format.
-    out = workspace.run_json("classify", "--json", input=json.dumps({"id": "x", "title": TITLE, "text": BODY}) + "\n")
+    out = workspace.run_json(
+        "classify", "--json", input=json.dumps({"id": "x", "title": TITLE, "text": BODY}) + "\n"
+    )
     assert list(out[0]) == ["id", "label", "score", "reasons", "version"] and out[0]["label"] == "national"
     assert out[0]["version"] == second["version"]
 
@@ -76,7 +98,9 @@ def test_feedback_for_unknown_article_is_a_clear_error(workspace) -> None:
 
 
 def test_cross_validation_through_the_command(workspace) -> None:
-    result = json.loads(workspace.run("eval-relevance", str(EXAMPLES), "--cv", "3", "--json", check=True).stdout)
+    result = json.loads(
+        workspace.run("eval-relevance", str(EXAMPLES), "--cv", "3", "--json", check=True).stdout
+    )
     assert result["n"] == 38 and result["cv"]["k"] == 3
     assert sum(result["labels"][lab]["support"] for lab in ("core", "national", "none")) == 38
     spread = result["cv"]["folds"]["core"]["recall"]

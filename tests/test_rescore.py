@@ -5,16 +5,27 @@ from datetime import datetime, timezone
 from storage import Article, ArticleStore, Database
 
 TITLE = "Hanoi and Ryazan sign cooperation agreement"
-BODY = ("The Hanoi People's Committee and the government of Ryazan signed an agreement on cooperation "
-        "in education and trade on Monday. Ryazan's governor led a delegation to Hanoi, and the two "
-        "sides agreed to exchange students.")
+BODY = (
+    "The Hanoi People's Committee and the government of Ryazan signed an agreement on cooperation "
+    "in education and trade on Monday. Ryazan's governor led a delegation to Hanoi, and the two "
+    "sides agreed to exchange students."
+)
 
 
 def seed(workspace) -> int:
     store = ArticleStore(Database(workspace.db_url))
-    result = store.save(Article(canonical_url="https://hanoitimes.vn/ryazan.1.html", url="https://hanoitimes.vn/ryazan.1.html",
-                                source="hanoitimes", title=TITLE, body=BODY, language="en", content_hash="",
-                                published_at=datetime(2026, 11, 2, tzinfo=timezone.utc)))
+    result = store.save(
+        Article(
+            canonical_url="https://hanoitimes.vn/ryazan.1.html",
+            url="https://hanoitimes.vn/ryazan.1.html",
+            source="hanoitimes",
+            title=TITLE,
+            body=BODY,
+            language="en",
+            content_hash="",
+            published_at=datetime(2026, 11, 2, tzinfo=timezone.utc),
+        )
+    )
     return result.article_id
 
 
@@ -24,7 +35,9 @@ def test_rescore_applies_user_terms_to_stored_articles(workspace):
     assert first["rescored"] == 1
     assert first["label_changes"] == {"unjudged→none": 1}  # Ryazan is not a known Russian place yet
 
-    (workspace.path / "my-terms.toml").write_text('[aliases]\nrcity = ["ryazan", "рязан*"]\n', encoding="utf-8")
+    (workspace.path / "my-terms.toml").write_text(
+        '[aliases]\nrcity = ["ryazan", "рязан*"]\n', encoding="utf-8"
+    )
     workspace.write_config('[relevance]\nterms_file = "my-terms.toml"\n')
     second = workspace.run_json("rescore", "--json")[0]
     assert second["label_changes"] == {"none→core": 1}

@@ -12,9 +12,14 @@ from tests.conftest import REPO, Workspace
 
 def test_scrapy_crawl_uses_newsmons_settings(workspace: Workspace, mirror):
     workspace.write_config("[sources.hanoimoi]\n")
-    result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "hanoimoi"], cwd=REPO,
-                            env=workspace.env(NEWSMON_MIRROR=mirror.url), capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "hanoimoi"],
+        cwd=REPO,
+        env=workspace.env(NEWSMON_MIRROR=mirror.url),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     overridden = result.stderr.split("Overridden settings:", 1)[1].split("}", 1)[0]
     # The mirror's settings, as `newsmon crawl` sets them: no politeness delay against our own

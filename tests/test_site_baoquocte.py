@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, Request
 
-from spiders.base import ArticleParseError
 from spiders.baoquocte import BaoquocteSpider
+from spiders.base import ArticleParseError
 from tests.conftest import crawl_one_source, fixture_articles
 
 SRC = Path(__file__).resolve().parent / "mirror" / "src" / "baoquocte"
@@ -97,8 +97,17 @@ def test_no_boilerplate_in_any_stored_text(crawl):
     _, stored, _ = crawl
     for a in stored.values():
         text = "\n".join([a["title"], a["lead"], a["body"]])
-        for junk in ("TG&VN", "(Ảnh:", "Tin liên quan", "Quảng cáo", "Chia sẻ", "Tin cùng chuyên mục",
-                     "Tags:", "Bản quyền", "Đọc nhiều"):
+        for junk in (
+            "TG&VN",
+            "(Ảnh:",
+            "Tin liên quan",
+            "Quảng cáo",
+            "Chia sẻ",
+            "Tin cùng chuyên mục",
+            "Tags:",
+            "Bản quyền",
+            "Đọc nhiều",
+        ):
             assert junk not in text, (a["url"], junk)
 
 
@@ -139,6 +148,8 @@ def test_sapo_prefix_variants():
 def test_article_url_rules():
     spider = BaoquocteSpider()
     assert spider.is_article_url(MOSCOW)
-    assert not spider.is_article_url("https://en.baoquocte.vn/hanoi-and-moscow-to-draft-cooperation-program-334813.html")
+    assert not spider.is_article_url(
+        "https://en.baoquocte.vn/hanoi-and-moscow-to-draft-cooperation-program-334813.html"
+    )
     assert not spider.is_article_url(f"{BASE}/video/toan-canh-hop-bao-thuong-ky-bo-ngoai-giao-334700.html")
     assert not spider.is_article_url(f"{BASE}/the-gioi/page/2")

@@ -48,7 +48,9 @@ def test_crawl_stores_every_article_once(crawl):
     assert "/rss/home.rss" in paths
     # Not in the feed: found through the sitemap robots.txt names (entry-point discovery).
     assert "/sitemap.xml" in paths and PAGE_TWO_ONLY in stored
-    assert not [p for p in paths if p.startswith(("/politics", "/society", "/business"))]  # no guessed sections
+    assert not [
+        p for p in paths if p.startswith(("/politics", "/society", "/business"))
+    ]  # no guessed sections
     # Feed and listings both link most articles; each page was still fetched once.
     article_paths = [p for p in paths if p.endswith(".html") and p != "/404.html"]
     assert len(article_paths) == len(set(article_paths)) == 11
@@ -61,8 +63,10 @@ def test_metro_article_fields(crawl):
     assert a["canonical_url"] == METRO
     assert a["source"] == "hanoitimes" and a["language"] == "en"
     assert a["title"] == "Hanoi Metro to train drivers and engineers with Moscow Metro"
-    assert a["lead"] == ("Hanoi Metro and Moscow Metro have signed an agreement on staff training and on "
-                         "sharing experience in operating and maintaining urban railways.")
+    assert a["lead"] == (
+        "Hanoi Metro and Moscow Metro have signed an agreement on staff training and on "
+        "sharing experience in operating and maintaining urban railways."
+    )
     # The "THE HANOI TIMES — " dateline is gone from the first paragraph.
     assert a["body"].startswith("The agreement was signed at Nhon Depot")
     assert a["body"].endswith("online courses in Vietnamese with Russian subtitles to reach more trainees.")
@@ -77,7 +81,9 @@ def test_tverskoy_article_fields(crawl):
     _, stored, _ = crawl
     a = stored[TVERSKOY]
     assert a["title"] == "Hoan Kiem Ward and Moscow's Tverskoy District sign cooperation memorandum"
-    assert a["lead"].startswith("Hanoi's central Hoan Kiem Ward and the Tverskoy District of Moscow on November 25")
+    assert a["lead"].startswith(
+        "Hanoi's central Hoan Kiem Ward and the Tverskoy District of Moscow on November 25"
+    )
     assert a["body"].startswith("The signing took place at the ward's headquarters")
     assert a["body"].endswith("since the city moved to a two-tier local government model.")
     assert a["published_at"] == "2026-11-25T19:00:00+07:00"
@@ -111,8 +117,19 @@ def test_no_boilerplate_in_any_stored_text(crawl):
     _, stored, _ = crawl
     for a in stored.values():
         text = "\n".join([a["title"], a["lead"], a["body"]])
-        for junk in ("THE HANOI TIMES", "Photo:", "/The Hanoi Times", "Related:", "Advertisement", "Share:",
-                     "Read more", "Most read", "Subscribe", "Tags:", "Copyright"):
+        for junk in (
+            "THE HANOI TIMES",
+            "Photo:",
+            "/The Hanoi Times",
+            "Related:",
+            "Advertisement",
+            "Share:",
+            "Read more",
+            "Most read",
+            "Subscribe",
+            "Tags:",
+            "Copyright",
+        ):
             assert junk not in text, (a["url"], junk)
 
 

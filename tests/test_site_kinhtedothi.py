@@ -98,8 +98,18 @@ def test_no_boilerplate_in_any_stored_text(crawl):
     _, stored, _ = crawl
     for a in stored.values():
         text = "\n".join([a["title"], a["lead"], a["body"]])
-        for junk in ("Kinhtedothi -", "Xem thêm", "Tin liên quan", "Quảng cáo", "Ảnh:", "Chia sẻ",
-                     "Đăng ký mua gói ấn phẩm", "Tin cùng chuyên mục", "Từ khóa", "Bản quyền"):
+        for junk in (
+            "Kinhtedothi -",
+            "Xem thêm",
+            "Tin liên quan",
+            "Quảng cáo",
+            "Ảnh:",
+            "Chia sẻ",
+            "Đăng ký mua gói ấn phẩm",
+            "Tin cùng chuyên mục",
+            "Từ khóa",
+            "Bản quyền",
+        ):
             assert junk not in text, (a["url"], junk)
         if a["author"]:
             assert not a["body"].endswith(a["author"])  # the closing byline is the author, not body
@@ -160,4 +170,6 @@ def test_article_url_rules():
     assert not spider.is_article_url(f"{BASE}/bao-in")
     assert not spider.is_article_url(f"{BASE}/kinh-te/trang-2")
     # Sub-sites are their own hosts, not this source.
-    assert not spider.is_article_url("https://thitruongtaichinh.kinhtedothi.vn/co-phieu-ngan-hang-tang-manh-123456.html")
+    assert not spider.is_article_url(
+        "https://thitruongtaichinh.kinhtedothi.vn/co-phieu-ngan-hang-tang-manh-123456.html"
+    )

@@ -45,7 +45,12 @@ def test_every_article_is_stored_once(crawl):
     assert {a["source"] for a in stored.values()} == {"nhandan"}
     assert {a["language"] for a in stored.values()} == {"vi"}
     # Feeds, listings with pagination and the monthly news sitemaps were read...
-    assert {"/rss/home.rss", "/rss/thegioi-1231.rss", "/chinhtri/trang2", "/sitemaps/news-2026-10.xml"} <= set(paths)
+    assert {
+        "/rss/home.rss",
+        "/rss/thegioi-1231.rss",
+        "/chinhtri/trang2",
+        "/sitemaps/news-2026-10.xml",
+    } <= set(paths)
     # ...but not the category/topic sitemaps or tag pages (robots.txt keeps crawlers off them).
     assert not [p for p in paths if "-tag" in p or p in ("/sitemaps/categories.xml", "/sitemaps/topics.xml")]
 
@@ -55,7 +60,10 @@ def test_hanoi_moscow_article(crawl):
     truth = TRUTH[826433]
     url = url_of(826433)
     a = stored[url]
-    assert url == "https://nhandan.vn/thu-do-ha-noi-va-thu-do-moskva-tang-cuong-hop-tac-nhieu-mat-post826433.html"
+    assert (
+        url
+        == "https://nhandan.vn/thu-do-ha-noi-va-thu-do-moskva-tang-cuong-hop-tac-nhieu-mat-post826433.html"
+    )
     assert a["canonical_url"] == canonicalize(url)
     assert a["title"] == "Thủ đô Hà Nội và Thủ đô Moskva tăng cường hợp tác nhiều mặt"
     assert a["lead"] == truth["sapo"]
@@ -82,7 +90,15 @@ def test_friendship_concert_article_and_furniture(crawl):
     assert a["published_at"] == "2026-11-05T22:40:00+07:00"
     assert a["author"] == "Lan Anh"
     page = page_of(825933).read_text("utf-8")
-    for furniture in ("Tin liên quan", "Quảng cáo", "(Ảnh: Nhân Dân)", "Xem thêm", "In bài", "Sự kiện:", "#Hà Nội"):
+    for furniture in (
+        "Tin liên quan",
+        "Quảng cáo",
+        "(Ảnh: Nhân Dân)",
+        "Xem thêm",
+        "In bài",
+        "Sự kiện:",
+        "#Hà Nội",
+    ):
         assert furniture in page
         assert furniture not in a["body"], furniture
     assert a["body"].split("\n\n") == truth["body"]

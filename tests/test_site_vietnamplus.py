@@ -97,7 +97,10 @@ def test_www_hanoi_moscow_article(crawls):
     truth = TRUTH["vietnamplus"][1088421]
     url = url_of("vietnamplus", 1088421)
     a = stored[url]
-    assert url == "https://www.vietnamplus.vn/ha-noi-va-moskva-thong-nhat-xay-dung-chuong-trinh-hop-tac-giai-doan-2027-2029-post1088421.vnp"
+    assert (
+        url
+        == "https://www.vietnamplus.vn/ha-noi-va-moskva-thong-nhat-xay-dung-chuong-trinh-hop-tac-giai-doan-2027-2029-post1088421.vnp"
+    )
     assert a["canonical_url"] == canonicalize(url)
     assert a["title"] == "Hà Nội và Moskva thống nhất xây dựng chương trình hợp tác giai đoạn 2027-2029"
     assert a["lead"] == truth["sapo"]
@@ -117,8 +120,17 @@ def test_www_boilerplate_stays_out_of_the_body(crawls):
     a = stored[url_of("vietnamplus", 1088102)]
     page = page_text("vietnamplus", 1088102)
     # Each of these is on the page, inside or beside the body, and is not article text.
-    for furniture in ("Xem thêm:", "(TTXVN/Vietnam+)", "Tin liên quan", "Quảng cáo", "(Ảnh: TTXVN)", "Chia sẻ",
-                      "Sao chép link", "Tags:", "Bình luận"):
+    for furniture in (
+        "Xem thêm:",
+        "(TTXVN/Vietnam+)",
+        "Tin liên quan",
+        "Quảng cáo",
+        "(Ảnh: TTXVN)",
+        "Chia sẻ",
+        "Sao chép link",
+        "Tags:",
+        "Bình luận",
+    ):
         assert furniture in page
         assert furniture not in a["body"], furniture
         assert furniture not in a["lead"], furniture
@@ -131,7 +143,10 @@ def test_en_article_with_english_date(crawls):
     truth = TRUTH["vietnamplus_en"][331284]
     url = url_of("vietnamplus_en", 331284)
     a = stored[url]
-    assert url == "https://en.vietnamplus.vn/hanoi-moscow-agree-to-draft-cooperation-programme-for-20272029-post331284.vnp"
+    assert (
+        url
+        == "https://en.vietnamplus.vn/hanoi-moscow-agree-to-draft-cooperation-programme-for-20272029-post331284.vnp"
+    )
     assert a["title"] == "Hanoi, Moscow agree to draft cooperation programme for 2027–2029"
     assert a["lead"] == truth["sapo"]
     assert a["body"].startswith("Hanoi – The Hanoi leader said the two capitals")
@@ -157,7 +172,10 @@ def test_ru_article_with_dotted_date(crawls):
     truth = TRUTH["vietnamplus_ru"][228590]
     url = url_of("vietnamplus_ru", 228590)
     a = stored[url]
-    assert url == "https://ru.vietnamplus.vn/rayon-khoankiem-i-tverskoy-rayon-moskvy-podpisali-memorandum-post228590.vnp"
+    assert (
+        url
+        == "https://ru.vietnamplus.vn/rayon-khoankiem-i-tverskoy-rayon-moskvy-podpisali-memorandum-post228590.vnp"
+    )
     assert a["title"] == "Район Хоанкьем и Тверской район Москвы подписали меморандум о сотрудничестве"
     assert a["lead"] == truth["sapo"]
     assert a["body"].startswith("Ханой, 25 ноября – Церемония прошла")
@@ -205,8 +223,12 @@ def test_display_date_missing_falls_back_to_cms_date_meta():
 def test_page_without_cms_markup_is_read_by_the_fallback_layers():
     """A redesign that drops the cms classes: the page's metadata and main text still give
     the fields, and the item says which layer gave each."""
-    original = parse(VietnamplusRuSpider(), response_for("vietnamplus_ru", 228311, page_text("vietnamplus_ru", 228311)))
-    page = page_text("vietnamplus_ru", 228311).replace("article__body zce-content-body cms-body", "post-content")
+    original = parse(
+        VietnamplusRuSpider(), response_for("vietnamplus_ru", 228311, page_text("vietnamplus_ru", 228311))
+    )
+    page = page_text("vietnamplus_ru", 228311).replace(
+        "article__body zce-content-body cms-body", "post-content"
+    )
     item = parse(VietnamplusRuSpider(), response_for("vietnamplus_ru", 228311, page))
     assert item.layers["body"] == "main_text" and original.layers["body"] == "selectors"
     assert item.body.split("\n\n")[0] == original.body.split("\n\n")[0]
@@ -225,7 +247,9 @@ def test_page_with_nothing_readable_fails_loudly():
 def test_article_urls_of_each_edition():
     www, en, ru = VietnamplusSpider(), VietnamplusEnSpider(), VietnamplusRuSpider()
     assert www.is_article_url(url_of("vietnamplus", 1088421))
-    assert not www.is_article_url("https://www.vietnamplus.vn/infographics/toan-canh-kinh-te-xa-hoi-10-thang-post1087002.vnp")
+    assert not www.is_article_url(
+        "https://www.vietnamplus.vn/infographics/toan-canh-kinh-te-xa-hoi-10-thang-post1087002.vnp"
+    )
     assert not www.is_article_url("https://www.vietnamplus.vn/tag/kaluga-tag.vnp")
     assert en.is_article_url(url_of("vietnamplus_en", 331284))
     assert not en.is_article_url(url_of("vietnamplus_ru", 228590))  # each source keeps to its edition

@@ -63,7 +63,9 @@ def test_every_article_is_stored_once_through_discovered_entry_points(crawl):
     assert {a["language"] for a in stored.values()} == {"ru"}
     assert "/ru-RU.vov" in paths and "/robots.txt" in paths and "/ru-RU/sitemap.xml" in paths
     # The front page shows the newest four; the others came through the discovered sitemap.
-    assert path_of(2455873) in paths and quote(path_of(2455873)) not in (SITE / "ru-RU.vov").read_text("utf-8")
+    assert path_of(2455873) in paths and quote(path_of(2455873)) not in (SITE / "ru-RU.vov").read_text(
+        "utf-8"
+    )
     assert paths.count("/ru-RU.vov") == 2  # as the listing, and looked at for announced feeds
     # The invented category listings are not asked for.
     assert not [p for p in paths if p.endswith(("/1147.vov", "/1150.vov", "/1153.vov"))]

@@ -63,7 +63,9 @@ def test_shows_the_last_crawl_result(workspace):
     newest = runs.start("tass")
     runs.finish(newest, "ok", {"requests": 4, "new": 0, "not_modified": 1})
     blocked = runs.start("hanoimoi")
-    runs.finish(blocked, "blocked", {"requests": 12, "blocked": 12}, "hanoimoi.vn refused 12 request(s) with HTTP 403")
+    runs.finish(
+        blocked, "blocked", {"requests": 12, "blocked": 12}, "hanoimoi.vn refused 12 request(s) with HTTP 403"
+    )
 
     rows = by_name(workspace.run_json("sources", "--json", check=True))
     last = rows["tass"]["last_crawl"]
@@ -72,8 +74,12 @@ def test_shows_the_last_crawl_result(workspace):
 
     text = workspace.run("sources", check=True).stdout.splitlines()
     line = {row.split(":", 1)[0]: row for row in text}
-    assert "[generic, ru]" in line["tass"] and "last: ok at" in line["tass"] and "not_modified=1" in line["tass"]
-    assert "[site, vi]" in line["hanoimoi"] and "blocked" in line["hanoimoi"] and "HTTP 403" in line["hanoimoi"]
+    assert (
+        "[generic, ru]" in line["tass"] and "last: ok at" in line["tass"] and "not_modified=1" in line["tass"]
+    )
+    assert (
+        "[site, vi]" in line["hanoimoi"] and "blocked" in line["hanoimoi"] and "HTTP 403" in line["hanoimoi"]
+    )
     assert line["vnexpress_en (disabled)"].endswith("never crawled")
     assert "any language" in line["vnexpress_en (disabled)"]
 

@@ -10,9 +10,19 @@ from storage.models import utcnow
 HANOI = timezone(timedelta(hours=7))
 
 
-def article(url: str, title: str = "Hà Nội và Mát-xcơ-va ký kết hợp tác", body: str = "Đoạn một.\n\nĐoạn hai.") -> Article:
-    return Article(canonical_url=url, url=url, source="hanoimoi", title=title, body=body, language="vi",
-                   published_at=datetime(2026, 11, 20, 8, 15, tzinfo=HANOI), content_hash="")
+def article(
+    url: str, title: str = "Hà Nội và Mát-xcơ-va ký kết hợp tác", body: str = "Đoạn một.\n\nĐoạn hai."
+) -> Article:
+    return Article(
+        canonical_url=url,
+        url=url,
+        source="hanoimoi",
+        title=title,
+        body=body,
+        language="vi",
+        published_at=datetime(2026, 11, 20, 8, 15, tzinfo=HANOI),
+        content_hash="",
+    )
 
 
 @pytest.fixture
@@ -36,31 +46,50 @@ def test_same_text_at_another_url_is_a_duplicate_and_its_url_becomes_known(store
     first = store.save(article("https://hanoimoi.vn/a-563102.html"))
     # Same words, different spacing, case and Unicode form (NFD): still the same article.
     import unicodedata
-    copy = article("https://hanoimoi.vn/tin-khac-999999.html",
-                   title=unicodedata.normalize("NFD", "HÀ NỘI và Mát-xcơ-va  ký kết hợp tác"),
-                   body="Đoạn một.\nĐoạn hai.")
+
+    copy = article(
+        "https://hanoimoi.vn/tin-khac-999999.html",
+        title=unicodedata.normalize("NFD", "HÀ NỘI và Mát-xcơ-va  ký kết hợp tác"),
+        body="Đoạn một.\nĐoạn hai.",
+    )
     result = store.save(copy)
     assert result.outcome is SaveOutcome.DUPLICATE and result.article_id == first.article_id
-    assert "https://hanoimoi.vn/tin-khac-999999.html" in store.known_urls(["http://hanoimoi.vn/tin-khac-999999.html"])
+    assert "https://hanoimoi.vn/tin-khac-999999.html" in store.known_urls(
+        ["http://hanoimoi.vn/tin-khac-999999.html"]
+    )
     assert store.counts()["total"] == 1
 
 
 def test_save_many_is_one_transaction_that_sees_its_own_articles(store):
     url = "https://hanoimoi.vn/a-563102.html"
-    results = store.save_many([
-        (article(url), ["https://hanoimoi.vn/tin-cu-1.html"]),
-        (article("https://hanoimoi.vn/tin-khac-999999.html"), []),  # same text: a duplicate of the first
-        (article(url + "?utm_source=rss", body="Đoạn một, đã sửa.\n\nĐoạn hai."), []),  # the first, changed
-        (article("https://hanoimoi.vn/b-2.html", title="Tin khác"), []),
-    ])
-    assert [r.outcome for r in results] == [SaveOutcome.NEW, SaveOutcome.DUPLICATE, SaveOutcome.UPDATED, SaveOutcome.NEW]
+    results = store.save_many(
+        [
+            (article(url), ["https://hanoimoi.vn/tin-cu-1.html"]),
+            (article("https://hanoimoi.vn/tin-khac-999999.html"), []),  # same text: a duplicate of the first
+            (
+                article(url + "?utm_source=rss", body="Đoạn một, đã sửa.\n\nĐoạn hai."),
+                [],
+            ),  # the first, changed
+            (article("https://hanoimoi.vn/b-2.html", title="Tin khác"), []),
+        ]
+    )
+    assert [r.outcome for r in results] == [
+        SaveOutcome.NEW,
+        SaveOutcome.DUPLICATE,
+        SaveOutcome.UPDATED,
+        SaveOutcome.NEW,
+    ]
     assert results[1].article_id == results[2].article_id == results[0].article_id
     assert store.counts()["total"] == 2
     assert "https://hanoimoi.vn/tin-cu-1.html" in store.known_urls(["https://hanoimoi.vn/tin-cu-1.html"])
     # All or nothing: a batch with an article the database refuses stores none of it.
     with pytest.raises(Exception):
-        store.save_many([(article("https://hanoimoi.vn/c-3.html", title="Tin thứ ba"), []),
-                         (article("https://hanoimoi.vn/d-4.html", title="x" * 10, body=None), [])])
+        store.save_many(
+            [
+                (article("https://hanoimoi.vn/c-3.html", title="Tin thứ ba"), []),
+                (article("https://hanoimoi.vn/d-4.html", title="x" * 10, body=None), []),
+            ]
+        )
     assert store.counts()["total"] == 2
 
 
@@ -120,7 +149,9 @@ def test_crawl_runs(database_url):
     runs = CrawlRunLog(Database(database_url))
     run_id = runs.start("hanoimoi")
     assert runs.get(run_id).status == "running"
-    runs.finish(run_id, "partial", {"requests": 10, "new": 3, "errors": 1}, "1 error", [{"url": "u", "reason": "r"}])
+    runs.finish(
+        run_id, "partial", {"requests": 10, "new": 3, "errors": 1}, "1 error", [{"url": "u", "reason": "r"}]
+    )
     run = runs.get(run_id)
     assert (run.status, run.requests, run.new, run.errors) == ("partial", 10, 3, 1)
     assert run.finished_at is not None and run.finished_at <= utcnow()
@@ -157,7 +188,11 @@ def test_abandoned_runs_are_closed_but_live_crawls_are_left_alone(database_url):
         # What any command that reads runs does: only a process known to be gone is closed.
         assert [r.id for r in runs.close_dead()] == [dead_run]
         assert {s: r.status for s, r in runs.latest_per_source().items()} == {
-            "hanoimoi": "running", "kinhtedothi": "killed", "nhandan": "running", "vovworld": "running"}
+            "hanoimoi": "running",
+            "kinhtedothi": "killed",
+            "nhandan": "running",
+            "vovworld": "running",
+        }
         assert runs.get(other_host).status == "running"
         # The daemon at start closes every record but a live process's (the other host's too).
         assert runs.mark_abandoned() == 2

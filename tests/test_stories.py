@@ -11,10 +11,24 @@ from pathlib import Path
 
 import pytest
 
-from monitor.stories import FEATURES_VERSION, EntityTable, StoryFeatures, StoryGrouper, StoryOptions, compare, extract_features
+from monitor.stories import (
+    FEATURES_VERSION,
+    EntityTable,
+    StoryFeatures,
+    StoryGrouper,
+    StoryOptions,
+    compare,
+    extract_features,
+)
 from monitor.stories.evaluation import EvalRecord, evaluate, group_records, read_records
+from monitor.stories.text import (
+    article_text_lines,
+    band_keys,
+    signature_from_bytes,
+    similarity,
+    text_signature,
+)
 from storage import Article, ArticleStore, Database
-from monitor.stories.text import article_text_lines, band_keys, signature_from_bytes, similarity, text_signature
 from storage.stories import StoryIndex
 
 DATA = Path(__file__).parent / "data" / "stories_eval.jsonl"
@@ -42,15 +56,26 @@ def grouped(records, tmp_path_factory) -> dict[str, int]:
 
 def features(table, rec: EvalRecord, **changes):
     rec = dataclasses.replace(rec, **changes)
-    return extract_features(table, title=rec.title, body=rec.text, lead=rec.lead, language=rec.lang,
-                            published=rec.published)
+    return extract_features(
+        table, title=rec.title, body=rec.text, lead=rec.lead, language=rec.lang, published=rec.published
+    )
 
 
 def store(db: Database, rec: EvalRecord, n: int, **changes) -> Article:
     rec = dataclasses.replace(rec, **changes)
-    result = ArticleStore(db).save(Article(
-        canonical_url=f"https://example.org/{n}", url=f"https://example.org/{n}", source=rec.source, title=rec.title,
-        lead=rec.lead, body=rec.text, language=rec.lang, published_at=rec.published, content_hash=""))
+    result = ArticleStore(db).save(
+        Article(
+            canonical_url=f"https://example.org/{n}",
+            url=f"https://example.org/{n}",
+            source=rec.source,
+            title=rec.title,
+            lead=rec.lead,
+            body=rec.text,
+            language=rec.lang,
+            published_at=rec.published,
+            content_hash="",
+        )
+    )
     return ArticleStore(db).get(result.article_id)
 
 
@@ -76,8 +101,13 @@ def test_agency_story_at_three_urls_is_one_story(grouped):
 def test_same_event_in_vietnamese_english_and_russian_is_one_story(grouped):
     s1 = ["s1-vi-hnm", "s1-vi-ktdt", "s1-en-vnp", "s1-ru-tass", "s1-vi-copy"]
     assert len({grouped[i] for i in s1}) == 1
-    for story in (["s2-vi-hnm", "s2-en-hnt", "s2-ru-mos"], ["s4-vi-ktdt", "s4-en-vov", "s4-ru-ria"],
-                  ["s5-vi-hnm", "s5-ru-spb"], ["s6-en-vna", "s6-ru-tt"], ["s8-vi-anhn", "s8-ru-mvd"]):
+    for story in (
+        ["s2-vi-hnm", "s2-en-hnt", "s2-ru-mos"],
+        ["s4-vi-ktdt", "s4-en-vov", "s4-ru-ria"],
+        ["s5-vi-hnm", "s5-ru-spb"],
+        ["s6-en-vna", "s6-ru-tt"],
+        ["s8-vi-anhn", "s8-ru-mvd"],
+    ):
         assert len({grouped[i] for i in story}) == 1, story
 
 
@@ -87,8 +117,12 @@ def test_two_hanoi_moscow_meetings_a_month_apart_are_two_stories(grouped, record
     # Same cities, same month, two weeks apart: still two stories.
     assert grouped["s1-vi-hnm"] != grouped["s8-vi-anhn"]
     # Even with a near-copy of the text, a month between them keeps them apart.
-    later = features(table, records["s1-vi-hnm"], published=records["s1-vi-hnm"].published + timedelta(days=33))
-    result = compare(features(table, records["s1-vi-hnm"]), later, table, StoryOptions(), near_similarity=0.99)
+    later = features(
+        table, records["s1-vi-hnm"], published=records["s1-vi-hnm"].published + timedelta(days=33)
+    )
+    result = compare(
+        features(table, records["s1-vi-hnm"]), later, table, StoryOptions(), near_similarity=0.99
+    )
     assert not result.linked and "days apart" in result.conflict
 
 
@@ -97,7 +131,9 @@ def test_hanoi_japan_never_joins_hanoi_russia(grouped, records, table, tmp_path)
     assert grouped["s3-en-vnp"] != grouped["s1-en-vnp"]
     # The hardest case: the Moscow text with Tokyo put in, same day, same people, same numbers.
     rec = records["s1-en-vnp"]
-    tokyo = dataclasses.replace(rec, text=rec.text.replace("Moscow", "Tokyo"), title=rec.title.replace("Moscow", "Tokyo"))
+    tokyo = dataclasses.replace(
+        rec, text=rec.text.replace("Moscow", "Tokyo"), title=rec.title.replace("Moscow", "Tokyo")
+    )
     db = Database(f"sqlite:///{tmp_path / 'db.sqlite'}")
     grouper = StoryGrouper(db)
     moscow_story = grouper.assign(store(db, rec, 1)).story_id
@@ -123,27 +159,42 @@ def test_labeled_set_scores(records):
 
 # ---------------------------------------------------------------- features
 def test_places_and_people_get_language_neutral_keys(table):
-    vi = extract_features(table, title="Hà Nội và Mát-xcơ-va", body="Thị trưởng Sô-bi-a-nhin thăm Thủ đô Hà Nội.",
-                          language="vi")
-    en = extract_features(table, title="Hanoi and Moscow", body="Mayor Sergey Sobyanin visited Hanoi.", language="en")
-    ru = extract_features(table, title="Ханой и Москва", body="Мэр Москвы Сергей Собянин посетил столицу Вьетнама.",
-                          language="ru")
+    vi = extract_features(
+        table, title="Hà Nội và Mát-xcơ-va", body="Thị trưởng Sô-bi-a-nhin thăm Thủ đô Hà Nội.", language="vi"
+    )
+    en = extract_features(
+        table, title="Hanoi and Moscow", body="Mayor Sergey Sobyanin visited Hanoi.", language="en"
+    )
+    ru = extract_features(
+        table,
+        title="Ханой и Москва",
+        body="Мэр Москвы Сергей Собянин посетил столицу Вьетнама.",
+        language="ru",
+    )
     for f in (vi, en, ru):
         assert {"hanoi", "moscow"} <= set(f.places)
         assert "p:sobyanin" in f.people
     # Names not in the table: Vietnamese ones fold to one key, Russian ones meet through transliteration.
-    en = extract_features(table, title="x", body="Chairman Nguyen Ngoc Tuan met vice-speaker Denis Chernyshev.",
-                          language="en")
-    vi = extract_features(table, title="x", body="Chủ tịch Nguyễn Ngọc Tuấn tiếp Phó Chủ tịch Denis Chernyshev.",
-                          language="vi")
-    ru = extract_features(table, title="x", body="Вице-спикер Денис Чернышев провел переговоры в Ханое.", language="ru")
+    en = extract_features(
+        table, title="x", body="Chairman Nguyen Ngoc Tuan met vice-speaker Denis Chernyshev.", language="en"
+    )
+    vi = extract_features(
+        table, title="x", body="Chủ tịch Nguyễn Ngọc Tuấn tiếp Phó Chủ tịch Denis Chernyshev.", language="vi"
+    )
+    ru = extract_features(
+        table, title="x", body="Вице-спикер Денис Чернышев провел переговоры в Ханое.", language="ru"
+    )
     assert "vn:nguyen ngoc tuan" in en.people & vi.people
     assert "fn:cherni" in en.people & vi.people & ru.people
 
 
 def test_nga_as_a_name_and_unrelated_words_are_not_places(table):
-    f = extract_features(table, title="Bà Hà Thị Nga được bầu làm Chủ tịch",
-                         body="Thông tin được cập nhật lúc 9 giờ. Người lao động được nghỉ lễ.", language="vi")
+    f = extract_features(
+        table,
+        title="Bà Hà Thị Nga được bầu làm Chủ tịch",
+        body="Thông tin được cập nhật lúc 9 giờ. Người lao động được nghỉ lễ.",
+        language="vi",
+    )
     assert "russia" not in f.places and "japan" not in f.places and "laos" not in f.places
     g = extract_features(table, title="Hợp tác Việt Nam - Nga", body="Đoàn Nga thăm Hà Nội.", language="vi")
     assert "russia" in g.places
@@ -151,12 +202,27 @@ def test_nga_as_a_name_and_unrelated_words_are_not_places(table):
 
 def test_amounts_and_dates_agree_across_languages(table):
     pub = datetime(2026, 11, 6, 9, 0, tzinfo=timezone(timedelta(hours=7)))
-    vi = extract_features(table, title="x", body="Ngày 5/11, hai bên ký thỏa thuận trị giá 1,5 tỷ USD với 120 doanh nghiệp.",
-                          language="vi", published=pub)
-    en = extract_features(table, title="x", body="On November 5 the sides signed deals worth 1.5 billion USD with 120 firms.",
-                          language="en", published=pub)
-    ru = extract_features(table, title="x", body="5 ноября стороны подписали соглашения на 1,5 млрд долларов со 120 компаниями.",
-                          language="ru", published=pub)
+    vi = extract_features(
+        table,
+        title="x",
+        body="Ngày 5/11, hai bên ký thỏa thuận trị giá 1,5 tỷ USD với 120 doanh nghiệp.",
+        language="vi",
+        published=pub,
+    )
+    en = extract_features(
+        table,
+        title="x",
+        body="On November 5 the sides signed deals worth 1.5 billion USD with 120 firms.",
+        language="en",
+        published=pub,
+    )
+    ru = extract_features(
+        table,
+        title="x",
+        body="5 ноября стороны подписали соглашения на 1,5 млрд долларов со 120 компаниями.",
+        language="ru",
+        published=pub,
+    )
     for f in (vi, en, ru):
         assert {"1.5e+09", "120"} <= f.numbers
         assert f.event_date == "2026-11-05" and f.event_date_exact
@@ -164,8 +230,12 @@ def test_amounts_and_dates_agree_across_languages(table):
 
 
 def test_boilerplate_lines_are_not_article_text():
-    lines = article_text_lines("Tiêu đề", "Đoạn một của bài.\nTin liên quan\nBài khác không liên quan\n"
-                               "Chia sẻ Facebook | Zalo | Email\nĐoạn một của bài.\nĐoạn hai.", "")
+    lines = article_text_lines(
+        "Tiêu đề",
+        "Đoạn một của bài.\nTin liên quan\nBài khác không liên quan\n"
+        "Chia sẻ Facebook | Zalo | Email\nĐoạn một của bài.\nĐoạn hai.",
+        "",
+    )
     assert lines == ["Tiêu đề", "Đoạn một của bài.", "Đoạn hai."]
 
 
@@ -179,11 +249,19 @@ def test_lsh_index_finds_the_copy_among_many_and_persists(tmp_path, records):
     db = Database(f"sqlite:///{path}")
     grouper = StoryGrouper(db)
     rng = random.Random(7)
-    vocab = ["".join(rng.choice("abcdefghiklmnoprstuvy") for _ in range(rng.randint(3, 9))) for _ in range(3000)]
+    vocab = [
+        "".join(rng.choice("abcdefghiklmnoprstuvy") for _ in range(rng.randint(3, 9))) for _ in range(3000)
+    ]
     pub = datetime(2026, 1, 1, tzinfo=timezone.utc)
     for n in range(150):
-        rec = EvalRecord(id=str(n), title=_random_text(rng, vocab, 8), text=_random_text(rng, vocab, 120), lang="vi",
-                         story=str(n), published=pub + timedelta(days=n))
+        rec = EvalRecord(
+            id=str(n),
+            title=_random_text(rng, vocab, 8),
+            text=_random_text(rng, vocab, 120),
+            lang="vi",
+            story=str(n),
+            published=pub + timedelta(days=n),
+        )
         grouper.assign(store(db, rec, n))
     original = store(db, records["s1-vi-hnm"], 1000)
     grouper.assign(original)
@@ -218,7 +296,9 @@ def test_updated_article_keeps_its_story_and_is_reindexed(tmp_path, records):
     decision = grouper.refresh(article)
     assert decision.story_id == first.story_id and decision.how == "kept"
     stored = StoryIndex(db).get_many([article.id])[article.id]
-    assert similarity(text_signature(article.title, article.body), signature_from_bytes(stored.minhash)) == 1.0
+    assert (
+        similarity(text_signature(article.title, article.body), signature_from_bytes(stored.minhash)) == 1.0
+    )
 
 
 def test_regroup_all_gives_every_article_a_story(tmp_path, records):
@@ -261,15 +341,25 @@ def test_mirror_sources_shared_events(table):
     langs = {"tass": "ru", "vovworld": "ru", "hanoitimes": "en"}
     recs = []
     for site in sorted(p for p in root.iterdir() if (p / "site.toml").exists()):
-        lang = tomllib.loads((site / "site.toml").read_text(encoding="utf-8")).get("lang") or langs.get(site.name, "vi")
+        lang = tomllib.loads((site / "site.toml").read_text(encoding="utf-8")).get("lang") or langs.get(
+            site.name, "vi"
+        )
         for f in sorted((site / "articles").glob("*.toml")):
             for a in tomllib.loads(f.read_text(encoding="utf-8")).get("article", []):
                 if not a.get("story") or not a.get("published"):
                     continue
                 body = a.get("body") or []
-                recs.append(EvalRecord(id=f"{site.name}-{a['id']}", title=a.get("title", ""), lead=a.get("sapo", ""),
-                                       text="\n".join(body) if isinstance(body, list) else str(body),
-                                       lang=a.get("lang", lang), story=a["story"], published=a["published"]))
+                recs.append(
+                    EvalRecord(
+                        id=f"{site.name}-{a['id']}",
+                        title=a.get("title", ""),
+                        lead=a.get("sapo", ""),
+                        text="\n".join(body) if isinstance(body, list) else str(body),
+                        lang=a.get("lang", lang),
+                        story=a["story"],
+                        published=a["published"],
+                    )
+                )
     if len({r.story for r in recs}) < 5:
         pytest.skip("the mirror has too few shared events yet")
     result = evaluate(recs)
@@ -285,27 +375,46 @@ EVENTS_B = Path(__file__).parent / "data" / "stories_events_b.jsonl"
 def test_relative_dates_resolve_against_publication(table):
     # Thursday 26 November 2026, in Hanoi and in Moscow.
     pub = datetime(2026, 11, 26, 20, 0, tzinfo=timezone(timedelta(hours=7)))
-    cases = [("en", "The two sides signed the memorandum on Tuesday in Hanoi.", "2026-11-24"),
-             ("vi", "Hôm qua, hai bên đã ký biên bản ghi nhớ tại Hà Nội.", "2026-11-25"),
-             ("ru", "Во вторник стороны подписали меморандум в Ханое.", "2026-11-24"),
-             ("vi", "Sáng 26-11, hai bên ký biên bản ghi nhớ.", "2026-11-26"),
-             ("en", "The Moscow Days opened on Monday evening and run until December 3.", "2026-11-23")]
+    cases = [
+        ("en", "The two sides signed the memorandum on Tuesday in Hanoi.", "2026-11-24"),
+        ("vi", "Hôm qua, hai bên đã ký biên bản ghi nhớ tại Hà Nội.", "2026-11-25"),
+        ("ru", "Во вторник стороны подписали меморандум в Ханое.", "2026-11-24"),
+        ("vi", "Sáng 26-11, hai bên ký biên bản ghi nhớ.", "2026-11-26"),
+        ("en", "The Moscow Days opened on Monday evening and run until December 3.", "2026-11-23"),
+    ]
     for lang, body, expected in cases:
         f = extract_features(table, title="x", body=body, language=lang, published=pub)
         assert f.event_date == expected, (lang, body, f.event_date)
     # A page's own date-and-time stamp is not the event's date.
-    f = extract_features(table, title="x", body="26/11/2026 08:30\nChiều 25/11, hai bên ký biên bản ghi nhớ hợp tác.",
-                         language="vi", published=pub)
+    f = extract_features(
+        table,
+        title="x",
+        body="26/11/2026 08:30\nChiều 25/11, hai bên ký biên bản ghi nhớ hợp tác.",
+        language="vi",
+        published=pub,
+    )
     assert f.event_date == "2026-11-25"
 
 
 def test_actors_and_kinds_of_event_are_language_neutral(table):
-    vi = extract_features(table, title="Thống đốc Sa-pơ-sa tiếp đoàn Hà Nội",
-                          body="Công an thành phố Hà Nội và Cảnh sát Mát-xcơ-va ký biên bản ghi nhớ.", language="vi")
-    en = extract_features(table, title="Governor Shapsha receives Hanoi delegation",
-                          body="Hanoi Police and Moscow Police signed a memorandum of understanding.", language="en")
-    ru = extract_features(table, title="Шапша принял делегацию Ханоя",
-                          body="Полиция Ханоя и полиция Москвы подписали меморандум.", language="ru")
+    vi = extract_features(
+        table,
+        title="Thống đốc Sa-pơ-sa tiếp đoàn Hà Nội",
+        body="Công an thành phố Hà Nội và Cảnh sát Mát-xcơ-va ký biên bản ghi nhớ.",
+        language="vi",
+    )
+    en = extract_features(
+        table,
+        title="Governor Shapsha receives Hanoi delegation",
+        body="Hanoi Police and Moscow Police signed a memorandum of understanding.",
+        language="en",
+    )
+    ru = extract_features(
+        table,
+        title="Шапша принял делегацию Ханоя",
+        body="Полиция Ханоя и полиция Москвы подписали меморандум.",
+        language="ru",
+    )
     for f in (vi, en, ru):
         assert {"p:shapsha", "o:hanoi_police", "o:moscow_police"} <= f.actors
         assert f.head_actions == {"meet"} and "sign" in f.actions and "mou" in f.objects

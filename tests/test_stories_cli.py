@@ -4,10 +4,10 @@ sites (vi, en, ru), `restory`, `stories`, `articles --json`, and `eval-stories`.
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from storage import Article, ArticleStore, Database
 from tests.conftest import Workspace
@@ -66,7 +66,9 @@ def test_one_event_reported_by_four_sites_in_three_languages_is_one_story(crawle
         sid = crawled.story_of(source, aid)
         if sid is not None:
             by_story.setdefault(story, set()).add(sid)
-    delegation = [crawled.story_of(s, i) for s, i in gold if gold[(s, i)] == "hanoi-moscow-delegation-2026-11-24"]
+    delegation = [
+        crawled.story_of(s, i) for s, i in gold if gold[(s, i)] == "hanoi-moscow-delegation-2026-11-24"
+    ]
     assert len(delegation) == 4 and len(set(delegation)) == 1
     langs = {a["language"] for a in crawled.articles if a["story_id"] == delegation[0]}
     assert langs == {"vi", "en", "ru"}
@@ -121,10 +123,18 @@ def test_restory_on_a_database_filled_elsewhere(workspace):
     from datetime import datetime
 
     for n, r in enumerate(recs):
-        ArticleStore(db).save(Article(
-            canonical_url=f"https://example.org/{n}", url=f"https://example.org/{n}", source=r["source"],
-            title=r["title"], body=r["text"], language=r["lang"], content_hash="",
-            published_at=datetime.fromisoformat(r["published"])))
+        ArticleStore(db).save(
+            Article(
+                canonical_url=f"https://example.org/{n}",
+                url=f"https://example.org/{n}",
+                source=r["source"],
+                title=r["title"],
+                body=r["text"],
+                language=r["lang"],
+                content_hash="",
+                published_at=datetime.fromisoformat(r["published"]),
+            )
+        )
     db.dispose()
     assert all(a["story_id"] is None for a in workspace.run_json("articles", "--json"))
     result = workspace.run("restory", check=True)
@@ -160,9 +170,17 @@ def test_eval_stories_lists_wrong_pairs_when_too_strict(workspace):
 def test_eval_stories_bad_lines_are_reported_and_skipped(workspace, tmp_path):
     lines = DATA.read_text(encoding="utf-8").splitlines()
     bad = tmp_path / "bad.jsonl"
-    bad.write_text("\n".join(lines[:6] + ["{not json", '{"id": "x", "title": "t"}',
-                                          '{"id": "y", "title": "t", "text": "b", "lang": "vi", '
-                                          '"published": "2026-11-05T10:00:00"}']), encoding="utf-8")
+    bad.write_text(
+        "\n".join(
+            lines[:6]
+            + [
+                "{not json",
+                '{"id": "x", "title": "t"}',
+                '{"id": "y", "title": "t", "text": "b", "lang": "vi", "published": "2026-11-05T10:00:00"}',
+            ]
+        ),
+        encoding="utf-8",
+    )
     result = workspace.run("eval-stories", str(bad), "--json")
     assert result.returncode == 1
     assert "line 7: invalid JSON" in result.stderr

@@ -31,7 +31,8 @@ def test_unreachable_sites_end_soon_with_one_line_naming_the_cause(workspace: Wo
             "[crawl]\ndelay_seconds = 0\ntimeout_seconds = 2\nunreachable_after_seconds = 6\n"
             f'allowed_hosts = ["127.0.0.1:{silent.port}", "127.0.0.1:{port}"]\n\n'
             + generic_source("hung", f"http://127.0.0.1:{silent.port}/feed.xml")
-            + generic_source("closed", f"http://127.0.0.1:{port}/feed.xml"))
+            + generic_source("closed", f"http://127.0.0.1:{port}/feed.xml")
+        )
         result = workspace.run("crawl", "hung", "closed", timeout=120)
         assert silent.accepted > 0  # the crawl did connect, and got no answer
     assert result.returncode == 1
@@ -39,8 +40,11 @@ def test_unreachable_sites_end_soon_with_one_line_naming_the_cause(workspace: Wo
     out = result.stdout.splitlines()
     hung = out[out.index(next(line for line in out if line.startswith("hung: failed"))) + 1].strip()
     closed = out[out.index(next(line for line in out if line.startswith("closed: failed"))) + 1].strip()
-    assert re.fullmatch(r"cannot reach 127\.0\.0\.1: (connection timed out \(\d tries?\)|no answer within 6 s); "
-                        + re.escape(HINT), hung), hung
+    assert re.fullmatch(
+        r"cannot reach 127\.0\.0\.1: (connection timed out \(\d tries?\)|no answer within 6 s); "
+        + re.escape(HINT),
+        hung,
+    ), hung
     assert closed == f"cannot reach 127.0.0.1: connection refused (3 tries); {HINT}"
     # Bounded by the config, not by the site: the unanswered one ended at its deadline.
     runs = CrawlRunLog(Database(workspace.db_url)).latest_per_source()
@@ -53,20 +57,29 @@ def test_unreachable_sites_end_soon_with_one_line_naming_the_cause(workspace: Wo
 def test_sigterm_stops_a_crawl_within_seconds_and_records_what_it_did(workspace: Workspace):
     with MisbehavingServer() as site:
         u = site.url
-        site.routes.update({
-            "/feed.xml": Reply(body=rss(u, [u + "/a/one"]), content_type="application/rss+xml"),
-            "/a/one": Reply(body=article("Статья до сигнала")),
-            "/slow.xml": Reply(hang=True),
-        })
+        site.routes.update(
+            {
+                "/feed.xml": Reply(body=rss(u, [u + "/a/one"]), content_type="application/rss+xml"),
+                "/a/one": Reply(body=article("Статья до сигнала")),
+                "/slow.xml": Reply(hang=True),
+            }
+        )
         workspace.write_config(
-            f'[crawl]\ndelay_seconds = 0\ntimeout_seconds = 120\nunreachable_after_seconds = 0\n'
+            f"[crawl]\ndelay_seconds = 0\ntimeout_seconds = 120\nunreachable_after_seconds = 0\n"
             f'allowed_hosts = ["{site.host}"]\n\n[sources.site]\nspider = "generic"\n'
             f'feeds = ["{u}/feed.xml", "{u}/slow.xml"]\nlanguages = ["ru"]\n'
-            'selectors = { title = "h1", body = "div.body p", date = "time" }\n')
+            'selectors = { title = "h1", body = "div.body p", date = "time" }\n'
+        )
         exe = shutil.which("newsmon")
         cmd = [exe, "crawl", "site"] if exe else [sys.executable, "-m", "monitor", "crawl", "site"]
-        proc = subprocess.Popen(cmd, cwd=workspace.path, env=workspace.env(), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=workspace.path,
+            env=workspace.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             deadline = time.monotonic() + 90
             articles = ArticleStore(Database(workspace.db_url))

@@ -35,7 +35,9 @@ def test_meaningful_query_is_kept_and_sorted():
 def test_different_articles_stay_different():
     assert canonicalize(BASE) != canonicalize(BASE.replace("563102", "563103"))
     # A subdomain that is a different edition is not folded away.
-    assert canonicalize("https://en.vietnamplus.vn/a-post1.vnp") != canonicalize("https://ru.vietnamplus.vn/a-post1.vnp")
+    assert canonicalize("https://en.vietnamplus.vn/a-post1.vnp") != canonicalize(
+        "https://ru.vietnamplus.vn/a-post1.vnp"
+    )
 
 
 def test_cyrillic_paths_are_percent_encoded_consistently():

@@ -26,9 +26,18 @@ def crawled(mirror, tmp_path_factory) -> Workspace:
     ws.write_config("[sources.hanoimoi]\n[sources.vietnamplus_ru]\n")
     ws.run("crawl", "hanoimoi", "vietnamplus_ru", NEWSMON_MIRROR=mirror.url, check=True)
     db = Database(ws.db_url)
-    ArticleStore(db).save(Article(url="https://example.org/hostile.html", canonical_url="", source="hanoimoi",
-                                  title=HOSTILE_TITLE, body="Nội dung <img src=x onerror=alert(1)> bài viết.",
-                                  language="vi", label="core", score=0.9))
+    ArticleStore(db).save(
+        Article(
+            url="https://example.org/hostile.html",
+            canonical_url="",
+            source="hanoimoi",
+            title=HOSTILE_TITLE,
+            body="Nội dung <img src=x onerror=alert(1)> bài viết.",
+            language="vi",
+            label="core",
+            score=0.9,
+        )
+    )
     db.dispose()
     return ws
 
@@ -53,14 +62,27 @@ def html(server: WebProcess, path: str) -> str:
     return body.decode("utf-8")
 
 
-def post(server: WebProcess, path: str, fields: dict[str, str], headers: dict[str, str] | None = None,
-         body: bytes | None = None) -> tuple[int, dict[str, str], str]:
+def post(
+    server: WebProcess,
+    path: str,
+    fields: dict[str, str],
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
+) -> tuple[int, dict[str, str], str]:
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     data = body if body is not None else urlencode(fields).encode()
-    conn.request("POST", path, body=data, headers={"Content-Type": "application/x-www-form-urlencoded",
-                                                   **(headers or {})})
+    conn.request(
+        "POST",
+        path,
+        body=data,
+        headers={"Content-Type": "application/x-www-form-urlencoded", **(headers or {})},
+    )
     response = conn.getresponse()
-    result = response.status, {k.lower(): v for k, v in response.getheaders()}, response.read().decode("utf-8")
+    result = (
+        response.status,
+        {k.lower(): v for k, v in response.getheaders()},
+        response.read().decode("utf-8"),
+    )
     conn.close()
     return result
 
@@ -92,13 +114,20 @@ def test_front_page_lists_stories_newest_first_with_filters(server: WebProcess, 
     assert 'value="ru" selected' in ru
 
 
-def test_search_folds_vietnamese_accents_and_russian_case_forms(server: WebProcess, crawled: Workspace) -> None:
-    with_accents = html(server, "/search?" + urlencode({"q": "hợp tác", "label": ["core", "national", "none"]}))
+def test_search_folds_vietnamese_accents_and_russian_case_forms(
+    server: WebProcess, crawled: Workspace
+) -> None:
+    with_accents = html(
+        server, "/search?" + urlencode({"q": "hợp tác", "label": ["core", "national", "none"]})
+    )
     without = html(server, "/search?" + urlencode({"q": "hop tac", "label": ["core", "national", "none"]}))
     hits_with = re.findall(r'<h2><a href="/articles/(\d+)"', with_accents)
     hits_without = re.findall(r'<h2><a href="/articles/(\d+)"', without)
     assert hits_with and hits_with == hits_without
-    assert "<mark>hợp tác</mark>" in with_accents.replace("</mark> <mark>", " ") or "<mark>hợp</mark>" in with_accents
+    assert (
+        "<mark>hợp tác</mark>" in with_accents.replace("</mark> <mark>", " ")
+        or "<mark>hợp</mark>" in with_accents
+    )
     # A Russian word in one case form finds texts that only hold other forms of it.
     texts = {a["id"]: a["title"] + " " + a["lead"] + " " + a["body"] for a in stored(crawled)}
     forms_only = [i for i, t in texts.items() if re.search(r"Москв[аыуо]", t) and "Москве" not in t]
@@ -109,7 +138,9 @@ def test_search_folds_vietnamese_accents_and_russian_case_forms(server: WebProce
     assert re.search(r"<mark>Москв\w*</mark>", page)
 
 
-def test_article_page_escapes_markup_and_story_page_lists_reports(server: WebProcess, crawled: Workspace) -> None:
+def test_article_page_escapes_markup_and_story_page_lists_reports(
+    server: WebProcess, crawled: Workspace
+) -> None:
     hostile = next(a for a in stored(crawled) if a["url"] == "https://example.org/hostile.html")
     page = html(server, f"/articles/{hostile['id']}")
     assert "<script>alert" not in page and "<img src=x" not in page and "<b>bold" not in page
@@ -132,10 +163,16 @@ def test_feedback_needs_the_csrf_token_and_is_stored(server: WebProcess, crawled
     status, _, _ = post(server, path, {"label": "core"})
     assert status == 403
     cookie, token = csrf_from(server, f"/articles/{article['id']}")
-    status, _, _ = post(server, path, {"label": "core", "csrf": "forged"}, {"Cookie": f"newsmon_csrf={cookie}"})
+    status, _, _ = post(
+        server, path, {"label": "core", "csrf": "forged"}, {"Cookie": f"newsmon_csrf={cookie}"}
+    )
     assert status == 403
-    status, headers, _ = post(server, path, {"label": "core", "csrf": token, "note": "Hanoi is a party"},
-                              {"Cookie": f"newsmon_csrf={cookie}"})
+    status, headers, _ = post(
+        server,
+        path,
+        {"label": "core", "csrf": token, "note": "Hanoi is a party"},
+        {"Cookie": f"newsmon_csrf={cookie}"},
+    )
     assert status == 303 and headers["location"].endswith("?saved=1")
     page = html(server, f"/articles/{article['id']}")
     assert re.search(r'id="label">core<', page) and "Hanoi is a party" in page
@@ -162,14 +199,18 @@ def test_atom_feed_parses_and_answers_304_when_unchanged(server: WebProcess, cra
     assert since == 304
     ru = feedparser.parse(server.get("/feed.atom?source=vietnamplus_ru&label=core&label=national")[2])
     assert ru.entries and all("vietnamplus.vn" in e.link for e in ru.entries)
-    q = feedparser.parse(server.get("/feed.atom?" + urlencode({"q": "Москва", "label": ["core", "national"]}))[2])
+    q = feedparser.parse(
+        server.get("/feed.atom?" + urlencode({"q": "Москва", "label": ["core", "national"]}))[2]
+    )
     assert q.entries and all(e.link in {a["url"] for a in stored(crawled)} for e in q.entries)
 
 
 def test_json_api_and_security_headers(server: WebProcess, crawled: Workspace) -> None:
     status, headers, body = server.get("/api/articles?label=core&limit=5")
     data = json.loads(body)
-    assert status == 200 and data["total"] == len(stored(crawled, label="core")) and len(data["articles"]) == 5
+    assert (
+        status == 200 and data["total"] == len(stored(crawled, label="core")) and len(data["articles"]) == 5
+    )
     one = data["articles"][0]
     full = json.loads(server.get(f"/api/articles/{one['id']}")[2])
     assert full["title"] == one["title"] and full["body"]
@@ -178,7 +219,9 @@ def test_json_api_and_security_headers(server: WebProcess, crawled: Workspace) -
     sources = {s["name"]: s for s in json.loads(server.get("/api/sources")[2])}
     assert sources["hanoimoi"]["last_status"] in ("ok", "partial") and sources["hanoimoi"]["articles"] > 0
     spec = json.loads(server.get("/api/openapi.json")[2])
-    assert {"/api/articles", "/api/stories", "/api/sources", "/api/articles/{article_id}"} <= set(spec["paths"])
+    assert {"/api/articles", "/api/stories", "/api/sources", "/api/articles/{article_id}"} <= set(
+        spec["paths"]
+    )
     csp = headers["content-security-policy"]
     assert "script-src" not in csp and "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
     assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
@@ -198,15 +241,26 @@ def test_non_loopback_needs_a_token_and_the_token_is_enforced(crawled: Workspace
         assert web.get("/api/articles", {"Authorization": f"Bearer {token}"})[0] == 200
         assert web.get("/api/articles", {"Authorization": "Bearer wrong"})[0] == 401
         body = json.dumps({"label": "none"}).encode()
-        status, _, _ = post(web, "/api/articles/1/feedback", {}, {"Content-Type": "application/json"}, body=body)
+        status, _, _ = post(
+            web, "/api/articles/1/feedback", {}, {"Content-Type": "application/json"}, body=body
+        )
         assert status == 401
-        status, _, text = post(web, "/api/articles/1/feedback", {},
-                               {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}, body=body)
+        status, _, text = post(
+            web,
+            "/api/articles/1/feedback",
+            {},
+            {"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+            body=body,
+        )
         assert status == 201, text
         # The login form sets a cookie that opens the pages.
         cookie, csrf = csrf_from(web, "/login?next=" + quote("/sources"))
-        status, headers, _ = post(web, "/login", {"token": token, "csrf": csrf, "next": "/sources"},
-                                  {"Cookie": f"newsmon_csrf={cookie}"})
+        status, headers, _ = post(
+            web,
+            "/login",
+            {"token": token, "csrf": csrf, "next": "/sources"},
+            {"Cookie": f"newsmon_csrf={cookie}"},
+        )
         assert status == 303 and headers["location"] == "/sources"
         auth = re.search(r"newsmon_auth=([^;]+)", headers["set-cookie"]).group(1)
         assert token not in headers["set-cookie"]

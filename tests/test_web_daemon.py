@@ -36,15 +36,27 @@ def listening(port: int) -> bool:
 def test_daemon_starts_and_stops_the_web_server(workspace: Workspace, mirror) -> None:
     port = free_port()
     with SmtpSink() as sink:
-        workspace.write_config(loopback_config(mirror.url, sink.port, f"""
+        workspace.write_config(
+            loopback_config(
+                mirror.url,
+                sink.port,
+                f"""
 [sources.hanoimoi]
 schedule = "interval:6h"
 [web]
 enabled = true
 port = {port}
-"""))
-        daemon = subprocess.Popen([sys.executable, "-m", "monitor", "run"], cwd=workspace.path, env=workspace.env(),
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+""",
+            )
+        )
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "run"],
+            cwd=workspace.path,
+            env=workspace.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             wait_for(lambda: listening(port) or daemon.poll() is not None, 90, "the web server to listen")
             assert daemon.poll() is None, daemon.communicate()

@@ -32,7 +32,9 @@ OWN_EXAMPLES = ROOT / "tools" / "relevance_examples.jsonl"
 def training_files() -> list[Path]:
     shared = sorted(SHARED_EVAL.glob("*.jsonl"))
     if not shared:
-        raise SystemExit(f"no labeled texts in {SHARED_EVAL}: the shared dev set must sit beside the checkout")
+        raise SystemExit(
+            f"no labeled texts in {SHARED_EVAL}: the shared dev set must sit beside the checkout"
+        )
     return shared + [OWN_EXAMPLES]
 
 
@@ -64,7 +66,9 @@ def main() -> None:
         data = training_set()
         cv = cross_validate(RelevanceModel.load(rules_only=True), data, args.cv)
         for lab, m in cv.pooled["labels"].items():
-            print(f"{lab:<10} P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}  n {m['support']}")
+            print(
+                f"{lab:<10} P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}  n {m['support']}"
+            )
         return
     version = build(args.out)
     print(f"wrote {args.out} (model version {version})")

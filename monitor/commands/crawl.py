@@ -14,7 +14,9 @@ from monitor.context import AppContext, pass_app
 
 @click.command()
 @click.argument("sources", nargs=-1)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per source with the crawl-run counts.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object per source with the crawl-run counts."
+)
 @pass_app
 def crawl(app: AppContext, sources: tuple[str, ...], as_json: bool) -> None:
     """Crawl SOURCES now (default: every enabled source) and store what is new.
@@ -36,7 +38,7 @@ def crawl(app: AppContext, sources: tuple[str, ...], as_json: bool) -> None:
         raise click.UsageError(str(exc)) from None
     if not names:
         raise click.ClickException("no sources are enabled in the config")
-    app.db  # fail early and clearly if the database cannot be opened
+    _ = app.db  # fail early and clearly if the database cannot be opened
     # Log lines go through newsmon's own handler (-v), never a second one of Scrapy's.
     outcomes = run_crawls(config, names, install_logging=False, progress=progress_for(app.quiet))
     # The crawl's objects die with the process: skip the final garbage collection of them
@@ -49,11 +51,12 @@ def crawl(app: AppContext, sources: tuple[str, ...], as_json: bool) -> None:
             click.echo(json.dumps(outcome.as_dict(), ensure_ascii=False))
         else:
             c = outcome.counts
-            line = (
-                f"{outcome.source}: {outcome.status}"
-                + (f"  requests={c.get('requests', 0)} seen={c.get('articles_seen', 0)} new={c.get('new', 0)} "
-                   f"updated={c.get('updated', 0)} duplicates={c.get('duplicates', 0)} errors={c.get('errors', 0)} "
-                   f"blocked={c.get('blocked', 0)}" if c else "")
+            line = f"{outcome.source}: {outcome.status}" + (
+                f"  requests={c.get('requests', 0)} seen={c.get('articles_seen', 0)} new={c.get('new', 0)} "
+                f"updated={c.get('updated', 0)} duplicates={c.get('duplicates', 0)} errors={c.get('errors', 0)} "
+                f"blocked={c.get('blocked', 0)}"
+                if c
+                else ""
             )
             click.echo(line)
             if outcome.message:
@@ -65,13 +68,24 @@ def crawl(app: AppContext, sources: tuple[str, ...], as_json: bool) -> None:
 @click.command()
 @click.option("--since", type=SINCE, help="Only articles published since DATE (2026-11-01, 24h, 7d).")
 @click.option("--source", help="Only this source.")
-@click.option("--label", "labels", multiple=True, type=click.Choice(["core", "national", "none"]),
-              help="Only articles with this relevance label (repeatable).")
+@click.option(
+    "--label",
+    "labels",
+    multiple=True,
+    type=click.Choice(["core", "national", "none"]),
+    help="Only articles with this relevance label (repeatable).",
+)
 @click.option("--limit", type=click.IntRange(min=1), help="At most N articles, newest first.")
 @click.option("--json", "as_json", is_flag=True, help="JSON lines with every stored field.")
 @pass_app
-def articles(app: AppContext, since: datetime | None, source: str | None, labels: tuple[str, ...],
-             limit: int | None, as_json: bool) -> None:
+def articles(
+    app: AppContext,
+    since: datetime | None,
+    source: str | None,
+    labels: tuple[str, ...],
+    limit: int | None,
+    as_json: bool,
+) -> None:
     """List stored articles, newest first.
 
     Reads only: never creates the database. An unknown --source is an error that
@@ -88,8 +102,9 @@ def articles(app: AppContext, since: datetime | None, source: str | None, labels
     if source is not None and source not in app.config.sources:
         known = sorted(set(app.config.sources) | store.source_names())
         if source not in known:
-            raise click.UsageError(f"unknown source {source!r}{did_you_mean(source, known)}; "
-                                   f"known: {', '.join(known) or 'none'}")
+            raise click.UsageError(
+                f"unknown source {source!r}{did_you_mean(source, known)}; known: {', '.join(known) or 'none'}"
+            )
     rows = store.query(since=since, source=source, labels=list(labels) or None, limit=limit)
     tz = app.config.tz
     width = max((len(article.source) for article in rows), default=0)
@@ -97,13 +112,24 @@ def articles(app: AppContext, since: datetime | None, source: str | None, labels
         if as_json:
             click.echo(json.dumps(article.as_dict(tz), ensure_ascii=False))
         else:
-            when = article.published_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if article.published_at else "?"
-            click.echo(f"{when:<16}  {article.source:<{width}}  {article.label or '-':<8}  {article.title}\n"
-                       f"    {article.canonical_url}")
+            when = (
+                article.published_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+                if article.published_at
+                else "?"
+            )
+            click.echo(
+                f"{when:<16}  {article.source:<{width}}  {article.label or '-':<8}  {article.title}\n"
+                f"    {article.canonical_url}"
+            )
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per source (every field below, last crawl in full).")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="One JSON object per source (every field below, last crawl in full).",
+)
 @pass_app
 def sources(app: AppContext, as_json: bool) -> None:
     """List configured sources: name (what `crawl` takes), kind, languages, schedule, last crawl.
@@ -141,8 +167,11 @@ def sources(app: AppContext, as_json: bool) -> None:
         entry_urls = {*source.feeds, *source.sitemaps, *source.listing_pages}
         for attr in ("feeds", "sitemaps", "listing_pages"):
             entry_urls.update(getattr(cls, attr, ()) or ())
-        failing = [f"{s['url']} ({s['reason']})" for s in (run.error_samples if run else [])
-                   if s.get("kind") in ENTRY_POINT_ERRORS or s.get("url") in entry_urls]
+        failing = [
+            f"{s['url']} ({s['reason']})"
+            for s in (run.error_samples if run else [])
+            if s.get("kind") in ENTRY_POINT_ERRORS or s.get("url") in entry_urls
+        ]
         row = {
             "name": name,
             "label": label,
@@ -157,7 +186,11 @@ def sources(app: AppContext, as_json: bool) -> None:
             "failing_entry_points": failing,
         }
         if kind == "generic":
-            row.update(feeds=list(source.feeds), sitemaps=list(source.sitemaps), listing_pages=list(source.listing_pages))
+            row.update(
+                feeds=list(source.feeds),
+                sitemaps=list(source.sitemaps),
+                listing_pages=list(source.listing_pages),
+            )
         if as_json:
             click.echo(json.dumps(row, ensure_ascii=False))
             continue
@@ -165,14 +198,18 @@ def sources(app: AppContext, as_json: bool) -> None:
             last = "never crawled"
         else:
             when = run.started_at.astimezone(config.tz).strftime("%Y-%m-%d %H:%M %Z")
-            last = (f"{run.status} at {when}, new={run.new} updated={run.updated} errors={run.errors} "
-                    f"not_modified={run.not_modified}")
+            last = (
+                f"{run.status} at {when}, new={run.new} updated={run.updated} errors={run.errors} "
+                f"not_modified={run.not_modified}"
+            )
             if run.message:
                 last += f" ({run.message})"
         flag = "" if source.enabled else " (disabled)"
         kind_text = kind if cls else f"unknown spider {row['spider']!r}"
-        click.echo(f"{name}{flag}: {label or '-'} [{kind_text}, {'/'.join(languages) or 'any language'}] "
-                   f"schedule {row['schedule']}; last: {last}")
+        click.echo(
+            f"{name}{flag}: {label or '-'} [{kind_text}, {'/'.join(languages) or 'any language'}] "
+            f"schedule {row['schedule']}; last: {last}"
+        )
         if degraded is not None:
             click.echo(f"  ⚠ {degraded.text(config.tz)}")
         if failing:

@@ -22,15 +22,19 @@ def _print_once(report, as_json: bool) -> None:
             click.echo(json.dumps(crawl.as_dict(), ensure_ascii=False))
         else:
             c = crawl.counts
-            click.echo(f"{crawl.source}: {crawl.status}  requests={c.get('requests', 0)} "
-                       f"seen={c.get('articles_seen', 0)} new={c.get('new', 0)} updated={c.get('updated', 0)} "
-                       f"duplicates={c.get('duplicates', 0)} errors={c.get('errors', 0)} "
-                       f"blocked={c.get('blocked', 0)}  ({crawl.seconds:.1f} s)")
+            click.echo(
+                f"{crawl.source}: {crawl.status}  requests={c.get('requests', 0)} "
+                f"seen={c.get('articles_seen', 0)} new={c.get('new', 0)} updated={c.get('updated', 0)} "
+                f"duplicates={c.get('duplicates', 0)} errors={c.get('errors', 0)} "
+                f"blocked={c.get('blocked', 0)}  ({crawl.seconds:.1f} s)"
+            )
             if crawl.message:
                 click.echo(f"  {crawl.message}")
     digest = report.digest
     if as_json:
-        click.echo(json.dumps({"digest": digest.as_dict() if digest is not None else None}, ensure_ascii=False))
+        click.echo(
+            json.dumps({"digest": digest.as_dict() if digest is not None else None}, ensure_ascii=False)
+        )
     elif digest is None:
         click.echo("digest: not run" + (" (interrupted)" if report.interrupted else ""))
     else:
@@ -53,7 +57,8 @@ def _plan(app: AppContext, specs) -> str:
     lines = [
         f"config: {app.config_origin()}",
         f"database: {app.database_label()}",
-        f"time zone: {config.timezone}" + (f"; crawling the mirror at {config.mirror}" if config.mirror else ""),
+        f"time zone: {config.timezone}"
+        + (f"; crawling the mirror at {config.mirror}" if config.mirror else ""),
         f"crawls ({len(crawls)} source(s)):",
         *(f"  {spec.arg:<16} {spec.schedule}" for spec in crawls),
         f"digests: {', '.join(digests) or 'none scheduled'}, {delivery}",
@@ -62,10 +67,17 @@ def _plan(app: AppContext, specs) -> str:
 
 
 @click.command()
-@click.option("--once", is_flag=True,
-              help="Crawl every enabled source, then send the digest, then exit (for cron, or to try it out).")
-@click.option("--json", "as_json", is_flag=True,
-              help="With --once: one JSON object per crawl, then one {\"digest\": ...} line.")
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Crawl every enabled source, then send the digest, then exit (for cron, or to try it out).",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='With --once: one JSON object per crawl, then one {"digest": ...} line.',
+)
 @pass_app
 def run(app: AppContext, once: bool, as_json: bool) -> None:
     """Run the daemon: crawl each source and send digests on the configured schedules.
@@ -122,9 +134,12 @@ def run(app: AppContext, once: bool, as_json: bool) -> None:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--check", is_flag=True,
-              help="Exit 1 when unhealthy (daemon not running, scheduler stuck, a source past its "
-                   "stale_after), printing each problem: for cron or Nagios-style checks.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Exit 1 when unhealthy (daemon not running, scheduler stuck, a source past its "
+    "stale_after), printing each problem: for cron or Nagios-style checks.",
+)
 @pass_app
 def status(app: AppContext, as_json: bool, check: bool) -> None:
     """Show the daemon and every source: last crawl with its counts and status, next
@@ -134,9 +149,8 @@ def status(app: AppContext, as_json: bool, check: bool) -> None:
     running. Says which config and database it read, and prints the last crawl's
     error samples. Times are in the configured time zone.
     """
-    from scheduler import daemon_status, format_status
-
     from monitor.health import check_health
+    from scheduler import daemon_status, format_status
 
     config = app.config
     db = app.read_db  # never creates the database
@@ -144,9 +158,14 @@ def status(app: AppContext, as_json: bool, check: bool) -> None:
         from monitor.health import Health
         from storage.models import utcnow
 
-        health = Health(checked_at=utcnow(), daemon_running=False,
-                        problems=["daemon: not running (start it: newsmon run)",
-                                  "no database yet: nothing crawled (run newsmon crawl or newsmon run)"])
+        health = Health(
+            checked_at=utcnow(),
+            daemon_running=False,
+            problems=[
+                "daemon: not running (start it: newsmon run)",
+                "no database yet: nothing crawled (run newsmon crawl or newsmon run)",
+            ],
+        )
     else:
         health = check_health(config, db)
     if check:
@@ -214,8 +233,9 @@ def _clear_demo(folder: Path) -> None:
     """Remove what an earlier demo left in FOLDER (only its own files)."""
     config = folder / "newsmon.toml"
     if config.exists() and not config.read_text(encoding="utf-8", errors="replace").startswith(_DEMO_MARK):
-        raise click.ClickException(f"{folder} holds a newsmon.toml that the demo did not write; "
-                                   "choose another folder with --dir")
+        raise click.ClickException(
+            f"{folder} holds a newsmon.toml that the demo did not write; choose another folder with --dir"
+        )
     for name in ("newsmon.db", "newsmon.db-wal", "newsmon.db-shm", "newsmon.db-journal"):
         (folder / name).unlink(missing_ok=True)
     for sub in ("received", "outbox"):
@@ -234,8 +254,14 @@ def _save_html(eml: Path) -> Path | None:
 
 
 @click.command()
-@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"),
-              show_default=True, help="Scratch folder for the demo's config, database and received mail.")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo"),
+    show_default=True,
+    help="Scratch folder for the demo's config, database and received mail.",
+)
 @click.option("--keep", is_flag=True, help="Keep the database of an earlier demo (default: start afresh).")
 def demo(folder: Path, keep: bool) -> None:
     """Try newsmon without the internet: crawl the offline mirror, mail a digest to a loopback SMTP server.
@@ -260,7 +286,9 @@ def demo(folder: Path, keep: bool) -> None:
         _clear_demo(folder)
     root = default_root()
     if not root.is_dir():
-        raise click.ClickException(f"the offline mirror is not at {root}: run the demo from a checkout of newsmon")
+        raise click.ClickException(
+            f"the offline mirror is not at {root}: run the demo from a checkout of newsmon"
+        )
     received = folder / "received"
     with MirrorServer(root) as mirror, SmtpSink(folder=received) as sink:
         config_path = folder / "newsmon.toml"
@@ -273,8 +301,11 @@ def demo(folder: Path, keep: bool) -> None:
         # environment must not send the demo somewhere real.
         env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
         env["NEWSMON_MIRROR"] = mirror.url
-        click.echo(f"mirror at {mirror.url}, SMTP server at 127.0.0.1:{sink.port}; crawling "
-                   f"{', '.join(config.enabled_sources())} ...", err=True)
+        click.echo(
+            f"mirror at {mirror.url}, SMTP server at 127.0.0.1:{sink.port}; crawling "
+            f"{', '.join(config.enabled_sources())} ...",
+            err=True,
+        )
         db = Database(config.database_url)
         report = Daemon(config, db=db, child_env=env, cwd=str(folder)).run_once()
         if report.digest is not None and report.digest.status == "sent":
@@ -284,15 +315,21 @@ def demo(folder: Path, keep: bool) -> None:
     click.echo("")
     for crawl in report.crawls:
         c = crawl.counts
-        click.echo(f"{crawl.source:<14} {crawl.status:<8} new={c.get('new', 0)} seen={c.get('articles_seen', 0)} "
-                   f"duplicates={c.get('duplicates', 0)} errors={c.get('errors', 0)}  ({crawl.seconds:.1f} s)")
+        click.echo(
+            f"{crawl.source:<14} {crawl.status:<8} new={c.get('new', 0)} seen={c.get('articles_seen', 0)} "
+            f"duplicates={c.get('duplicates', 0)} errors={c.get('errors', 0)}  ({crawl.seconds:.1f} s)"
+        )
         planted = PLANTED_FAULTS.get(crawl.source)
         if planted:
-            click.echo(f"{'':<14} the mirror plants {len(planted)} error(s) here on purpose, to show how they are "
-                       f"counted: {'; '.join(planted)}")
+            click.echo(
+                f"{'':<14} the mirror plants {len(planted)} error(s) here on purpose, to show how they are "
+                f"counted: {'; '.join(planted)}"
+            )
     counts = ArticleStore(db).counts()
-    click.echo(f"articles stored: {counts.get('total', 0)} (core {counts.get('core', 0)}, "
-               f"national {counts.get('national', 0)}, none {counts.get('none', 0)})")
+    click.echo(
+        f"articles stored: {counts.get('total', 0)} (core {counts.get('core', 0)}, "
+        f"national {counts.get('national', 0)}, none {counts.get('none', 0)})"
+    )
     click.echo(f"database: {folder / 'newsmon.db'}")
     digest = report.digest
     if emls:

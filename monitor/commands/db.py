@@ -65,16 +65,24 @@ def history(app: AppContext) -> None:
     found = schema.status(app.open_db(check=False))
     scripts = ScriptDirectory.from_config(schema.alembic_config())
     for script in reversed(list(scripts.walk_revisions())):
-        marks = [m for m, on in (("head", script.is_head), ("current", script.revision == found.current)) if on]
+        marks = [
+            m for m, on in (("head", script.is_head), ("current", script.revision == found.current)) if on
+        ]
         suffix = f"  ({', '.join(marks)})" if marks else ""
         click.echo(f"{script.revision}  {script.doc.splitlines()[0] if script.doc else ''}{suffix}")
 
 
 @db.command()
 @click.option("-m", "--message", required=True, help="What the revision changes (becomes its file name).")
-@click.option("--autogenerate/--empty", default=True, show_default=True,
-              help="Write the operations that take the head schema to the models' schema.")
-@click.option("--database", "url", help="Compare against this database (at head) instead of a scratch SQLite one.")
+@click.option(
+    "--autogenerate/--empty",
+    default=True,
+    show_default=True,
+    help="Write the operations that take the head schema to the models' schema.",
+)
+@click.option(
+    "--database", "url", help="Compare against this database (at head) instead of a scratch SQLite one."
+)
 def revision(message: str, autogenerate: bool, url: str | None) -> None:
     """For developers: add a migration after changing storage/models (see storage/migrations/README.md).
 
@@ -104,8 +112,13 @@ def revision(message: str, autogenerate: bool, url: str | None) -> None:
 
 
 @click.command()
-@click.option("--older-than", "age", type=DURATION, required=True,
-              help="Forget what is older than this (36h, 90d, 26w), by first-seen / start time.")
+@click.option(
+    "--older-than",
+    "age",
+    type=DURATION,
+    required=True,
+    help="Forget what is older than this (36h, 90d, 26w), by first-seen / start time.",
+)
 @click.option("--dry-run", is_flag=True, help="Only say what would be removed.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_app
@@ -127,10 +140,12 @@ def prune(app: AppContext, age, dry_run: bool, as_json: bool) -> None:
         click.echo(json.dumps(report.as_dict()))
         return
     verb = "would remove" if dry_run else "removed"
-    click.echo(f"{verb} (older than {report.before:%Y-%m-%d %H:%M} UTC): {report.articles_deleted} `none` "
-               f"article(s), {report.bodies_cleared} article bod(ies), {report.crawl_runs_deleted} crawl run(s), "
-               f"{report.http_validators_deleted} HTTP validator(s), {report.failed_urls_deleted} failed-page "
-               f"record(s); kept {report.articles_kept} old article(s) a digest or a reader still needs")
+    click.echo(
+        f"{verb} (older than {report.before:%Y-%m-%d %H:%M} UTC): {report.articles_deleted} `none` "
+        f"article(s), {report.bodies_cleared} article bod(ies), {report.crawl_runs_deleted} crawl run(s), "
+        f"{report.http_validators_deleted} HTTP validator(s), {report.failed_urls_deleted} failed-page "
+        f"record(s); kept {report.articles_kept} old article(s) a digest or a reader still needs"
+    )
 
 
 commands = [db, prune]

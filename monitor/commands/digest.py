@@ -15,32 +15,75 @@ from monitor.context import AppContext, pass_app
 
 
 @click.command()
-@click.option("--dry-run", is_flag=True,
-              help="Build the digest and print its text; send nothing, record nothing, retry nothing.")
-@click.option("--to", "to", multiple=True, metavar="ADDR",
-              help="Send a copy of the next digest to ADDR only (repeatable). Nothing is recorded: the "
-                   "articles still go to digest.recipients in the next regular digest. With --test: "
-                   "send the test message to ADDR.")
-@click.option("--since", type=SINCE,
-              help="Only articles published since DATE (2026-11-01, 2026-11-01T08:00, 24h, 7d). "
-                   "Articles already in a digest are never included again.")
-@click.option("--preview", type=click.Path(dir_okay=False, writable=True, path_type=Path), metavar="FILE.html",
-              help="Write the digest's HTML to FILE.html to look at in a browser (implies --dry-run).")
-@click.option("--test", "test", is_flag=True,
-              help="Send a short test message through the configured SMTP server to digest.recipients "
-                   "(or --to) and say what went wrong, if anything. Records nothing.")
-@click.option("--retry", "retry_id", type=int, metavar="ID",
-              help="Deliver digest ID now to the recipients configured now (same Message-ID); a failed "
-                   "or dropped digest takes its articles back first.")
-@click.option("--drop", "drop_id", type=int, metavar="ID",
-              help="Give up on undelivered digest ID; its articles go into the next digest.")
-@click.option("--retry-due", "retry_due", is_flag=True,
-              help="Only deliver what is due of earlier digests (transient failures whose pause is over); "
-                   "compose nothing new. The daemon runs this between digests.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Build the digest and print its text; send nothing, record nothing, retry nothing.",
+)
+@click.option(
+    "--to",
+    "to",
+    multiple=True,
+    metavar="ADDR",
+    help="Send a copy of the next digest to ADDR only (repeatable). Nothing is recorded: the "
+    "articles still go to digest.recipients in the next regular digest. With --test: "
+    "send the test message to ADDR.",
+)
+@click.option(
+    "--since",
+    type=SINCE,
+    help="Only articles published since DATE (2026-11-01, 2026-11-01T08:00, 24h, 7d). "
+    "Articles already in a digest are never included again.",
+)
+@click.option(
+    "--preview",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    metavar="FILE.html",
+    help="Write the digest's HTML to FILE.html to look at in a browser (implies --dry-run).",
+)
+@click.option(
+    "--test",
+    "test",
+    is_flag=True,
+    help="Send a short test message through the configured SMTP server to digest.recipients "
+    "(or --to) and say what went wrong, if anything. Records nothing.",
+)
+@click.option(
+    "--retry",
+    "retry_id",
+    type=int,
+    metavar="ID",
+    help="Deliver digest ID now to the recipients configured now (same Message-ID); a failed "
+    "or dropped digest takes its articles back first.",
+)
+@click.option(
+    "--drop",
+    "drop_id",
+    type=int,
+    metavar="ID",
+    help="Give up on undelivered digest ID; its articles go into the next digest.",
+)
+@click.option(
+    "--retry-due",
+    "retry_due",
+    is_flag=True,
+    help="Only deliver what is due of earlier digests (transient failures whose pause is over); "
+    "compose nothing new. The daemon runs this between digests.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object.")
 @pass_app
-def digest(app: AppContext, dry_run: bool, to: tuple[str, ...], since: datetime | None, preview: Path | None,
-           test: bool, retry_id: int | None, drop_id: int | None, retry_due: bool, as_json: bool) -> None:
+def digest(
+    app: AppContext,
+    dry_run: bool,
+    to: tuple[str, ...],
+    since: datetime | None,
+    preview: Path | None,
+    test: bool,
+    retry_id: int | None,
+    drop_id: int | None,
+    retry_due: bool,
+    as_json: bool,
+) -> None:
     """Email a digest of new relevant articles since the last digest.
 
     New core articles (Hanoi–Russia cooperation) come first, then, unless
@@ -64,10 +107,17 @@ def digest(app: AppContext, dry_run: bool, to: tuple[str, ...], since: datetime 
     nothing was new; 1 when a digest is left pending or failed (the error is
     printed), or a test message or copy did not go through.
     """
-    chosen = [name for name, on in (("--test", test), ("--retry", retry_id is not None),
-                                    ("--drop", drop_id is not None), ("--dry-run/--preview", dry_run or preview),
-                                    ("--retry-due", retry_due))
-              if on]
+    chosen = [
+        name
+        for name, on in (
+            ("--test", test),
+            ("--retry", retry_id is not None),
+            ("--drop", drop_id is not None),
+            ("--dry-run/--preview", dry_run or preview),
+            ("--retry-due", retry_due),
+        )
+        if on
+    ]
     if len(chosen) > 1:
         raise click.UsageError(f"{' and '.join(chosen)} cannot be combined")
     if test:
@@ -88,8 +138,9 @@ def digest(app: AppContext, dry_run: bool, to: tuple[str, ...], since: datetime 
         except DigestActionError as exc:
             raise click.ClickException(str(exc)) from None
     else:
-        outcome = run_digest(config, app.db, dry_run=dry_run, to=list(to) or None, since=since,
-                             compose_new=not retry_due)
+        outcome = run_digest(
+            config, app.db, dry_run=dry_run, to=list(to) or None, since=since, compose_new=not retry_due
+        )
     if preview is not None and outcome.html is not None:
         try:
             preview.write_text(outcome.html, encoding="utf-8")
@@ -109,7 +160,11 @@ def digest(app: AppContext, dry_run: bool, to: tuple[str, ...], since: datetime 
 def _print(outcome, dry_run: bool, preview: Path | None) -> None:
     for entry in outcome.delivered:
         if entry["digest_id"] is not None and entry["digest_id"] != outcome.digest_id:
-            where = f"written to {entry['outbox_path']}" if entry["outbox_path"] else "sent to " + ", ".join(entry["to"])
+            where = (
+                f"written to {entry['outbox_path']}"
+                if entry["outbox_path"]
+                else "sent to " + ", ".join(entry["to"])
+            )
             click.echo(f"earlier digest {entry['digest_id']} {where}")
     for digest_id in outcome.retried:
         if not any(e["digest_id"] == digest_id for e in outcome.delivered) and digest_id != outcome.digest_id:
@@ -123,32 +178,50 @@ def _print(outcome, dry_run: bool, preview: Path | None) -> None:
             click.echo(f"Subject: {outcome.subject}\n")
             click.echo(outcome.text or "")
     elif outcome.status == "empty":
-        click.echo("nothing due" if outcome.subject is None and not dry_run else
-                   "nothing new since the last digest; no mail" + (" (dry run)" if dry_run else ""))
+        click.echo(
+            "nothing due"
+            if outcome.subject is None and not dry_run
+            else "nothing new since the last digest; no mail" + (" (dry run)" if dry_run else "")
+        )
     elif outcome.status == "copy":
         to = ", ".join(outcome.delivered[0]["to"]) if outcome.delivered else ""
-        click.echo(f"copy sent to {to}: {outcome.subject} ({outcome.item_count} articles); nothing recorded, "
-                   "the regular recipients still get these articles")
+        click.echo(
+            f"copy sent to {to}: {outcome.subject} ({outcome.item_count} articles); nothing recorded, "
+            "the regular recipients still get these articles"
+        )
     elif outcome.status == "sent":
         to = ", ".join(mine["to"]) if mine else "its recipients"
-        click.echo(f"digest {outcome.digest_id}{earlier} sent to {to}: {outcome.subject} "
-                   f"({outcome.item_count} articles)")
+        click.echo(
+            f"digest {outcome.digest_id}{earlier} sent to {to}: {outcome.subject} "
+            f"({outcome.item_count} articles)"
+        )
     elif outcome.status == "outbox":
-        click.echo(f"digest {outcome.digest_id}{earlier} written to {outcome.outbox_path} (no SMTP host configured)")
+        click.echo(
+            f"digest {outcome.digest_id}{earlier} written to {outcome.outbox_path} (no SMTP host configured)"
+        )
     for refused in outcome.refused:
         if refused["digest_id"] is None:
             continue
-        click.echo(f"digest {refused['digest_id']} refused for good for {refused['destination']}: "
-                   f"{refused['error']}", err=True)
+        click.echo(
+            f"digest {refused['digest_id']} refused for good for {refused['destination']}: "
+            f"{refused['error']}",
+            err=True,
+        )
     if outcome.status == "pending":
         if outcome.digest_id:
-            click.echo(f"digest {outcome.digest_id} not delivered everywhere yet, left pending and retried "
-                       f"later: {outcome.error}", err=True)
+            click.echo(
+                f"digest {outcome.digest_id} not delivered everywhere yet, left pending and retried "
+                f"later: {outcome.error}",
+                err=True,
+            )
         else:
             click.echo(f"not sent: {outcome.error}", err=True)
     elif outcome.status == "failed":
-        click.echo(f"digest {outcome.digest_id} failed, delivered nowhere: {outcome.error}; "
-                   "its articles go into the next digest (see `newsmon status`)", err=True)
+        click.echo(
+            f"digest {outcome.digest_id} failed, delivered nowhere: {outcome.error}; "
+            "its articles go into the next digest (see `newsmon status`)",
+            err=True,
+        )
 
 
 def _drop(app: AppContext, digest_id: int, as_json: bool) -> None:
@@ -159,10 +232,15 @@ def _drop(app: AppContext, digest_id: int, as_json: bool) -> None:
     except DigestActionError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
-        click.echo(json.dumps({"digest_id": dropped.id, "status": dropped.status,
-                               "article_count": dropped.article_count}))
+        click.echo(
+            json.dumps(
+                {"digest_id": dropped.id, "status": dropped.status, "article_count": dropped.article_count}
+            )
+        )
     else:
-        click.echo(f"digest {dropped.id} dropped; its {dropped.article_count} article(s) go into the next digest")
+        click.echo(
+            f"digest {dropped.id} dropped; its {dropped.article_count} article(s) go into the next digest"
+        )
 
 
 def _test(app: AppContext, to: list[str], as_json: bool) -> None:
@@ -170,9 +248,18 @@ def _test(app: AppContext, to: list[str], as_json: bool) -> None:
 
     result = send_test(app.config, to or None)
     if as_json:
-        click.echo(json.dumps({"ok": bool(result.attempts) and all(a.ok for a in result.attempts),
-                               "results": [{"to": a.destination, "ok": a.ok, "error": a.error, "kind": a.kind}
-                                           for a in result.attempts]}, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "ok": bool(result.attempts) and all(a.ok for a in result.attempts),
+                    "results": [
+                        {"to": a.destination, "ok": a.ok, "error": a.error, "kind": a.kind}
+                        for a in result.attempts
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
     else:
         if result.session_error:
             click.echo(f"test message not sent: {result.session_error}", err=True)
@@ -207,8 +294,10 @@ def set_password(app: AppContext, user: str | None) -> None:
     user = user or config.smtp.user
     if not user:
         raise click.UsageError("no SMTP user: set smtp.user (or NEWSMON_SMTP_USER), or pass --user")
-    headless = (f"no usable system keyring on this host (a headless server has none); set {PASSWORD_ENV} in "
-                "newsmon's environment instead (for systemd: EnvironmentFile=, see deploy/README.md)")
+    headless = (
+        f"no usable system keyring on this host (a headless server has none); set {PASSWORD_ENV} in "
+        "newsmon's environment instead (for systemd: EnvironmentFile=, see deploy/README.md)"
+    )
     if not usable_keyring(os.environ):
         raise click.ClickException(headless)
     password = click.prompt(f"SMTP password for {user}", hide_input=True, confirmation_prompt=True)

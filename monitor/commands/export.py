@@ -47,11 +47,21 @@ def write_articles(rows, out: IO[str], fmt: str, tz) -> int:
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True,
-              help="csv: one row per article, a header row first; jsonl: one JSON object per line.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="jsonl",
+    show_default=True,
+    help="csv: one row per article, a header row first; jsonl: one JSON object per line.",
+)
 @click.option("--since", type=SINCE, help="Only articles published since DATE (2026-11-01, 24h, 7d).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to FILE (default: standard output).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE (default: standard output).",
+)
 @pass_app
 def export(app: AppContext, fmt: str, since: datetime | None, output: Path | None) -> None:
     """Export stored articles with every stored field (id, source, url, title, lead, body,

@@ -8,13 +8,26 @@ import click
 
 
 @click.command()
-@click.option("--port", type=click.IntRange(0, 65535), default=8008, show_default=True,
-              help="Port to listen on (0 picks a free one).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8008,
+    show_default=True,
+    help="Port to listen on (0 picks a free one).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--root", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="Mirror folder (default: tests/mirror/sites in this checkout).")
-@click.option("--block", "blocked", multiple=True, metavar="HOST",
-              help="Answer 403 for every page of HOST, as a site that refuses foreign IPs does (repeatable).")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Mirror folder (default: tests/mirror/sites in this checkout).",
+)
+@click.option(
+    "--block",
+    "blocked",
+    multiple=True,
+    metavar="HOST",
+    help="Answer 403 for every page of HOST, as a site that refuses foreign IPs does (repeatable).",
+)
 def mirror(port: int, host: str, root: Path | None, blocked: tuple[str, ...]) -> None:
     """Serve the offline mirror of the news sites until interrupted.
 

@@ -49,7 +49,11 @@ class SinceType(click.ParamType):
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
-            self.fail(f"{text!r} is not a date like 2026-11-01, 2026-11-01T08:00, or an age like 24h, 7d", param, ctx)
+            self.fail(
+                f"{text!r} is not a date like 2026-11-01, 2026-11-01T08:00, or an age like 24h, 7d",
+                param,
+                ctx,
+            )
         if parsed.tzinfo is None:
             # A date without a zone is in the configured time zone.
             from monitor.context import AppContext

@@ -30,7 +30,13 @@ class ParsedPage:
     reasons: list[dict[str, Any]]
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self.fields, "layers": self.layers, "label": self.label, "score": self.score, "url": self.url}
+        return {
+            **self.fields,
+            "layers": self.layers,
+            "label": self.label,
+            "score": self.score,
+            "url": self.url,
+        }
 
 
 def _spider_for(app: AppContext, source: str):
@@ -109,7 +115,8 @@ def parse_page(app: AppContext, source: str, target: str, url: str | None) -> Pa
     config = app.config
     terms = config.resolve_path(config.relevance.terms_file) if config.relevance.terms_file else None
     judgement = RelevanceModel.load(Path(terms) if terms else None).judge(
-        item.title, item.body, lead=item.lead, lang=item.language)
+        item.title, item.body, lead=item.lead, lang=item.language
+    )
     verdict = judgement.to_dict()
     fields = {
         "title": item.title,
@@ -121,8 +128,14 @@ def parse_page(app: AppContext, source: str, target: str, url: str | None) -> Pa
         "canonical_url": item.canonical_url,
         "language": item.language,
     }
-    return ParsedPage(url=url, fields=fields, layers=dict(item.layers), label=verdict.get("label"),
-                      score=verdict.get("score"), reasons=verdict.get("reasons") or [])
+    return ParsedPage(
+        url=url,
+        fields=fields,
+        layers=dict(item.layers),
+        label=verdict.get("label"),
+        score=verdict.get("score"),
+        reasons=verdict.get("reasons") or [],
+    )
 
 
 def _shown(value: Any, width: int) -> str:
@@ -135,8 +148,11 @@ def _shown(value: Any, width: int) -> str:
         paragraphs = text.split("\n\n")
         first, last = paragraphs[0], paragraphs[-1]
         cut = lambda s: s if len(s) <= width else s[: width - 1] + "…"  # noqa: E731
-        return (f"{len(paragraphs)} paragraphs\n    first: {cut(first)}\n    last:  {cut(last)}"
-                if len(paragraphs) > 1 else cut(first))
+        return (
+            f"{len(paragraphs)} paragraphs\n    first: {cut(first)}\n    last:  {cut(last)}"
+            if len(paragraphs) > 1
+            else cut(first)
+        )
     return text
 
 

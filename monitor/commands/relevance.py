@@ -6,8 +6,9 @@ import io
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 import click
 
@@ -55,14 +56,16 @@ def _model_file(ctx: click.Context, model: str | None) -> Path | None:
     if rel is not None and rel.model_file:
         path = Path(ctx.obj.config.resolve_path(rel.model_file))
         if not path.exists():
-            raise click.ClickException(f"relevance.model_file: {path} does not exist "
-                                       "(make it with `newsmon train-relevance --out`)")
+            raise click.ClickException(
+                f"relevance.model_file: {path} does not exist (make it with `newsmon train-relevance --out`)"
+            )
         return path
     return None
 
 
-def load_model(ctx: click.Context, terms: str | None = None, model: str | None = None,
-               rules_only: bool = False) -> RelevanceModel:
+def load_model(
+    ctx: click.Context, terms: str | None = None, model: str | None = None, rules_only: bool = False
+) -> RelevanceModel:
     """The relevance model the options and the config name (built-in terms and classifier by default)."""
     terms_path = _terms_file(ctx, terms)
     model_path = None if rules_only else _model_file(ctx, model)
@@ -74,11 +77,15 @@ def load_model(ctx: click.Context, terms: str | None = None, model: str | None =
         raise click.ClickException(f"cannot load terms: {exc}") from None
 
 
-_MODEL_HELP = ("Classifier file made by `newsmon train-relevance`. "
-               "Default: [relevance] model_file from the config, else the one shipped with newsmon.")
+_MODEL_HELP = (
+    "Classifier file made by `newsmon train-relevance`. "
+    "Default: [relevance] model_file from the config, else the one shipped with newsmon."
+)
 
 
-def _records(stream: IO[str], required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+def _records(
+    stream: IO[str], required: tuple[str, ...]
+) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
     """(line number, record or None, error or None) for each non-blank line."""
     return read_json_lines(stream, required, strings=tuple(k for k in required if k != "id"))
 
@@ -86,8 +93,12 @@ def _records(stream: IO[str], required: tuple[str, ...]) -> Iterator[tuple[int, 
 def _judge(model: RelevanceModel, rec: dict[str, Any]):
     lead = rec.get("lead") or ""
     lang = rec.get("lang")
-    return model.judge(rec["title"], rec["text"], lead=lead if isinstance(lead, str) else "",
-                       lang=lang if isinstance(lang, str) else None)
+    return model.judge(
+        rec["title"],
+        rec["text"],
+        lead=lead if isinstance(lead, str) else "",
+        lang=lang if isinstance(lang, str) else None,
+    )
 
 
 @click.command()
@@ -135,13 +146,17 @@ def _print_metrics(result: dict[str, Any], spread: dict[str, Any] | None = None)
         click.echo(f"{'label':<10}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
         for lab in LABELS:
             m = result["labels"][lab]
-            click.echo(f"{lab:<10}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}{m['support']:>10d}")
+            click.echo(
+                f"{lab:<10}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}{m['support']:>10d}"
+            )
     else:
         click.echo("per label: pooled over the held-out folds, then mean ± sd [min–max] over the folds")
         click.echo(f"{'label':<10}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
         for lab in LABELS:
             m = result["labels"][lab]
-            click.echo(f"{lab:<10}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}{m['support']:>10d}")
+            click.echo(
+                f"{lab:<10}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}{m['support']:>10d}"
+            )
         for lab in LABELS:
             parts = []
             for measure in ("precision", "recall", "f1"):
@@ -181,8 +196,17 @@ def _feedback_texts(ctx: click.Context) -> list[TrainingText]:
     for article_id, label in sorted(latest.items()):
         article = store.get(article_id)
         if article is not None:
-            out.append(TrainingText(title=article.title, text=article.body, lead=article.lead, label=label,
-                                    lang=article.language, id=f"feedback-{article_id}", weight=FEEDBACK_WEIGHT))
+            out.append(
+                TrainingText(
+                    title=article.title,
+                    text=article.body,
+                    lead=article.lead,
+                    label=label,
+                    lang=article.language,
+                    id=f"feedback-{article_id}",
+                    weight=FEEDBACK_WEIGHT,
+                )
+            )
     return out
 
 
@@ -200,17 +224,34 @@ def _read_files(files: tuple[str, ...]) -> LabeledSet:
 
 @click.command("eval-relevance")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
-@click.option("--cv", "cv", type=click.IntRange(min=2), metavar="K",
-              help="K-fold cross-validation: train on K-1 folds with train-relevance's trainer, judge the rest.")
-@click.option("--feedback", "use_feedback", is_flag=True,
-              help="Score the current model on the readers' corrections stored in the database.")
+@click.option(
+    "--cv",
+    "cv",
+    type=click.IntRange(min=2),
+    metavar="K",
+    help="K-fold cross-validation: train on K-1 folds with train-relevance's trainer, judge the rest.",
+)
+@click.option(
+    "--feedback",
+    "use_feedback",
+    is_flag=True,
+    help="Score the current model on the readers' corrections stored in the database.",
+)
 @click.option("--rules-only", is_flag=True, help="Judge by the hand-written rules alone (no classifier).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 @click.option("--terms", type=click.Path(exists=True, dir_okay=False), help=_TERMS_HELP)
 @click.option("--model", type=click.Path(exists=True, dir_okay=False), help=_MODEL_HELP)
 @click.pass_context
-def eval_relevance(ctx: click.Context, files: tuple[str, ...], cv: int | None, use_feedback: bool, rules_only: bool,
-                   as_json: bool, terms: str | None, model: str | None) -> None:
+def eval_relevance(
+    ctx: click.Context,
+    files: tuple[str, ...],
+    cv: int | None,
+    use_feedback: bool,
+    rules_only: bool,
+    as_json: bool,
+    terms: str | None,
+    model: str | None,
+) -> None:
     """Score the relevance model against labeled JSON lines (FILES) or stored corrections.
 
     Lines need `id`, `title`, `text` and a gold `label` (core, national, none;
@@ -259,17 +300,25 @@ def eval_relevance(ctx: click.Context, files: tuple[str, ...], cv: int | None, u
                 wrong.append({"id": t.id, "gold": t.label, "predicted": j.label, "score": j.score})
         metrics = score_pairs(pairs)
         version = rel_model.version
-    result: dict[str, Any] = {"model_version": version, "n": len(data.texts), "unlabeled": data.unlabeled,
-                              "bad_lines": len(data.errors), **metrics, "misjudged": wrong}
+    result: dict[str, Any] = {
+        "model_version": version,
+        "n": len(data.texts),
+        "unlabeled": data.unlabeled,
+        "bad_lines": len(data.errors),
+        **metrics,
+        "misjudged": wrong,
+    }
     if spread is not None:
         result["cv"] = {"k": cv, "folds": spread}
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
     else:
         what = "model" if not cv else ""
-        click.echo(f"{what + ' ' if what else ''}{version}: {len(data.texts)} labeled articles"
-                   + (f", {data.unlabeled} unlabeled skipped" if data.unlabeled else "")
-                   + (f", {len(data.errors)} bad lines skipped" if data.errors else ""))
+        click.echo(
+            f"{what + ' ' if what else ''}{version}: {len(data.texts)} labeled articles"
+            + (f", {data.unlabeled} unlabeled skipped" if data.unlabeled else "")
+            + (f", {len(data.errors)} bad lines skipped" if data.errors else "")
+        )
         click.echo("")
         _print_metrics(result, spread)
     if data.errors:
@@ -278,13 +327,18 @@ def eval_relevance(ctx: click.Context, files: tuple[str, ...], cv: int | None, u
 
 @click.command("train-relevance")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
-@click.option("--out", "out", type=click.Path(dir_okay=False),
-              help="Where to write the model (default: [relevance] model_file from the config).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False),
+    help="Where to write the model (default: [relevance] model_file from the config).",
+)
 @click.option("--with-feedback", is_flag=True, help="Add the readers' corrections stored in the database.")
 @click.option("--terms", type=click.Path(exists=True, dir_okay=False), help=_TERMS_HELP)
 @click.pass_context
-def train_relevance(ctx: click.Context, files: tuple[str, ...], out: str | None, with_feedback: bool,
-                    terms: str | None) -> None:
+def train_relevance(
+    ctx: click.Context, files: tuple[str, ...], out: str | None, with_feedback: bool, terms: str | None
+) -> None:
     """Train the relevance classifier on labeled JSON lines (FILES, as for eval-relevance).
 
     The rules' evidence (from the built-in terms and --terms/[relevance]
@@ -318,8 +372,10 @@ def train_relevance(ctx: click.Context, files: tuple[str, ...], out: str | None,
     clf.save(Path(target))
     version = base.with_classifier(clf).version
     counts = ", ".join(f"{clf.meta[f'texts_{lab}']} {lab}" for lab in LABELS)
-    click.echo(f"trained on {len(data.texts)} texts ({counts}; {n_feedback} from feedback): "
-               f"wrote {target}, model version {version}")
+    click.echo(
+        f"trained on {len(data.texts)} texts ({counts}; {n_feedback} from feedback): "
+        f"wrote {target}, model version {version}"
+    )
     if data.errors:
         ctx.exit(1)
 
@@ -352,8 +408,10 @@ def feedback(ctx: click.Context, article_id: int, label: str, note: str | None, 
         row = record_feedback(ctx.obj.db, article_id, label=label, note=note, who=who)
     except UnknownArticle:
         raise click.ClickException(f"no stored article {article_id} (see `newsmon articles`)") from None
-    click.echo(f"article {article_id}: {row.previous_label or 'unjudged'} -> {label} recorded"
-               + (f" for {who}" if who else ""))
+    click.echo(
+        f"article {article_id}: {row.previous_label or 'unjudged'} -> {label} recorded"
+        + (f" for {who}" if who else "")
+    )
 
 
 commands = [classify, eval_relevance, train_relevance, feedback]

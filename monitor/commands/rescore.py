@@ -12,8 +12,11 @@ from monitor.context import AppContext, pass_app
 
 
 @click.command()
-@click.option("--stale-only", is_flag=True,
-              help="Only articles judged by another model version than the current one (faster).")
+@click.option(
+    "--stale-only",
+    is_flag=True,
+    help="Only articles judged by another model version than the current one (faster).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 @pass_app
 def rescore(app: AppContext, stale_only: bool, as_json: bool) -> None:
@@ -49,11 +52,18 @@ def rescore(app: AppContext, stale_only: bool, as_json: bool) -> None:
         data = judgement.to_dict()
         if article.label != judgement.label:
             changes[f"{article.label or 'unjudged'}→{judgement.label}"] += 1
-        if (article.label, article.score, article.relevance_version) != (judgement.label, judgement.score, model.version) \
-                or article.reasons != data["reasons"]:
+        if (article.label, article.score, article.relevance_version) != (
+            judgement.label,
+            judgement.score,
+            model.version,
+        ) or article.reasons != data["reasons"]:
             store.set_judgement(article.id, judgement.label, judgement.score, data["reasons"], model.version)
-    summary = {"rescored": seen, "label_changes": dict(changes), "version": model.version,
-               "counts": store.counts()}
+    summary = {
+        "rescored": seen,
+        "label_changes": dict(changes),
+        "version": model.version,
+        "counts": store.counts(),
+    }
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False))
         return

@@ -24,13 +24,18 @@ def web(app: AppContext, host: str | None, port: int | None) -> None:
     be set: clients send it as "Authorization: Bearer TOKEN", browsers sign in once
     with it at /login.
     """
-    from monitor.web.server import serve
     from monitor.web.security import TOKEN_ENV, WebSecurityError
+    from monitor.web.server import serve
 
     config = app.config
     try:
-        serve(config, app.db, host=host or config.web.host, port=port or config.web.port,
-              token=os.environ.get(TOKEN_ENV) or None)
+        serve(
+            config,
+            app.db,
+            host=host or config.web.host,
+            port=port or config.web.port,
+            token=os.environ.get(TOKEN_ENV) or None,
+        )
     except WebSecurityError as exc:
         raise click.ClickException(str(exc)) from None
 

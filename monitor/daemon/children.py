@@ -16,7 +16,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, IO
+from typing import IO, Any
 
 from monitor.daemon.child import PARENT_ENV
 from monitor.daemon.proc import rss_kb
@@ -96,8 +96,15 @@ class ChildProcess:
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             # Its own session and process group: a terminal's Ctrl-C reaches only the daemon,
             # which decides what happens to crawls; and a kill reaches anything the crawl started.
-            proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env,
-                                    cwd=self.cwd, start_new_session=True)
+            proc = subprocess.Popen(
+                self.argv,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                env=env,
+                cwd=self.cwd,
+                start_new_session=True,
+            )
             self.pid = proc.pid
             peak = None
             stop_reason: str | None = None
@@ -124,7 +131,9 @@ class ChildProcess:
                         _signal_group(proc.pid, signal.SIGTERM)
                         term_at = now
                 elif not killed_hard and term_at is not None and now - term_at >= self.kill_grace:
-                    logger.warning("%s did not stop within %s: killing it", self.name, _human(self.kill_grace))
+                    logger.warning(
+                        "%s did not stop within %s: killing it", self.name, _human(self.kill_grace)
+                    )
                     _signal_group(proc.pid, signal.SIGKILL)
                     killed_hard = True
             if stop_reason is not None:
@@ -132,8 +141,17 @@ class ChildProcess:
                 _signal_group(proc.pid, signal.SIGKILL)
             outcome = _last_json_line(out)
             tail = _tail(err)
-        return ChildResult(self.name, started_at, time.monotonic() - t0, proc.returncode, outcome,
-                           stop_reason, tail, peak, killed_hard)
+        return ChildResult(
+            self.name,
+            started_at,
+            time.monotonic() - t0,
+            proc.returncode,
+            outcome,
+            stop_reason,
+            tail,
+            peak,
+            killed_hard,
+        )
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:

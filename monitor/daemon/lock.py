@@ -32,8 +32,10 @@ class LockHeld(Exception):
 def describe_holder(holder: DaemonLock) -> str:
     age = (utcnow() - holder.heartbeat_at).total_seconds()
     what = "newsmon run --once" if holder.mode == "once" else "newsmon daemon"
-    return (f"{what} pid {holder.pid} on {holder.host}, started {holder.started_at:%Y-%m-%d %H:%M:%S} UTC, "
-            f"last heartbeat {age:.0f} s ago")
+    return (
+        f"{what} pid {holder.pid} on {holder.host}, started {holder.started_at:%Y-%m-%d %H:%M:%S} UTC, "
+        f"last heartbeat {age:.0f} s ago"
+    )
 
 
 class DatabaseLock:
@@ -44,8 +46,15 @@ class DatabaseLock:
     restarted by systemd does not wait out the staleness period).
     """
 
-    def __init__(self, db: Database, *, mode: str = "daemon", stale_after: float = 120,
-                 heartbeat_seconds: float = 15, on_lost: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        mode: str = "daemon",
+        stale_after: float = 120,
+        heartbeat_seconds: float = 15,
+        on_lost: Callable[[], None] | None = None,
+    ) -> None:
         self.store = DaemonLockStore(db)
         self.mode = mode
         self.stale_after = stale_after
@@ -74,10 +83,14 @@ class DatabaseLock:
         ok, holder = self.store.try_acquire(self.owner, self.pid, self.host, self.mode, self.is_stale)
         if not ok:
             assert holder is not None
-            raise LockHeld(holder, (
-                f"another newsmon is already running on this database ({describe_holder(holder)}). "
-                "Stop it first (e.g. `systemctl stop newsmon`); if it died, its lock is taken over "
-                f"automatically once its heartbeat is {self.stale_after:.0f} s old."))
+            raise LockHeld(
+                holder,
+                (
+                    f"another newsmon is already running on this database ({describe_holder(holder)}). "
+                    "Stop it first (e.g. `systemctl stop newsmon`); if it died, its lock is taken over "
+                    f"automatically once its heartbeat is {self.stale_after:.0f} s old."
+                ),
+            )
         self.held = True
         _HELD_HERE.add(self.owner)
         self.store.heartbeat(self.owner, rss_kb())
@@ -113,7 +126,7 @@ class DatabaseLock:
                 self.held = False
                 _HELD_HERE.discard(self.owner)
 
-    def __enter__(self) -> "DatabaseLock":
+    def __enter__(self) -> DatabaseLock:
         self.acquire()
         return self
 

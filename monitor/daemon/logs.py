@@ -15,7 +15,13 @@ def setup_logging(config: AppConfig, verbose: int = 0) -> None:
     """
     from monitor.cli import setup_logging as cli_logging
 
-    level = logging.DEBUG if verbose >= 2 else logging.INFO if verbose == 1 else getattr(logging, config.log_level)
+    level = (
+        logging.DEBUG
+        if verbose >= 2
+        else logging.INFO
+        if verbose == 1
+        else getattr(logging, config.log_level)
+    )
     log_file = str(config.resolve_path(config.log_file)) if config.log_file else None
     cli_logging(level, log_file)
     if verbose < 1:

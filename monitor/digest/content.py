@@ -18,8 +18,13 @@ from storage.runs import Degradation
 LANGUAGE_NAMES = {"vi": "Vietnamese", "ru": "Russian", "en": "English"}
 # Display order and names of the relevance model's evidence sides.
 SIDE_NAMES = {
-    "hanoi": "Hanoi", "russia": "Russia", "vietnam": "Vietnam", "national": "national",
-    "locality": "locality", "pair": "both sides", "cooperation": "cooperation",
+    "hanoi": "Hanoi",
+    "russia": "Russia",
+    "vietnam": "Vietnam",
+    "national": "national",
+    "locality": "locality",
+    "pair": "both sides",
+    "cooperation": "cooperation",
 }
 SNIPPET_CHARS = 320
 _SPACE = re.compile(r"\s+")
@@ -51,7 +56,7 @@ class OtherSource:
 
     @property
     def display(self) -> str:
-        """"VietnamPlus (English)"; the language is left out when the source's name already says it."""
+        """ "VietnamPlus (English)"; the language is left out when the source's name already says it."""
         if self.language.lower() in self.source_label.lower():
             return self.source_label
         return f"{self.source_label} ({self.language})"
@@ -154,6 +159,7 @@ class DigestContent:
 # building blocks
 # ---------------------------------------------------------------------------
 
+
 def local_time(value: datetime | None, tz: tzinfo) -> str:
     return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else ""
 
@@ -177,13 +183,11 @@ def highlight(text: str, phrases: Sequence[str], limit: int = SNIPPET_CHARS) -> 
         text = text[: cut if cut > limit // 2 else limit].rstrip(" ,.;:–-") + " …"
     if not phrases:
         return [Segment(text)] if text else []
-    pattern = re.compile(
-        r"(?<!\w)(" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)", re.IGNORECASE
-    )
+    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)", re.IGNORECASE)
     spans: list[list[int]] = []
     for match in pattern.finditer(text):
         start, end = _whole_words(text, match.start(), match.end())
-        if spans and (start <= spans[-1][1] or not text[spans[-1][1]:start].strip()):
+        if spans and (start <= spans[-1][1] or not text[spans[-1][1] : start].strip()):
             spans[-1][1] = max(spans[-1][1], end)  # touching or only spaces apart: one phrase
         else:
             spans.append([start, end])
@@ -224,12 +228,14 @@ def _counts(reason: object) -> bool:
 def _inside(phrase: str, other: str) -> bool:
     """Whether ``phrase``'s words stand, in order, within the longer ``other``."""
     words, longer = phrase.lower().split(), other.lower().split()
-    return len(words) < len(longer) and any(longer[i:i + len(words)] == words
-                                            for i in range(len(longer) - len(words) + 1))
+    return len(words) < len(longer) and any(
+        longer[i : i + len(words)] == words for i in range(len(longer) - len(words) + 1)
+    )
 
 
-def explain(reasons: Iterable[dict], label: str | None, score: float | None, per_side: int = 2,
-            text: str = "") -> str:
+def explain(
+    reasons: Iterable[dict], label: str | None, score: float | None, per_side: int = 2, text: str = ""
+) -> str:
     """A one-line "why it matched": label and score, then the strongest phrases per side,
     e.g. ``core 0.82 · Hanoi: Hà Nội · Russia: Moskva · cooperation: hợp tác, ký kết``.
 
@@ -255,7 +261,9 @@ def explain(reasons: Iterable[dict], label: str | None, score: float | None, per
         if phrase.lower() not in (p.lower() for p in bucket) and len(bucket) < per_side:
             bucket.append(phrase)
     order = [*SIDE_NAMES, *sorted(set(by_side) - set(SIDE_NAMES))]
-    parts = [f"{SIDE_NAMES.get(side, side)}: {', '.join(by_side[side])}" for side in order if by_side.get(side)]
+    parts = [
+        f"{SIDE_NAMES.get(side, side)}: {', '.join(by_side[side])}" for side in order if by_side.get(side)
+    ]
     head = f"{label or '?'} {score:.2f}" if score is not None else (label or "?")
     return " · ".join([head, *parts])
 
@@ -263,8 +271,12 @@ def explain(reasons: Iterable[dict], label: str | None, score: float | None, per
 def _headline_key(article: Article) -> tuple:
     # Core before national, then the earliest report, then the fullest text.
     far = datetime.max.replace(tzinfo=article.first_seen_at.tzinfo)
-    return (article.label != "core", article.published_at or article.first_seen_at or far,
-            -len(article.body or ""), article.id)
+    return (
+        article.label != "core",
+        article.published_at or article.first_seen_at or far,
+        -len(article.body or ""),
+        article.id,
+    )
 
 
 def group_stories(articles: Sequence[Article]) -> list[list[Article]]:
@@ -290,19 +302,33 @@ def make_item(group: Sequence[Article], tz: tzinfo, labels: dict[str, str]) -> I
         language_name=LANGUAGE_NAMES.get(head.language, head.language),
         when=local_time(head.published_at, tz),
         snippet=highlight(head.lead or head.body, matched_phrases(reasons)),
-        why=explain(reasons, head.label, head.score, text=" ".join(filter(None, (head.title, head.lead, head.body)))),
+        why=explain(
+            reasons, head.label, head.score, text=" ".join(filter(None, (head.title, head.lead, head.body)))
+        ),
         score=head.score or 0.0,
         also_in=[
-            OtherSource(o.id, _clean(o.title), o.url, o.source, labels.get(o.source, o.source),
-                        LANGUAGE_NAMES.get(o.language, o.language), local_time(o.published_at, tz))
+            OtherSource(
+                o.id,
+                _clean(o.title),
+                o.url,
+                o.source,
+                labels.get(o.source, o.source),
+                LANGUAGE_NAMES.get(o.language, o.language),
+                local_time(o.published_at, tz),
+            )
             for o in others
         ],
     )
 
 
-def source_health(runs: Sequence[CrawlRun], sources: Iterable[str], last_success: dict[str, CrawlRun | None],
-                  labels: dict[str, str], tz: tzinfo,
-                  degraded: dict[str, Degradation | None] | None = None) -> list[SourceHealth]:
+def source_health(
+    runs: Sequence[CrawlRun],
+    sources: Iterable[str],
+    last_success: dict[str, CrawlRun | None],
+    labels: dict[str, str],
+    tz: tzinfo,
+    degraded: dict[str, Degradation | None] | None = None,
+) -> list[SourceHealth]:
     """Per source, over ``runs``: how many failed, how many found nothing new, and the last success."""
     names = list(dict.fromkeys([*sources, *(r.source for r in runs)]))
     rows = []
@@ -310,17 +336,21 @@ def source_health(runs: Sequence[CrawlRun], sources: Iterable[str], last_success
         mine = [r for r in runs if r.source == name and r.status != "running"]
         success = last_success.get(name)
         found = (degraded or {}).get(name)
-        rows.append(SourceHealth(
-            source=name,
-            label=labels.get(name, name),
-            runs=len(mine),
-            failed=sum(1 for r in mine if r.status in ("failed", "blocked", "killed")),
-            found_nothing=sum(1 for r in mine if r.status in ("ok", "partial") and r.new == 0),
-            new=sum(r.new for r in mine),
-            last_success=local_time(success.finished_at or success.started_at, tz) if success else "never",
-            last_status=mine[-1].status if mine else "no runs",
-            degraded_fields=list(found.fields) if found else [],
-            degraded_since=local_time(found.since, tz) if found else "",
-            degraded_sample=found.sample_url if found else "",
-        ))
+        rows.append(
+            SourceHealth(
+                source=name,
+                label=labels.get(name, name),
+                runs=len(mine),
+                failed=sum(1 for r in mine if r.status in ("failed", "blocked", "killed")),
+                found_nothing=sum(1 for r in mine if r.status in ("ok", "partial") and r.new == 0),
+                new=sum(r.new for r in mine),
+                last_success=local_time(success.finished_at or success.started_at, tz)
+                if success
+                else "never",
+                last_status=mine[-1].status if mine else "no runs",
+                degraded_fields=list(found.fields) if found else [],
+                degraded_since=local_time(found.since, tz) if found else "",
+                degraded_sample=found.sample_url if found else "",
+            )
+        )
     return rows

@@ -34,8 +34,10 @@ log = logging.getLogger(__name__)
 
 PASSWORD_ENV = "NEWSMON_SMTP_PASSWORD"
 TRANSIENT, PERMANENT = "transient", "permanent"
-APP_PASSWORD_HINT = ("the server refused the login: check smtp.user and the password "
-                     "(Gmail and Outlook need an app password, not the account password)")
+APP_PASSWORD_HINT = (
+    "the server refused the login: check smtp.user and the password "
+    "(Gmail and Outlook need an app password, not the account password)"
+)
 TLS_HINT = "TLS mismatch: port 465 is ssl, 587 is starttls (set smtp.security and smtp.port to match)"
 
 
@@ -146,8 +148,10 @@ def _connect(config: AppConfig, sender: str, env: Mapping[str, str] | None):
     port = smtp_port(config)
     password = smtp_password(config, env)
     if smtp.user and not password:
-        raise DeliveryError(f"no SMTP password for {smtp.user}: set {PASSWORD_ENV}, or store it in the system "
-                            f"keyring with `newsmon set-password` (desktop hosts only)")
+        raise DeliveryError(
+            f"no SMTP password for {smtp.user}: set {PASSWORD_ENV}, or store it in the system "
+            f"keyring with `newsmon set-password` (desktop hosts only)"
+        )
     context = ssl.create_default_context()
     extra = {"timeout": smtp.timeout_seconds}
     if smtp.security == "ssl":
@@ -157,10 +161,15 @@ def _connect(config: AppConfig, sender: str, env: Mapping[str, str] | None):
     # STARTTLS verifies the certificate (smtplib's default context does not), and the client
     # lives for this one attempt only (no stale connection kept between digests).
     client = yagmail.SMTP(
-        user=smtp.user or sender, password=password or "", host=smtp.host, port=port,
+        user=smtp.user or sender,
+        password=password or "",
+        host=smtp.host,
+        port=port,
         smtp_ssl=smtp.security == "ssl",
         smtp_starttls={"context": context} if smtp.security == "starttls" else False,
-        smtp_skip_login=not smtp.user, soft_email_validation=False, **extra,
+        smtp_skip_login=not smtp.user,
+        soft_email_validation=False,
+        **extra,
     )
     client.set_logging(None)
     # yagmail appends "@gmail.com" to a user name without "@"; log in with the name as configured.
@@ -173,8 +182,10 @@ def _connect(config: AppConfig, sender: str, env: Mapping[str, str] | None):
     except UnicodeEncodeError:
         _close(client)
         # smtplib sends AUTH credentials as ASCII only; say so without echoing them.
-        raise DeliveryError(f"{smtp.host}:{port}: the SMTP user name or password has non-ASCII characters, "
-                            "which SMTP AUTH (Python's smtplib) cannot send") from None
+        raise DeliveryError(
+            f"{smtp.host}:{port}: the SMTP user name or password has non-ASCII characters, "
+            "which SMTP AUTH (Python's smtplib) cannot send"
+        ) from None
     return client
 
 
@@ -189,8 +200,13 @@ def smtp_port(config: AppConfig) -> int:
     return config.smtp.port or {"ssl": 465, "starttls": 587, "none": 25}[config.smtp.security]
 
 
-def send_smtp(config: AppConfig, sender: str, recipients: Sequence[str], raw_message: str,
-              env: Mapping[str, str] | None = None) -> ChannelResult:
+def send_smtp(
+    config: AppConfig,
+    sender: str,
+    recipients: Sequence[str],
+    raw_message: str,
+    env: Mapping[str, str] | None = None,
+) -> ChannelResult:
     """One SMTP transaction on a fresh connection: MAIL, one RCPT per recipient, DATA.
 
     Each recipient's own RCPT reply decides its fate; the reply to the message (DATA) applies
@@ -229,7 +245,9 @@ def send_smtp(config: AppConfig, sender: str, recipients: Sequence[str], raw_mes
         if code == 250:
             attempts.extend(Attempt(r, True) for r in accepted)
         else:
-            attempts.extend(Attempt(r, False, f"{where}: {_reply(code, text)}", kind_of(code)) for r in accepted)
+            attempts.extend(
+                Attempt(r, False, f"{where}: {_reply(code, text)}", kind_of(code)) for r in accepted
+            )
         return ChannelResult(attempts)
     except (smtplib.SMTPException, OSError) as exc:
         # Cut off mid-transaction: whoever has no answer yet is retried later (the same Message-ID
@@ -269,15 +287,19 @@ class Message:
     created_stamp: str  # local time, for outbox file names
 
 
-def email_channel(config: AppConfig, message: Message, destinations: Sequence[str],
-                  env: Mapping[str, str] | None) -> ChannelResult:
+def email_channel(
+    config: AppConfig, message: Message, destinations: Sequence[str], env: Mapping[str, str] | None
+) -> ChannelResult:
     return send_smtp(config, message.sender, destinations, message.raw_message, env)
 
 
-def outbox_channel(config: AppConfig, message: Message, destinations: Sequence[str],
-                   env: Mapping[str, str] | None) -> ChannelResult:
+def outbox_channel(
+    config: AppConfig, message: Message, destinations: Sequence[str], env: Mapping[str, str] | None
+) -> ChannelResult:
     try:
-        path = write_outbox(config, message.digest_id, message.created_stamp, message.raw_message, message.html)
+        path = write_outbox(
+            config, message.digest_id, message.created_stamp, message.raw_message, message.html
+        )
     except DeliveryError as exc:
         return ChannelResult.all_failed(destinations, str(exc))
     return ChannelResult([Attempt(d, True) for d in destinations], outbox_path=path)

@@ -32,8 +32,10 @@ def display_url(url: str) -> str:
             text = bytes.fromhex(match.group(0).replace("%", "")).decode("utf-8")
         except UnicodeDecodeError:
             return match.group(0)
-        return "".join(ch if ord(ch) > 127 and ch.isprintable() and not ch.isspace() else quote(ch, safe="")
-                       for ch in text)
+        return "".join(
+            ch if ord(ch) > 127 and ch.isprintable() and not ch.isspace() else quote(ch, safe="")
+            for ch in text
+        )
 
     return _ESCAPES.sub(decode, url)
 
@@ -95,8 +97,17 @@ def address_header(recipients: list[str]) -> list[Address]:
     return [_address(r) for r in recipients]
 
 
-def build_message(*, subject: str, sender: str, recipients: list[str], text: str, html: str,
-                  message_id: str, date: datetime, topic: str) -> EmailMessage:
+def build_message(
+    *,
+    subject: str,
+    sender: str,
+    recipients: list[str],
+    text: str,
+    html: str,
+    message_id: str,
+    date: datetime,
+    topic: str,
+) -> EmailMessage:
     """multipart/alternative: the plain-text part first, the HTML part last (preferred by readers).
 
     Built with the standard library rather than yagmail's message helper: that one turns

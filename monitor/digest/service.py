@@ -7,22 +7,37 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
-from html import escape
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from html import escape
 
+from monitor.digest.content import (
+    DeliveryProblem,
+    DigestContent,
+    Item,
+    group_stories,
+    local_time,
+    make_item,
+    source_health,
+)
+from monitor.digest.delivery import (
+    CHANNELS,
+    PERMANENT,
+    TRANSIENT,
+    Attempt,
+    ChannelResult,
+    Message,
+    claim_stale_after,
+    destinations,
+    send_smtp,
+)
+from monitor.digest.render import build_message, new_message_id, render_html, render_text
 from settings import AppConfig
 from storage import CrawlRunLog, Database
 from storage.deliveries import DeliveryStore
 from storage.digests import DigestConflict, DigestStore, NewItem
 from storage.models import DELIVERED_STATUSES, Article, Digest, utcnow
-
-from monitor.digest.content import (DeliveryProblem, DigestContent, Item, group_stories, local_time, make_item,
-                                    source_health)
-from monitor.digest.delivery import (CHANNELS, PERMANENT, TRANSIENT, Attempt, ChannelResult, Message,
-                                     claim_stale_after, destinations, send_smtp)
-from monitor.digest.render import build_message, new_message_id, render_html, render_text
 
 log = logging.getLogger(__name__)
 
@@ -105,13 +120,22 @@ def _source_labels(config: AppConfig, names: Sequence[str]) -> dict[str, str]:
 def delivery_problems(db: Database, since: datetime | None, tz) -> list[DeliveryProblem]:
     """Destinations refused for good since ``since``, and digests that failed everywhere."""
     shown = 20
-    problems = [DeliveryProblem(d.digest_id, d.destination, d.last_error or "refused",
-                                local_time(d.last_attempt_at, tz))
-                for d in DeliveryStore(db).failed_since(since, newest=shown)]
+    problems = [
+        DeliveryProblem(
+            d.digest_id, d.destination, d.last_error or "refused", local_time(d.last_attempt_at, tz)
+        )
+        for d in DeliveryStore(db).failed_since(since, newest=shown)
+    ]
     for digest in DigestStore(db).with_status(["failed"], since=since, newest=shown):
         if not any(p.digest_id == digest.id for p in problems):
-            problems.append(DeliveryProblem(digest.id, "", digest.last_error or "not delivered",
-                                            local_time(digest.last_attempt_at or digest.created_at, tz)))
+            problems.append(
+                DeliveryProblem(
+                    digest.id,
+                    "",
+                    digest.last_error or "not delivered",
+                    local_time(digest.last_attempt_at or digest.created_at, tz),
+                )
+            )
     return problems
 
 
@@ -133,9 +157,15 @@ def compose(config: AppConfig, db: Database, articles: Sequence[Article], *, now
     national = [i for i in newest_first if i.section == "national"]
     room = config.digest.max_items
     shown_core, shown_national = core[:room], national[: max(0, room - len(core))]
-    overflow = [aid for i in core[room:] + national[len(shown_national):] for aid in i.article_ids]
-    health = source_health(runs, sources, {n: runs_log.last_success(n) for n in names}, labels, tz,
-                           {n: runs_log.degradation(n) for n in names})
+    overflow = [aid for i in core[room:] + national[len(shown_national) :] for aid in i.article_ids]
+    health = source_health(
+        runs,
+        sources,
+        {n: runs_log.last_success(n) for n in names},
+        labels,
+        tz,
+        {n: runs_log.degradation(n) for n in names},
+    )
     return DigestContent(
         topic=config.digest.topic,
         created=local_time(now, tz),
@@ -157,13 +187,16 @@ def _items(content: DigestContent) -> list[NewItem]:
         item: Item
         for item in items:
             rows.append(NewItem(item.article_id, section, "headline", len(rows)))
-            rows.extend(NewItem(o.article_id, section, "also", len(rows) + n) for n, o in enumerate(item.also_in))
+            rows.extend(
+                NewItem(o.article_id, section, "also", len(rows) + n) for n, o in enumerate(item.also_in)
+            )
     rows.extend(NewItem(aid, "core", "overflow", len(rows) + n) for n, aid in enumerate(content.overflow))
     return rows
 
 
-def _run_channel(config: AppConfig, channel: str, message: Message, dests: list[str],
-                 env: Mapping[str, str] | None) -> ChannelResult:
+def _run_channel(
+    config: AppConfig, channel: str, message: Message, dests: list[str], env: Mapping[str, str] | None
+) -> ChannelResult:
     sender = CHANNELS.get(channel)
     if sender is None:
         return ChannelResult.all_failed(dests, f"unknown delivery channel {channel!r}")
@@ -174,8 +207,9 @@ def _run_channel(config: AppConfig, channel: str, message: Message, dests: list[
         return ChannelResult.all_failed(dests, f"{type(exc).__name__}: {exc}")
 
 
-def attempt_digest(config: AppConfig, db: Database, digest_id: int, *, now: datetime,
-                   env: Mapping[str, str] | None = None) -> AttemptReport | None:
+def attempt_digest(
+    config: AppConfig, db: Database, digest_id: int, *, now: datetime, env: Mapping[str, str] | None = None
+) -> AttemptReport | None:
     """Claim every due delivery of one digest, attempt them (one attempt per channel), mark each,
     settle the digest. None when nothing of it was due (or another process holds it)."""
     store, deliveries = DigestStore(db), DeliveryStore(db)
@@ -184,8 +218,13 @@ def attempt_digest(config: AppConfig, db: Database, digest_id: int, *, now: date
         return None
     digest = store.get(digest_id)
     assert digest is not None
-    message = Message(digest.id, digest.sender, digest.raw_message, digest.html,
-                      digest.created_at.astimezone(config.tz).strftime("%Y%m%d-%H%M%S"))
+    message = Message(
+        digest.id,
+        digest.sender,
+        digest.raw_message,
+        digest.html,
+        digest.created_at.astimezone(config.tz).strftime("%Y%m%d-%H%M%S"),
+    )
     report = AttemptReport(digest)
     give_up = now - digest.created_at >= timedelta(hours=config.digest.retry_hours)
     by_channel: dict[str, list] = {}
@@ -197,18 +236,26 @@ def attempt_digest(config: AppConfig, db: Database, digest_id: int, *, now: date
         report.outbox_path = report.outbox_path or result.outbox_path
         outcome: dict[str, Attempt] = {a.destination: a for a in result.attempts}
         for row in group:
-            att = outcome.get(row.destination) or Attempt(row.destination, False, "no answer from the channel",
-                                                          TRANSIENT)
+            att = outcome.get(row.destination) or Attempt(
+                row.destination, False, "no answer from the channel", TRANSIENT
+            )
             if att.ok:
                 deliveries.mark_sent([row.id], now=now)
                 report.sent.append(row.destination)
                 continue
             error, kind = att.error or "failed", att.kind or TRANSIENT
             if kind == TRANSIENT and give_up:
-                error, kind = (f"gave up after {row.attempts} attempts over {config.digest.retry_hours:g} h "
-                               f"(digest.retry_hours): {error}"), PERMANENT
+                error, kind = (
+                    (
+                        f"gave up after {row.attempts} attempts over {config.digest.retry_hours:g} h "
+                        f"(digest.retry_hours): {error}"
+                    ),
+                    PERMANENT,
+                )
             if kind == TRANSIENT:
-                deliveries.mark_failed(row.id, error, kind=kind, next_attempt_at=next_attempt_at(row.attempts, now))
+                deliveries.mark_failed(
+                    row.id, error, kind=kind, next_attempt_at=next_attempt_at(row.attempts, now)
+                )
                 report.waiting.append((row.destination, error))
             else:
                 deliveries.mark_failed(row.id, error, kind=kind)
@@ -222,41 +269,68 @@ def attempt_digest(config: AppConfig, db: Database, digest_id: int, *, now: date
 def _log(report: AttemptReport) -> None:
     d = report.digest
     if report.sent:
-        log.info("digest %s %s to %s (%s)", d.id, "written to the outbox" if report.outbox_path else "sent",
-                 ", ".join(report.sent), d.message_id)
+        log.info(
+            "digest %s %s to %s (%s)",
+            d.id,
+            "written to the outbox" if report.outbox_path else "sent",
+            ", ".join(report.sent),
+            d.message_id,
+        )
     for dest, error in report.refused:
         log.error("digest %s refused for good for %s: %s", d.id, dest, error)
     for dest, error in report.waiting:
         log.warning("digest %s not delivered to %s yet (retried later): %s", d.id, dest, error)
     if d.status == "failed":
-        log.error("digest %s failed: delivered nowhere (%s); its %d article(s) go into the next digest",
-                  d.id, d.last_error or "refused", d.article_count)
+        log.error(
+            "digest %s failed: delivered nowhere (%s); its %d article(s) go into the next digest",
+            d.id,
+            d.last_error or "refused",
+            d.article_count,
+        )
 
 
 def _delivered_entry(report: AttemptReport) -> dict:
-    return {"digest_id": report.digest.id, "status": report.digest.status, "to": report.sent,
-            "outbox_path": report.outbox_path}
+    return {
+        "digest_id": report.digest.id,
+        "status": report.digest.status,
+        "to": report.sent,
+        "outbox_path": report.outbox_path,
+    }
 
 
 def _record_outcome(outcome: DigestOutcome, report: AttemptReport) -> None:
     if report.sent:
         outcome.delivered.append(_delivered_entry(report))
-    outcome.refused.extend({"digest_id": report.digest.id, "destination": dest, "error": err}
-                           for dest, err in report.refused)
+    outcome.refused.extend(
+        {"digest_id": report.digest.id, "destination": dest, "error": err} for dest, err in report.refused
+    )
 
 
 def _outcome_of(report: AttemptReport, base: DigestOutcome) -> DigestOutcome:
     d = report.digest
     base.status = {"pending": "pending", "failed": "failed", "dropped": "failed"}.get(d.status, d.status)
-    base.digest_id, base.message_id, base.item_count, base.subject = d.id, d.message_id, d.article_count, d.subject
+    base.digest_id, base.message_id, base.item_count, base.subject = (
+        d.id,
+        d.message_id,
+        d.article_count,
+        d.subject,
+    )
     base.outbox_path = report.outbox_path
     base.error = report.error or (d.last_error if d.status == "failed" else None)
     return base
 
 
-def run_digest(config: AppConfig, db: Database, *, dry_run: bool = False, to: list[str] | None = None,
-               since: datetime | None = None, now: datetime | None = None,
-               env: Mapping[str, str] | None = None, compose_new: bool = True) -> DigestOutcome:
+def run_digest(
+    config: AppConfig,
+    db: Database,
+    *,
+    dry_run: bool = False,
+    to: list[str] | None = None,
+    since: datetime | None = None,
+    now: datetime | None = None,
+    env: Mapping[str, str] | None = None,
+    compose_new: bool = True,
+) -> DigestOutcome:
     """Deliver what is due of earlier digests, then build, record and deliver a digest of what is new.
 
     New means: relevant (core, plus national when ``digest.include_national``) and in no live
@@ -294,22 +368,37 @@ def run_digest(config: AppConfig, db: Database, *, dry_run: bool = False, to: li
             return _nothing_new(db, outcome, content.subject)
         html, text = render_html(content), render_text(content)
         if dry_run:
-            return DigestOutcome("dry_run", item_count=content.article_count, subject=content.subject,
-                                 html=html, text=text)
+            return DigestOutcome(
+                "dry_run", item_count=content.article_count, subject=content.subject, html=html, text=text
+            )
         sender = config.digest.sender
         recipients = list(config.digest.recipients)
         message_id = new_message_id(sender)
         try:
-            message = build_message(subject=content.subject, sender=sender, recipients=recipients, text=text,
-                                    html=html, message_id=message_id, date=now, topic=content.topic)
+            message = build_message(
+                subject=content.subject,
+                sender=sender,
+                recipients=recipients,
+                text=text,
+                html=html,
+                message_id=message_id,
+                date=now,
+                topic=content.topic,
+            )
         except ValueError as exc:
             outcome.status, outcome.error = "pending", f"bad address in the digest config: {exc}"
             outcome.subject = content.subject
             return outcome
         digest = Digest(
-            message_id=message_id, created_at=now, subject=content.subject, sender=sender,
-            recipients=recipients, raw_message=message.as_string(), html=html,
-            core_count=content.core_articles, national_count=content.national_articles,
+            message_id=message_id,
+            created_at=now,
+            subject=content.subject,
+            sender=sender,
+            recipients=recipients,
+            raw_message=message.as_string(),
+            html=html,
+            core_count=content.core_articles,
+            national_count=content.national_articles,
             article_count=content.article_count,
         )
         try:
@@ -335,7 +424,11 @@ def _nothing_new(db: Database, outcome: DigestOutcome, subject: str | None) -> D
         digest = DigestStore(db).get(last["digest_id"])
         outcome.status = "outbox" if digest.status == "outbox" else "sent"
         outcome.digest_id, outcome.message_id = digest.id, digest.message_id
-        outcome.item_count, outcome.subject, outcome.outbox_path = digest.article_count, digest.subject, last["outbox_path"]
+        outcome.item_count, outcome.subject, outcome.outbox_path = (
+            digest.article_count,
+            digest.subject,
+            last["outbox_path"],
+        )
         return outcome
     if outcome.retried:  # attempted, delivered nowhere new
         digest = DigestStore(db).get(outcome.retried[-1])
@@ -355,8 +448,14 @@ class DigestActionError(Exception):
     """--retry/--drop cannot do what was asked; the message says why."""
 
 
-def retry_digest(config: AppConfig, db: Database, digest_id: int, *, now: datetime | None = None,
-                 env: Mapping[str, str] | None = None) -> DigestOutcome:
+def retry_digest(
+    config: AppConfig,
+    db: Database,
+    digest_id: int,
+    *,
+    now: datetime | None = None,
+    env: Mapping[str, str] | None = None,
+) -> DigestOutcome:
     """Attempt one digest now, addressed to the recipients configured now (with the same
     Message-ID); a failed or dropped one first takes its articles back."""
     now = now or utcnow()
@@ -407,21 +506,33 @@ def drop_digest(db: Database, digest_id: int) -> Digest:
     if digest is None:
         raise DigestActionError(f"no digest {digest_id}")
     if digest.status in DELIVERED_STATUSES:
-        raise DigestActionError(f"digest {digest_id} was already delivered ({digest.status}); nothing to drop")
+        raise DigestActionError(
+            f"digest {digest_id} was already delivered ({digest.status}); nothing to drop"
+        )
     if digest.status == "dropped":
         return digest
     DeliveryStore(db).drop(digest_id)
     dropped = store.drop(digest_id)
-    log.warning("digest %s dropped by the operator; its %d article(s) go into the next digest",
-                digest_id, digest.article_count)
+    log.warning(
+        "digest %s dropped by the operator; its %d article(s) go into the next digest",
+        digest_id,
+        digest.article_count,
+    )
     return dropped
 
 
 # ----------------------------------------------------------------------------- copies and tests
 
 
-def send_copy(config: AppConfig, db: Database, to: Sequence[str], *, since: datetime | None = None,
-              now: datetime | None = None, env: Mapping[str, str] | None = None) -> DigestOutcome:
+def send_copy(
+    config: AppConfig,
+    db: Database,
+    to: Sequence[str],
+    *,
+    since: datetime | None = None,
+    now: datetime | None = None,
+    env: Mapping[str, str] | None = None,
+) -> DigestOutcome:
     """The digest the configured recipients would get next, sent to ``to`` only: nothing is
     recorded, so the articles stay for the regular digest."""
     now = now or utcnow()
@@ -429,28 +540,46 @@ def send_copy(config: AppConfig, db: Database, to: Sequence[str], *, since: date
     if preview.status == "empty":
         return preview
     if not config.smtp.host:
-        return DigestOutcome("pending", subject=preview.subject,
-                             error="--to needs an SMTP host ([smtp] host or NEWSMON_SMTP_HOST)")
+        return DigestOutcome(
+            "pending",
+            subject=preview.subject,
+            error="--to needs an SMTP host ([smtp] host or NEWSMON_SMTP_HOST)",
+        )
     sender = config.digest.sender
     try:
-        message = build_message(subject=preview.subject or "", sender=sender, recipients=list(to),
-                                text=preview.text or "", html=preview.html or "",
-                                message_id=new_message_id(sender), date=now, topic=config.digest.topic)
+        message = build_message(
+            subject=preview.subject or "",
+            sender=sender,
+            recipients=list(to),
+            text=preview.text or "",
+            html=preview.html or "",
+            message_id=new_message_id(sender),
+            date=now,
+            topic=config.digest.topic,
+        )
     except ValueError as exc:
         return DigestOutcome("pending", subject=preview.subject, error=f"bad address: {exc}")
     result = send_smtp(config, sender, list(to), message.as_string(), env)
     sent = [a.destination for a in result.attempts if a.ok]
     failed = [a for a in result.attempts if not a.ok]
     return DigestOutcome(
-        "copy" if sent else "pending", message_id=message["Message-ID"], item_count=preview.item_count,
-        subject=preview.subject, delivered=[{"digest_id": None, "status": "copy", "to": sent, "outbox_path": None}],
+        "copy" if sent else "pending",
+        message_id=message["Message-ID"],
+        item_count=preview.item_count,
+        subject=preview.subject,
+        delivered=[{"digest_id": None, "status": "copy", "to": sent, "outbox_path": None}],
         refused=[{"digest_id": None, "destination": a.destination, "error": a.error} for a in failed],
         error="; ".join(dict.fromkeys(a.error or "" for a in failed)) or None,
     )
 
 
-def send_test(config: AppConfig, to: Sequence[str] | None = None, *, now: datetime | None = None,
-              env: Mapping[str, str] | None = None) -> ChannelResult:
+def send_test(
+    config: AppConfig,
+    to: Sequence[str] | None = None,
+    *,
+    now: datetime | None = None,
+    env: Mapping[str, str] | None = None,
+) -> ChannelResult:
     """A short test message through the configured SMTP server to ``to`` (default: the
     configured recipients). Records nothing."""
     from monitor.digest.delivery import smtp_port
@@ -458,20 +587,33 @@ def send_test(config: AppConfig, to: Sequence[str] | None = None, *, now: dateti
     now = now or utcnow()
     recipients = list(to or config.digest.recipients)
     if not config.smtp.host:
-        return ChannelResult.all_failed(recipients or ["(nobody)"], "no SMTP host configured ([smtp] host or "
-                                        "NEWSMON_SMTP_HOST): digests are written to the outbox folder instead")
+        return ChannelResult.all_failed(
+            recipients or ["(nobody)"],
+            "no SMTP host configured ([smtp] host or "
+            "NEWSMON_SMTP_HOST): digests are written to the outbox folder instead",
+        )
     if not recipients:
-        return ChannelResult.all_failed(["(nobody)"], "no recipients: set digest.recipients or NEWSMON_DIGEST_TO, "
-                                        "or name one with --to")
+        return ChannelResult.all_failed(
+            ["(nobody)"], "no recipients: set digest.recipients or NEWSMON_DIGEST_TO, or name one with --to"
+        )
     sender = config.digest.sender
-    text = (f"This is a test message from newsmon (`newsmon digest --test`), sent through "
-            f"{config.smtp.host}:{smtp_port(config)} ({config.smtp.security}) as {config.smtp.user or sender}.\n"
-            "If you can read it, digests will reach you. Nothing was recorded.\n")
+    text = (
+        f"This is a test message from newsmon (`newsmon digest --test`), sent through "
+        f"{config.smtp.host}:{smtp_port(config)} ({config.smtp.security}) as {config.smtp.user or sender}.\n"
+        "If you can read it, digests will reach you. Nothing was recorded.\n"
+    )
     html = f"<!DOCTYPE html><html><body><p>{escape(text)}</p></body></html>"
     try:
-        message = build_message(subject=f"{config.digest.topic}: newsmon test message", sender=sender,
-                                recipients=recipients, text=text, html=html, message_id=new_message_id(sender),
-                                date=now, topic=config.digest.topic)
+        message = build_message(
+            subject=f"{config.digest.topic}: newsmon test message",
+            sender=sender,
+            recipients=recipients,
+            text=text,
+            html=html,
+            message_id=new_message_id(sender),
+            date=now,
+            topic=config.digest.topic,
+        )
     except ValueError as exc:
         return ChannelResult.all_failed(recipients, f"bad address: {exc}")
     return send_smtp(config, sender, recipients, message.as_string(), env)

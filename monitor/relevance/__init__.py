@@ -1,8 +1,8 @@
 """Relevance model: is an article about Hanoi–Russia cooperation?
 
-    from monitor.relevance import RelevanceModel
-    model = RelevanceModel.load()          # once per process
-    j = model.judge(title, body, lead="")  # j.label, j.score, j.reasons
+from monitor.relevance import RelevanceModel
+model = RelevanceModel.load()          # once per process
+j = model.judge(title, body, lead="")  # j.label, j.score, j.reasons
 """
 
 from .model import LABELS, Judgement, Reason, RelevanceModel

@@ -23,9 +23,10 @@ import json
 import math
 import zipfile
 from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -131,24 +132,35 @@ class RelevanceClassifier:
     def save(self, path: Path) -> None:
         """Write the model file (zip of .npy arrays and model.json; no pickle)."""
         words = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
-        doc = {"format": FORMAT, "labels": list(LABEL_ORDER), "evidence": list(EVIDENCE_NAMES),
-               "text_scale": self.text_scale, "vocabulary": words, "meta": self.meta}
+        doc = {
+            "format": FORMAT,
+            "labels": list(LABEL_ORDER),
+            "evidence": list(EVIDENCE_NAMES),
+            "text_scale": self.text_scale,
+            "vocabulary": words,
+            "meta": self.meta,
+        }
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr(zipfile.ZipInfo("model.json", _ZIP_TIME),
-                        json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=0).encode("utf-8"),
-                        compress_type=zipfile.ZIP_DEFLATED)
+            zf.writestr(
+                zipfile.ZipInfo("model.json", _ZIP_TIME),
+                json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=0).encode("utf-8"),
+                compress_type=zipfile.ZIP_DEFLATED,
+            )
             for name, arr in self._arrays().items():
                 buf = io.BytesIO()
                 np.lib.format.write_array(buf, np.ascontiguousarray(arr, dtype="<f8"), allow_pickle=False)
-                zf.writestr(zipfile.ZipInfo(f"{name}.npy", _ZIP_TIME), buf.getvalue(),
-                            compress_type=zipfile.ZIP_DEFLATED)
+                zf.writestr(
+                    zipfile.ZipInfo(f"{name}.npy", _ZIP_TIME),
+                    buf.getvalue(),
+                    compress_type=zipfile.ZIP_DEFLATED,
+                )
         tmp.replace(path)
 
     @classmethod
-    def load(cls, path: Path) -> "RelevanceClassifier":
+    def load(cls, path: Path) -> RelevanceClassifier:
         """Read a model file written by `save`; a clear ModelFileError otherwise."""
         path = Path(path)
         try:
@@ -165,18 +177,33 @@ class RelevanceClassifier:
         if doc.get("format") != FORMAT:
             raise ModelFileError(f"{path}: format {doc.get('format')!r}, expected {FORMAT!r}")
         if tuple(doc.get("evidence", ())) != EVIDENCE_NAMES or tuple(doc.get("labels", ())) != LABEL_ORDER:
-            raise ModelFileError(f"{path}: made for other evidence features; retrain it with `newsmon train-relevance`")
+            raise ModelFileError(
+                f"{path}: made for other evidence features; retrain it with `newsmon train-relevance`"
+            )
         vocab = {w: k for k, w in enumerate(doc["vocabulary"])}
         e, v = len(EVIDENCE_NAMES), len(vocab)
-        shapes = {"ev_mean": (e,), "ev_scale": (e,), "ev_coef": (e, 3), "text_coef": (v, 3), "intercept": (3,)}
+        shapes = {
+            "ev_mean": (e,),
+            "ev_scale": (e,),
+            "ev_coef": (e, 3),
+            "text_coef": (v, 3),
+            "intercept": (3,),
+        }
         for name, shape in shapes.items():
             if arrays[name].shape != shape:
                 raise ModelFileError(f"{path}: {name} has shape {arrays[name].shape}, expected {shape}")
-        return cls(vocabulary=vocab, text_scale=float(doc["text_scale"]), meta=dict(doc.get("meta") or {}), **arrays)
+        return cls(
+            vocabulary=vocab, text_scale=float(doc["text_scale"]), meta=dict(doc.get("meta") or {}), **arrays
+        )
 
     def _arrays(self) -> dict[str, np.ndarray]:
-        return {"ev_mean": self.ev_mean, "ev_scale": self.ev_scale, "ev_coef": self.ev_coef,
-                "text_coef": self.text_coef, "intercept": self.intercept}
+        return {
+            "ev_mean": self.ev_mean,
+            "ev_scale": self.ev_scale,
+            "ev_coef": self.ev_coef,
+            "text_coef": self.text_coef,
+            "intercept": self.intercept,
+        }
 
     def _digest(self) -> str:
         h = hashlib.sha256()
@@ -198,8 +225,13 @@ class Featurized:
     weights: list[float] | None = None
 
 
-def train(featurized: Featurized, c: float = 1.0, text_scale: float = 1.0, min_df: int = 2,
-          meta: dict[str, Any] | None = None) -> RelevanceClassifier:
+def train(
+    featurized: Featurized,
+    c: float = 1.0,
+    text_scale: float = 1.0,
+    min_df: int = 2,
+    meta: dict[str, Any] | None = None,
+) -> RelevanceClassifier:
     """Fit the logistic regression (deterministic: sorted vocabulary, lbfgs, no
     random state involved)."""
     from sklearn.linear_model import LogisticRegression
@@ -224,15 +256,28 @@ def train(featurized: Featurized, c: float = 1.0, text_scale: float = 1.0, min_d
     # sklearn orders classes by value: 0, 1, 2 = LABEL_ORDER.
     coef = clf.coef_.T  # (E + V, 3)
     e = ev.shape[1]
-    info = {"texts": len(labels), **{f"texts_{lab}": labels.count(lab) for lab in LABEL_ORDER},
-            "c": c, "min_df": min_df, **(meta or {})}
-    return RelevanceClassifier(vocabulary=vocab, ev_mean=mean, ev_scale=scale, ev_coef=np.array(coef[:e]),
-                               text_coef=np.array(coef[e:]), intercept=np.array(clf.intercept_),
-                               text_scale=text_scale, meta=info)
+    info = {
+        "texts": len(labels),
+        **{f"texts_{lab}": labels.count(lab) for lab in LABEL_ORDER},
+        "c": c,
+        "min_df": min_df,
+        **(meta or {}),
+    }
+    return RelevanceClassifier(
+        vocabulary=vocab,
+        ev_mean=mean,
+        ev_scale=scale,
+        ev_coef=np.array(coef[:e]),
+        text_coef=np.array(coef[e:]),
+        intercept=np.array(clf.intercept_),
+        text_scale=text_scale,
+        meta=info,
+    )
 
 
-def _design(featurized: Featurized, vocab: dict[str, int], mean: np.ndarray, scale: np.ndarray,
-            text_scale: float) -> "csr_matrix":
+def _design(
+    featurized: Featurized, vocab: dict[str, int], mean: np.ndarray, scale: np.ndarray, text_scale: float
+) -> csr_matrix:
     from scipy.sparse import csr_matrix, hstack
 
     n = len(featurized.labels)
@@ -262,11 +307,17 @@ def stack(rows: Iterable[tuple[list[float], set[str], str, float]]) -> Featurize
         labels.append(lab)
         weights.append(w)
     uniform = all(w == 1.0 for w in weights)
-    return Featurized(np.array(ev, dtype=float).reshape(len(ev), len(EVIDENCE_NAMES)), keys, labels,
-                      None if uniform else weights)
+    return Featurized(
+        np.array(ev, dtype=float).reshape(len(ev), len(EVIDENCE_NAMES)),
+        keys,
+        labels,
+        None if uniform else weights,
+    )
 
 
-def folds(texts: Sequence[TrainingText], k: int, dup_of: dict[str, str] | None = None, seed: int = 0) -> list[int]:
+def folds(
+    texts: Sequence[TrainingText], k: int, dup_of: dict[str, str] | None = None, seed: int = 0
+) -> list[int]:
     """Fold number (0..k-1) of each text: stratified by label and language,
     near-duplicates (`dup_of`, by id) always in one fold. Deterministic."""
     import random

@@ -47,7 +47,7 @@ class Match:
 
     i: int  # first token
     j: int  # one past last token
-    term: "Term"
+    term: Term
     side: str
     kind: str
     unit: int
@@ -83,7 +83,7 @@ def collect(prep: Prepared, matches: list[Match]) -> list[Mention]:
 
 
 def _institution_names(prep: Prepared, mentions: list[Mention]) -> list[Mention]:
-    """"Hanoi Medical University", "Sở Công Thương Hà Nội", "Ханойский
+    """ "Hanoi Medical University", "Sở Công Thương Hà Nội", "Ханойский
     университет": Hanoi next to an institution word names a Hanoi body (a
     party). Institution words themselves are dropped afterwards."""
     inst_at = {k for m in mentions if m.side == "institution" for k in range(m.i, m.j)}
@@ -96,7 +96,12 @@ def _institution_names(prep: Prepared, mentions: list[Mention]) -> list[Mention]
     for m in mentions:
         if m.side == "institution":
             continue
-        if m.side == "hanoi" and m.kind == "place" and m.weight > 0 and names_institution(prep, m, inst_at, other_at):
+        if (
+            m.side == "hanoi"
+            and m.kind == "place"
+            and m.weight > 0
+            and names_institution(prep, m, inst_at, other_at)
+        ):
             m = Mention(m.i, m.j, m.side, "party", m.unit, m.weight)
         out.append(m)
     return out
@@ -106,10 +111,16 @@ def _city_bodies(mentions: list[Mention]) -> list[Mention]:
     """Unnamed city bodies ("UBND Thành phố") belong to the article's main city."""
     if not any(m.side == "city" for m in mentions):
         return mentions
-    hanoi_seen = sum(m.weight for m in mentions if m.weight > 0 and (m.side == "hanoi" or (m.side, m.kind) == ("pair", "named")))
+    hanoi_seen = sum(
+        m.weight
+        for m in mentions
+        if m.weight > 0 and (m.side == "hanoi" or (m.side, m.kind) == ("pair", "named"))
+    )
     loc_seen = sum(m.weight for m in mentions if m.weight > 0 and m.side == "locality")
     side = "hanoi" if hanoi_seen > 0 and hanoi_seen >= loc_seen else "locality"
-    return [Mention(m.i, m.j, side, "city_body", m.unit, m.weight) if m.side == "city" else m for m in mentions]
+    return [
+        Mention(m.i, m.j, side, "city_body", m.unit, m.weight) if m.side == "city" else m for m in mentions
+    ]
 
 
 def names_institution(prep: Prepared, m: Mention, inst_at: set[int], other_at: set[int]) -> bool:
@@ -191,20 +202,55 @@ class Evidence:
         log-damped sums (long articles repeat names) and 0/1 flags."""
         lg = math.log1p
         return [
-            lg(self.russia), lg(self.russia_city), lg(self.hanoi), lg(self.hanoi_party), lg(self.vietnam),
-            lg(self.locality), lg(self.state), lg(self.coop), lg(self.negative), float(self.topic_off),
-            lg(self.core_link), lg(self.core_units), lg(self.hanoi_russia_units), lg(self.nat_link),
-            float(self.title_party), float(self.headline_core),
+            lg(self.russia),
+            lg(self.russia_city),
+            lg(self.hanoi),
+            lg(self.hanoi_party),
+            lg(self.vietnam),
+            lg(self.locality),
+            lg(self.state),
+            lg(self.coop),
+            lg(self.negative),
+            float(self.topic_off),
+            lg(self.core_link),
+            lg(self.core_units),
+            lg(self.hanoi_russia_units),
+            lg(self.nat_link),
+            float(self.title_party),
+            float(self.headline_core),
             lg(self.hanoi_party) - lg(self.locality),
-            lg(self.hanoi_any), lg(self.pair), lg(self.head_hanoi), lg(self.head_russia_city), lg(self.head_state),
+            lg(self.hanoi_any),
+            lg(self.pair),
+            lg(self.head_hanoi),
+            lg(self.head_russia_city),
+            lg(self.head_state),
             lg(self.hanoi_any + self.pair) - lg(self.state),
         ]
 
 
 FEATURE_NAMES = (
-    "russia", "russia_city", "hanoi", "hanoi_party", "vietnam", "locality", "state", "coop", "negative",
-    "topic_off", "core_link", "core_units", "hanoi_russia_units", "nat_link", "title_party", "headline_core",
-    "hanoi_over_locality", "hanoi_any", "pair", "head_hanoi", "head_russia_city", "head_state",
+    "russia",
+    "russia_city",
+    "hanoi",
+    "hanoi_party",
+    "vietnam",
+    "locality",
+    "state",
+    "coop",
+    "negative",
+    "topic_off",
+    "core_link",
+    "core_units",
+    "hanoi_russia_units",
+    "nat_link",
+    "title_party",
+    "headline_core",
+    "hanoi_over_locality",
+    "hanoi_any",
+    "pair",
+    "head_hanoi",
+    "head_russia_city",
+    "head_state",
     "hanoi_over_state",
 )
 
@@ -378,7 +424,11 @@ def decide(ev: Evidence) -> tuple[str, float]:
         not ev.topic_off
         and ev.russia > 0
         and ev.coop >= 2.0
-        and (ev.core_units >= 2 or headline or (ev.title_party and ev.core_units >= 1 and ev.hanoi_russia_units >= 2))
+        and (
+            ev.core_units >= 2
+            or headline
+            or (ev.title_party and ev.core_units >= 1 and ev.hanoi_russia_units >= 2)
+        )
         # One lead mention under a matching title is enough (see weigh).
         and ev.core_link >= (1.5 if headline else 2.0)
         and ev.hanoi_party >= (1.5 if headline else 2.0)

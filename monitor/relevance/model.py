@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from itertools import compress
 from operator import itemgetter
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .classifier import (
     LABEL_ORDER,
@@ -62,10 +63,16 @@ class Reason:
     weight: float = 0.0  # what it contributed after field/boilerplate weighting
 
     def to_dict(self) -> dict[str, Any]:
-        return {"phrase": self.phrase, "side": self.side, "field": self.field, "kind": self.kind, "weight": self.weight}
+        return {
+            "phrase": self.phrase,
+            "side": self.side,
+            "field": self.field,
+            "kind": self.kind,
+            "weight": self.weight,
+        }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Reason":
+    def from_dict(cls, d: dict[str, Any]) -> Reason:
         return cls(
             phrase=str(d["phrase"]),
             side=str(d["side"]),
@@ -93,7 +100,7 @@ class Judgement:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Judgement":
+    def from_dict(cls, d: dict[str, Any]) -> Judgement:
         label = str(d["label"])
         if label not in LABELS:
             raise ValueError(f"unknown label {label!r}")
@@ -117,18 +124,23 @@ class RelevanceModel:
         self.version = hashlib.sha256(parts.encode()).hexdigest()[:12]
 
     @classmethod
-    def load(cls, extra_terms: Path | None = None, model_file: Path | None = None,
-             rules_only: bool = False) -> "RelevanceModel":
+    def load(
+        cls, extra_terms: Path | None = None, model_file: Path | None = None, rules_only: bool = False
+    ) -> RelevanceModel:
         """Built-in terms plus an optional user TOML file of the same shape, and
         the classifier from `model_file` (default: the one shipped with the
         package); `rules_only` leaves the classifier out."""
         files = builtin_term_files()
         if extra_terms is not None:
             files = files + [Path(extra_terms)]
-        classifier = None if rules_only else RelevanceClassifier.load(Path(model_file) if model_file else SHIPPED_MODEL)
+        classifier = (
+            None
+            if rules_only
+            else RelevanceClassifier.load(Path(model_file) if model_file else SHIPPED_MODEL)
+        )
         return cls(load_lexicon(files), classifier)
 
-    def with_classifier(self, classifier: RelevanceClassifier | None) -> "RelevanceModel":
+    def with_classifier(self, classifier: RelevanceClassifier | None) -> RelevanceModel:
         """The same terms with another classifier (or none)."""
         return type(self)(self._lex, classifier)
 
@@ -168,7 +180,8 @@ class RelevanceModel:
                     # Two words in one sentence with one space between are
                     # joined (the common case of `_joined`, without a call).
                     if terms and (
-                        (unit_of[j] == unit_of[i] and text[ends[i] : starts[j]] == " ") or self._joined(prep, i, 2)
+                        (unit_of[j] == unit_of[i] and text[ends[i] : starts[j]] == " ")
+                        or self._joined(prep, i, 2)
                     ):
                         take(prep, i, 2, terms, found)
                     if sub and j + 1 < n:
@@ -186,7 +199,9 @@ class RelevanceModel:
                             stack.append((sub, j + 1))
         return self._resolve(found)
 
-    def _take(self, prep: Prepared, i: int, L: int, terms: list[Term], found: dict[tuple[int, int, str], Match]) -> None:
+    def _take(
+        self, prep: Prepared, i: int, L: int, terms: list[Term], found: dict[tuple[int, int, str], Match]
+    ) -> None:
         # Unaccented text words (most of them) pass the accent check as is.
         if L == 1:
             got = prep.orig[i]
@@ -225,7 +240,11 @@ class RelevanceModel:
             for k in covers.get(m.i, ()):
                 # An unnamed city body inside a named one ("chính quyền thành
                 # phố Mát-xcơ-va") belongs to the named city, whatever its side.
-                if m.j <= k.j and (k.j - k.i) > (m.j - m.i) and (k.side == m.side or k.side == "block" or m.side == "city"):
+                if (
+                    m.j <= k.j
+                    and (k.j - k.i) > (m.j - m.i)
+                    and (k.side == m.side or k.side == "block" or m.side == "city")
+                ):
                     hidden = True
                     break
             if hidden:
@@ -290,7 +309,11 @@ class RelevanceModel:
             if p is not None and p[2] in ("hai", "cac", "nhung"):
                 return False
             j = i + L
-            if j < len(starts) and prep.token_unit[j] == prep.token_unit[i] and not text[ends[j - 1] : starts[j]].strip():
+            if (
+                j < len(starts)
+                and prep.token_unit[j] == prep.token_unit[i]
+                and not text[ends[j - 1] : starts[j]].strip()
+            ):
                 nxt = (starts[j], ends[j], folded[j])
                 if upper(nxt) or nxt[2] in ("cua", "hai", "cac", "nuoc", "moi"):
                     return False  # "Thủ đô Kiev", "thủ đô của Ukraine"
@@ -309,7 +332,9 @@ class RelevanceModel:
         # articles (most of a crawl) keep the rule's "none" and its score.
         if self.classifier is not None and evidence.russia > 0:
             label, score = _from_probabilities(self.classifier.probabilities(prep, evidence, label))
-        return Judgement(label=label, score=round(score, 4), reasons=self.reasons(prep, evidence), version=self.version)
+        return Judgement(
+            label=label, score=round(score, 4), reasons=self.reasons(prep, evidence), version=self.version
+        )
 
     def evidence(self, prep: Prepared) -> Evidence:
         """Steps 1 and 2 (see evidence.py): matches → mentions → evidence."""

@@ -10,17 +10,30 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import tomllib
+
 from .text import fold, normalize
 
 __all__ = ["Term", "Lexicon", "load_lexicon", "builtin_term_files"]
 
-SIDES = {"institution", "hanoi", "russia", "vietnam", "national", "locality", "city", "pair", "cooperation", "negative", "block"}
+SIDES = {
+    "institution",
+    "hanoi",
+    "russia",
+    "vietnam",
+    "national",
+    "locality",
+    "city",
+    "pair",
+    "cooperation",
+    "negative",
+    "block",
+}
 CHECKS = {None, "vi_person_name", "vi_capital"}
 
 _WORD_RE = re.compile(r"[^\W_]+\*?")
@@ -73,7 +86,9 @@ class Lexicon:
         self._word_cache[word] = info
         return info
 
-    def word_infos(self, words: list[str]) -> list[tuple[str, str | None, tuple[str, ...], tuple[list[Any], ...]]]:
+    def word_infos(
+        self, words: list[str]
+    ) -> list[tuple[str, str | None, tuple[str, ...], tuple[list[Any], ...]]]:
         """`word_info` of each word; words seen before cost one dict lookup."""
         infos = list(map(self._word_cache.get, words))
         if None in infos:
@@ -197,7 +212,12 @@ def load_lexicon(files: list[Path]) -> Lexicon:
                     joined = "".join(w for w, _ in words)
                     acc = "".join(a for _, a in words if a)
                     lex.exact.add(joined)
-                    parsed.append(([(joined, acc)], Term(term.side, term.kind, term.weight, term.check, (acc,), expanded)))
+                    parsed.append(
+                        (
+                            [(joined, acc)],
+                            Term(term.side, term.kind, term.weight, term.check, (acc,), expanded),
+                        )
+                    )
     lex.prefix_lengths = tuple(sorted(lex.prefixes, reverse=True))
     for words, term in parsed:
         key = tuple(w for w, _ in words)

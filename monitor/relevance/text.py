@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
-from bisect import bisect_left
 from itertools import accumulate
 
 __all__ = [
@@ -184,9 +184,42 @@ class Prepared:
 
 # Abbreviations that end with a dot but do not end a sentence.
 _ABBREV = {
-    "st", "mr", "mrs", "ms", "dr", "tp", "prof", "gs", "ts", "pgs", "ths", "no", "vs", "gen",
-    "lt", "col", "sen", "rep", "ông", "bà", "г", "гг", "им", "ул", "т", "д", "tr", "jr", "inc",
-    "co", "ltd", "corp", "sgt", "capt", "ttxvn", "vna",
+    "st",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "tp",
+    "prof",
+    "gs",
+    "ts",
+    "pgs",
+    "ths",
+    "no",
+    "vs",
+    "gen",
+    "lt",
+    "col",
+    "sen",
+    "rep",
+    "ông",
+    "bà",
+    "г",
+    "гг",
+    "им",
+    "ул",
+    "т",
+    "д",
+    "tr",
+    "jr",
+    "inc",
+    "co",
+    "ltd",
+    "corp",
+    "sgt",
+    "capt",
+    "ttxvn",
+    "vna",
 }
 _SENT_END_RE = re.compile(r"[.!?…]+[\"')»\]]*(?=\s|[A-ZÀ-ỸĐА-ЯЁ\"«(])")
 
@@ -204,7 +237,7 @@ _LINKS_HEADER_RE = re.compile(
     re.IGNORECASE,
 )
 _MENU_SEP_RE = re.compile(r"[|•·]")
-_TERMINAL = set('.!?…:;"\')»]')
+_TERMINAL = set(".!?…:;\"')»]")
 
 # "Hanoi (VNA) -", "HÀ NỘI -", "HANOI, September 5. /TASS/.", "Ханой, 5 мая (ВИА) -",
 # "МОСКВА, 30 ноября. /ТАСС/.": a place that only says where the wire was filed.
@@ -213,7 +246,13 @@ _PLACE = r"(?P<place>[A-ZÀ-ỸĐА-ЯЁ][\w.'’]*(?:[ -][A-ZÀ-ỸĐА-ЯЁ][\
 _LEAD_IN = r"^[\W\d]*(?:date\s+[\d-]+\s+)?"
 _DATELINE_RES = (
     # Place, optional date, then the agency in brackets or slashes.
-    re.compile(_LEAD_IN + _PLACE + r"(?:\s*[,.]\s*[^\n()/]{1,28}?)?\s*(?:\(\s*(?:[A-ZА-ЯЁĐ]{2,8}|" + _AGENCY + r")[^()\n]{0,8}\)|/\s*[^/\n]{2,20}/)"),
+    re.compile(
+        _LEAD_IN
+        + _PLACE
+        + r"(?:\s*[,.]\s*[^\n()/]{1,28}?)?\s*(?:\(\s*(?:[A-ZА-ЯЁĐ]{2,8}|"
+        + _AGENCY
+        + r")[^()\n]{0,8}\)|/\s*[^/\n]{2,20}/)"
+    ),
     # Place, then an agency name within a few words ("Москва. 6 февраля. INTERFAX.RU -").
     re.compile(_LEAD_IN + _PLACE + r"\s*[,.][^\n]{0,40}?\b" + _AGENCY + r"\b"),
     # An all-capitals place then a dash ("HÀ NỘI -", "КАЛУГА, 25 ноя -"); checked for capitals below.
@@ -307,7 +346,12 @@ def prepare(title: str, body: str, lead: str = "") -> Prepared:
                 w = 0.0  # an item of the link list
             elif w >= 1.0 and line.rstrip()[-1:] in ".!?":
                 in_links = False
-            if field == "body" and title_key and len(line.strip()) == len(title_key) and fold(line).strip() == title_key:
+            if (
+                field == "body"
+                and title_key
+                and len(line.strip()) == len(title_key)
+                and fold(line).strip() == title_key
+            ):
                 w = 0.0  # the title repeated as the first line of the body
             f = field
             if not lead_taken and w >= 1.0 and len(line.split()) >= 12:

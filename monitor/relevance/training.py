@@ -9,17 +9,27 @@ crawl and `newsmon classify` use.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from monitor.jsonl import read_json_lines
 
 from .classifier import LABEL_ORDER, RelevanceClassifier, TrainingText, folds, train
 from .model import RelevanceModel
 
-__all__ = ["LabeledSet", "read_labeled", "train_model", "cross_validate", "metrics", "summarize_folds",
-           "DEFAULT_C", "DEFAULT_TEXT_SCALE", "FEEDBACK_WEIGHT"]
+__all__ = [
+    "LabeledSet",
+    "read_labeled",
+    "train_model",
+    "cross_validate",
+    "metrics",
+    "summarize_folds",
+    "DEFAULT_C",
+    "DEFAULT_TEXT_SCALE",
+    "FEEDBACK_WEIGHT",
+]
 
 # Chosen by 5-fold cross-validation (tools/train_relevance_model.py --tune).
 DEFAULT_C = 0.1
@@ -37,7 +47,7 @@ class LabeledSet:
     errors: list[str] = field(default_factory=list)
     unlabeled: int = 0
 
-    def extend(self, other: "LabeledSet") -> None:
+    def extend(self, other: LabeledSet) -> None:
         self.texts += other.texts
         self.dup_of.update(other.dup_of)
         self.errors += other.errors
@@ -64,16 +74,28 @@ def read_labeled(path: Path) -> LabeledSet:
                 continue
             lead, lang = rec.get("lead"), rec.get("lang")
             tid = str(rec["id"])
-            out.texts.append(TrainingText(title=rec["title"], text=rec["text"], label=gold,
-                                          lead=lead if isinstance(lead, str) else "",
-                                          lang=lang if isinstance(lang, str) else "", id=tid))
+            out.texts.append(
+                TrainingText(
+                    title=rec["title"],
+                    text=rec["text"],
+                    label=gold,
+                    lead=lead if isinstance(lead, str) else "",
+                    lang=lang if isinstance(lang, str) else "",
+                    id=tid,
+                )
+            )
             if rec.get("dup_of"):
                 out.dup_of[tid] = str(rec["dup_of"])
     return out
 
 
-def train_model(base: RelevanceModel, texts: Sequence[TrainingText], c: float = DEFAULT_C,
-                text_scale: float = DEFAULT_TEXT_SCALE, meta: dict[str, Any] | None = None) -> RelevanceClassifier:
+def train_model(
+    base: RelevanceModel,
+    texts: Sequence[TrainingText],
+    c: float = DEFAULT_C,
+    text_scale: float = DEFAULT_TEXT_SCALE,
+    meta: dict[str, Any] | None = None,
+) -> RelevanceClassifier:
     """A classifier trained on `texts`, with evidence from `base`'s terms."""
     ordered = sorted(texts, key=lambda t: (t.id, t.label, t.title, t.text))  # input order does not matter
     return train(base.featurize(ordered), c=c, text_scale=text_scale, meta=meta)
@@ -91,7 +113,9 @@ def metrics(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
         rec = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
         per[lab] = {"precision": prec, "recall": rec, "f1": f1, "support": tp + fn}
-    confusion = {g: {p: sum(1 for a, b in pairs if a == g and b == p) for p in LABEL_ORDER} for g in LABEL_ORDER}
+    confusion = {
+        g: {p: sum(1 for a, b in pairs if a == g and b == p) for p in LABEL_ORDER} for g in LABEL_ORDER
+    }
     return {"labels": per, "confusion": confusion}
 
 
@@ -103,8 +127,14 @@ class CrossValidation:
     misjudged: list[dict[str, Any]]
 
 
-def cross_validate(base: RelevanceModel, data: LabeledSet, k: int, c: float = DEFAULT_C,
-                   text_scale: float = DEFAULT_TEXT_SCALE, seed: int = 0) -> CrossValidation:
+def cross_validate(
+    base: RelevanceModel,
+    data: LabeledSet,
+    k: int,
+    c: float = DEFAULT_C,
+    text_scale: float = DEFAULT_TEXT_SCALE,
+    seed: int = 0,
+) -> CrossValidation:
     """K-fold cross-validation: train on K-1 folds, judge the held-out one."""
     texts = data.texts
     fold_of = folds(texts, k, data.dup_of, seed=seed)
@@ -133,6 +163,10 @@ def summarize_folds(cv: CrossValidation) -> dict[str, dict[str, dict[str, float]
         out[lab] = {}
         for measure in ("precision", "recall", "f1"):
             vals = [f["labels"][lab][measure] for f in cv.folds]
-            out[lab][measure] = {"mean": statistics.fmean(vals), "sd": statistics.stdev(vals) if len(vals) > 1 else 0.0,
-                                 "min": min(vals), "max": max(vals)}
+            out[lab][measure] = {
+                "mean": statistics.fmean(vals),
+                "sd": statistics.stdev(vals) if len(vals) > 1 else 0.0,
+                "min": min(vals),
+                "max": max(vals),
+            }
     return out

@@ -9,11 +9,12 @@ folding (NFC, case, Vietnamese diacritics) is the relevance model's own.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from monitor.relevance.text import fold, normalize
 
@@ -48,7 +49,7 @@ def tokenize(norm: str) -> list[Token]:
     out = []
     for m in _TOKEN_RE.finditer(norm):
         word = m.group()
-        out.append(Token(m.start(), m.end(), word, folded[m.start():m.end()], word.lower()))
+        out.append(Token(m.start(), m.end(), word, folded[m.start() : m.end()], word.lower()))
     return out
 
 
@@ -83,7 +84,7 @@ class EntityTable:
     _prefix_lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, extra: Path | None = None) -> "EntityTable":
+    def load(cls, extra: Path | None = None) -> EntityTable:
         """The built-in table, plus an optional user file of the same shape."""
         files = [Path(str(resources.files("monitor.stories") / "entities.toml"))]
         if extra is not None:
@@ -101,8 +102,10 @@ class EntityTable:
             not_names.update(fold(normalize(w)) for w in names.get("not_names", []))
         table.vi_surnames = frozenset(surnames)
         table.not_names = frozenset(not_names)
-        table._prefix_lengths = {layer: tuple(sorted({len(p) for p in prefixes}, reverse=True))
-                                 for layer, prefixes in table._prefix.items()}
+        table._prefix_lengths = {
+            layer: tuple(sorted({len(p) for p in prefixes}, reverse=True))
+            for layer, prefixes in table._prefix.items()
+        }
         return table
 
     def _add_entry(self, path: Path, section: str, key: str, entry: Any, category: str) -> None:
@@ -126,7 +129,9 @@ class EntityTable:
             phrase = Phrase(
                 words=tuple(fold(w) for w in words),
                 accented=tuple(None if w.endswith("*") or fold(w) == w else w for w in words),
-                key=key, category=category, capitalised=capitalised,
+                key=key,
+                category=category,
+                capitalised=capitalised,
             )
             first = phrase.words[0]
             layer = _LAYER[category]
@@ -196,7 +201,7 @@ _GAP_RE = re.compile(r"[ \t\-.'’]{0,3}")
 
 
 def _adjacent(a: Token, b: Token, text: str, spaces_only: bool = False) -> bool:
-    gap = text[a.end:b.start]
+    gap = text[a.end : b.start]
     if spaces_only:
         return gap == " "
     return bool(_GAP_RE.fullmatch(gap)) and "\n" not in gap

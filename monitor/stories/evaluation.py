@@ -73,9 +73,14 @@ class EvalResult:
 
     def as_dict(self) -> dict:
         return {
-            "n": self.n, "precision": round(self.precision, 4), "recall": round(self.recall, 4),
-            "f1": round(self.f1, 4), "gold_pairs": self.true_pairs, "predicted_pairs": self.predicted_pairs,
-            "correct_pairs": self.correct_pairs, "gold_stories": self.stories_gold,
+            "n": self.n,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "gold_pairs": self.true_pairs,
+            "predicted_pairs": self.predicted_pairs,
+            "correct_pairs": self.correct_pairs,
+            "gold_stories": self.stories_gold,
             "predicted_stories": self.stories_predicted,
             "wrong_pairs": [{"a": w.a, "b": w.b, "kind": w.kind} for w in self.wrong],
             "predicted": self.predicted,
@@ -92,7 +97,9 @@ def read_records(stream: IO[str]) -> tuple[list[EvalRecord], list[RecordError]]:
     """Good records and the errors of bad lines (each names its line)."""
     raw: list[tuple[int, dict]] = []
     errors: list[RecordError] = []
-    for n, rec, err in read_json_lines(stream, ("id", "title", "text", "lang"), strings=("title", "text", "lang")):
+    for n, rec, err in read_json_lines(
+        stream, ("id", "title", "text", "lang"), strings=("title", "text", "lang")
+    ):
         if rec is None:
             errors.append(RecordError(n, err or "bad line"))
             continue
@@ -114,11 +121,19 @@ def read_records(stream: IO[str]) -> tuple[list[EvalRecord], list[RecordError]]:
         if story is None:
             dup = rec.get("dup_of")
             story = f"dup:{dup}" if dup and str(dup) in ids else f"dup:{rec['id']}"
-        records.append(EvalRecord(
-            id=str(rec["id"]), title=rec["title"], text=rec["text"], lang=rec["lang"], story=str(story),
-            published=published, lead=rec.get("lead") if isinstance(rec.get("lead"), str) else "",
-            source=str(rec.get("source") or "eval")[:64], line=n,
-        ))
+        records.append(
+            EvalRecord(
+                id=str(rec["id"]),
+                title=rec["title"],
+                text=rec["text"],
+                lang=rec["lang"],
+                story=str(story),
+                published=published,
+                lead=rec.get("lead") if isinstance(rec.get("lead"), str) else "",
+                source=str(rec.get("source") or "eval")[:64],
+                line=n,
+            )
+        )
     seen: set[str] = set()
     unique = []
     for r in records:
@@ -134,14 +149,22 @@ def group_records(records: Iterable[EvalRecord], grouper: StoryGrouper) -> dict[
     """Store and group the records (oldest first); record id → story id."""
     store = ArticleStore(grouper.db)
     records = list(records)
-    order = sorted(range(len(records)), key=lambda i: (records[i].published is None,
-                                                        records[i].published or datetime.min, i))
+    order = sorted(
+        range(len(records)),
+        key=lambda i: (records[i].published is None, records[i].published or datetime.min, i),
+    )
     article_of: dict[str, int] = {}
     for i in order:
         r = records[i]
         article = Article(
-            canonical_url=f"https://eval.invalid/{i}", url=f"https://eval.invalid/{i}", source=r.source,
-            title=r.title, lead=r.lead, body=r.text, language=r.lang, published_at=r.published,
+            canonical_url=f"https://eval.invalid/{i}",
+            url=f"https://eval.invalid/{i}",
+            source=r.source,
+            title=r.title,
+            lead=r.lead,
+            body=r.text,
+            language=r.lang,
+            published_at=r.published,
             content_hash="",
         )
         result = store.save(article)
@@ -152,8 +175,9 @@ def group_records(records: Iterable[EvalRecord], grouper: StoryGrouper) -> dict[
     return {rid: store.get(aid).story_id for rid, aid in article_of.items()}
 
 
-def evaluate(records: list[EvalRecord], *, options: StoryOptions | None = None,
-             entities_file: Path | None = None) -> EvalResult:
+def evaluate(
+    records: list[EvalRecord], *, options: StoryOptions | None = None, entities_file: Path | None = None
+) -> EvalResult:
     """Group the records in a scratch database and score the pairs against the gold stories."""
     with tempfile.TemporaryDirectory(prefix="newsmon-stories-") as tmp:
         db = Database(f"sqlite:///{Path(tmp) / 'eval.db'}")
@@ -177,7 +201,12 @@ def score(records: list[EvalRecord], predicted: dict[str, int]) -> EvalResult:
         if gold != pred:
             wrong.append(PairError(a.id, b.id, "merged" if pred else "split"))
     return EvalResult(
-        n=len(records), true_pairs=true_pairs, predicted_pairs=predicted_pairs, correct_pairs=correct,
-        stories_gold=len({r.story for r in records}), stories_predicted=len(set(predicted.values())),
-        wrong=wrong, predicted=predicted,
+        n=len(records),
+        true_pairs=true_pairs,
+        predicted_pairs=predicted_pairs,
+        correct_pairs=correct,
+        stories_gold=len({r.story for r in records}),
+        stories_predicted=len(set(predicted.values())),
+        wrong=wrong,
+        predicted=predicted,
     )

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from monitor.relevance.text import fold, normalize
 from monitor.stories.entities import EntityTable, Mention, Token, tokenize
@@ -38,14 +37,46 @@ _DATELINE = re.compile(
     r"|^\s*[A-ZÀ-ỸĐА-ЯЁ][A-ZÀ-ỸĐА-ЯЁ .]{2,24}\s+[-–—]\s+"
 )
 
-_MONTHS_EN = {m: i + 1 for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-     "november", "december"])}
+_MONTHS_EN = {
+    m: i + 1
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ]
+    )
+}
 _MONTHS_EN.update({m[:3]: i for m, i in list(_MONTHS_EN.items())})
 _MONTHS_EN["sept"] = 9
-_MONTHS_RU = {m: i + 1 for i, m in enumerate(
-    ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
-     "ноября", "декабря"])}
+_MONTHS_RU = {
+    m: i + 1
+    for i, m in enumerate(
+        [
+            "января",
+            "февраля",
+            "марта",
+            "апреля",
+            "мая",
+            "июня",
+            "июля",
+            "августа",
+            "сентября",
+            "октября",
+            "ноября",
+            "декабря",
+        ]
+    )
+}
 _EN_MONTH = r"(?P<mon>" + "|".join(sorted(_MONTHS_EN, key=len, reverse=True)) + r")\.?"
 _RU_MONTH = r"(?P<rmon>" + "|".join(_MONTHS_RU) + r")"
 
@@ -53,11 +84,15 @@ _DATE_PATTERNS = [
     re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>[01]?\d)-(?P<d>[0-3]?\d)\b"),
     re.compile(r"\b(?P<d>[0-3]?\d)/(?P<m>[01]?\d)(?:/(?P<y>(?:19|20)\d\d))?\b"),
     re.compile(r"\b(?P<d>[0-3]?\d)\.(?P<m>[01]\d)\.(?P<y>(?:19|20)\d\d)\b"),
-    re.compile(r"(?<!\w)(?:ngày|sáng|chiều|tối|trưa|đêm|hôm)\s+(?P<d>[0-3]?\d)-(?P<m>[01]?\d)(?![\d-])", re.I),
+    re.compile(
+        r"(?<!\w)(?:ngày|sáng|chiều|tối|trưa|đêm|hôm)\s+(?P<d>[0-3]?\d)-(?P<m>[01]?\d)(?![\d-])", re.I
+    ),
     re.compile(r"\bngày\s+(?P<d>[0-3]?\d)\s+tháng\s+(?P<m>[01]?\d)(?:\s+năm\s+(?P<y>(?:19|20)\d\d))?", re.I),
     re.compile(_EN_MONTH + r"\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>(?:19|20)\d\d))?", re.I),
-    re.compile(r"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?" + _EN_MONTH + r"\b(?:,?\s+(?P<y>(?:19|20)\d\d))?",
-               re.I),
+    re.compile(
+        r"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?" + _EN_MONTH + r"\b(?:,?\s+(?P<y>(?:19|20)\d\d))?",
+        re.I,
+    ),
     re.compile(r"\b(?P<d>[0-3]?\d)\s+" + _RU_MONTH + r"(?:\s+(?P<y>(?:19|20)\d\d))?", re.I),
 ]
 
@@ -74,14 +109,51 @@ _NUMBER = {
     # Thousands and decimal separators differ: 1.500,5 (vi), 1,500.5 (en), 1 500,5 (ru).
     "vi": re.compile(r"(?<![\d.,])\d{1,3}(?:\.\d{3})+(?:,\d+)?(?![\d])|(?<![\d.,])\d+(?:,\d+)?(?![\d])"),
     "en": re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d])|(?<![\d.,])\d+(?:\.\d+)?(?![\d])"),
-    "ru": re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0]\d{3})+(?:,\d+)?(?![\d])|(?<![\d.,])\d+(?:,\d+)?(?![\d])"),
+    "ru": re.compile(
+        r"(?<![\d.,])\d{1,3}(?:[ \u00a0]\d{3})+(?:,\d+)?(?![\d])|(?<![\d.,])\d+(?:,\d+)?(?![\d])"
+    ),
 }
 
-_CYRILLIC = dict(zip(
-    "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s", "t", "u",
-     "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"],
-))
+_CYRILLIC = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "y",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "",
+            "y",
+            "",
+            "e",
+            "yu",
+            "ya",
+        ],
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -118,16 +190,26 @@ class StoryFeatures:
     # ---------------------------------------------------------- compact storage
     def pack(self) -> str:
         """One line of tab-separated fields; unpacking is a few splits (no JSON per comparison)."""
-        return "\t".join([
-            self.version, self.language, self.published.isoformat() if self.published else "",
-            "|".join(f"{k}={w}" for k, w in sorted(self.places.items())), "|".join(sorted(self.title_places)),
-            "|".join(sorted(self.actors)), "|".join(sorted(self.actions)), "|".join(sorted(self.head_actions)),
-            "|".join(sorted(self.objects)), "|".join(sorted(self.numbers)), "|".join(sorted(self.dates)),
-            self.event_date or "", "1" if self.event_date_exact else "0",
-        ])
+        return "\t".join(
+            [
+                self.version,
+                self.language,
+                self.published.isoformat() if self.published else "",
+                "|".join(f"{k}={w}" for k, w in sorted(self.places.items())),
+                "|".join(sorted(self.title_places)),
+                "|".join(sorted(self.actors)),
+                "|".join(sorted(self.actions)),
+                "|".join(sorted(self.head_actions)),
+                "|".join(sorted(self.objects)),
+                "|".join(sorted(self.numbers)),
+                "|".join(sorted(self.dates)),
+                self.event_date or "",
+                "1" if self.event_date_exact else "0",
+            ]
+        )
 
     @classmethod
-    def unpack(cls, packed: str) -> "StoryFeatures | None":
+    def unpack(cls, packed: str) -> StoryFeatures | None:
         """The features packed by ``pack``; None for another version's or an empty row."""
         parts = packed.split("\t")
         if len(parts) != 13 or parts[0] != FEATURES_VERSION:
@@ -142,10 +224,19 @@ class StoryFeatures:
                 k, _, w = item.rpartition("=")
                 places[k] = int(w)
         return cls(
-            language=parts[1], published=datetime.fromisoformat(parts[2]) if parts[2] else None,
-            places=places, title_places=items(parts[4]), actors=items(parts[5]), actions=items(parts[6]),
-            head_actions=items(parts[7]), objects=items(parts[8]), numbers=items(parts[9]), dates=items(parts[10]),
-            event_date=parts[11] or None, event_date_exact=parts[12] == "1", version=parts[0],
+            language=parts[1],
+            published=datetime.fromisoformat(parts[2]) if parts[2] else None,
+            places=places,
+            title_places=items(parts[4]),
+            actors=items(parts[5]),
+            actions=items(parts[6]),
+            head_actions=items(parts[7]),
+            objects=items(parts[8]),
+            numbers=items(parts[9]),
+            dates=items(parts[10]),
+            event_date=parts[11] or None,
+            event_date_exact=parts[12] == "1",
+            version=parts[0],
         )
 
     # ---------------------------------------------------------- index keys
@@ -250,7 +341,8 @@ def extract_features(
             # The first date of the line, stated or relative, is the event's; an end date
             # ("until December 3") is not.
             ordered: list[tuple[int, tuple[int | None, int, int] | date, bool]] = [
-                (pos, d, True) for pos, d in line_dates if not _UNTIL.search(full[max(0, pos - 12):pos])]
+                (pos, d, True) for pos, d in line_dates if not _UNTIL.search(full[max(0, pos - 12) : pos])
+            ]
             if pub is not None:
                 relative = _relative_date(masked, pub, lang)
                 if relative is not None:
@@ -262,25 +354,51 @@ def extract_features(
     dates = _resolve_dates(found_dates, published)
     event_date, exact = _event_date(head_dates, published)
     return StoryFeatures(
-        language=lang, published=published, places=places, title_places=frozenset(title_places),
-        actors=frozenset(actors), actions=frozenset(actions),
-        head_actions=frozenset(head_actions or lead_actions), objects=frozenset(objects),
-        numbers=frozenset(numbers), dates=frozenset(dates), event_date=event_date, event_date_exact=exact,
+        language=lang,
+        published=published,
+        places=places,
+        title_places=frozenset(title_places),
+        actors=frozenset(actors),
+        actions=frozenset(actions),
+        head_actions=frozenset(head_actions or lead_actions),
+        objects=frozenset(objects),
+        numbers=frozenset(numbers),
+        dates=frozenset(dates),
+        event_date=event_date,
+        event_date_exact=exact,
     )
 
 
 # ---------------------------------------------------------------- dates
 _WEEKDAYS = {
     "en": [r"monday", r"tuesday", r"wednesday", r"thursday", r"friday", r"saturday", r"sunday"],
-    "vi": [r"thứ hai|thứ 2", r"thứ ba|thứ 3", r"thứ tư|thứ 4", r"thứ năm|thứ 5", r"thứ sáu|thứ 6",
-           r"thứ bảy|thứ 7", r"chủ nhật"],
-    "ru": [r"в понедельник", r"во вторник", r"в среду", r"в четверг", r"в пятницу", r"в субботу",
-           r"в воскресенье"],
+    "vi": [
+        r"thứ hai|thứ 2",
+        r"thứ ba|thứ 3",
+        r"thứ tư|thứ 4",
+        r"thứ năm|thứ 5",
+        r"thứ sáu|thứ 6",
+        r"thứ bảy|thứ 7",
+        r"chủ nhật",
+    ],
+    "ru": [
+        r"в понедельник",
+        r"во вторник",
+        r"в среду",
+        r"в четверг",
+        r"в пятницу",
+        r"в субботу",
+        r"в воскресенье",
+    ],
 }
-_WEEKDAY_RE = {lang: [re.compile(r"(?<!\w)(?:" + w + r")(?!\w)", re.I) for w in days]
-               for lang, days in _WEEKDAYS.items()}
-_TODAY = re.compile(r"(?<!\w)(today|this morning|this afternoon|this evening|tonight|hôm nay|sáng nay|chiều nay|"
-                    r"tối nay|trưa nay|сегодня)(?!\w)", re.I)
+_WEEKDAY_RE = {
+    lang: [re.compile(r"(?<!\w)(?:" + w + r")(?!\w)", re.I) for w in days] for lang, days in _WEEKDAYS.items()
+}
+_TODAY = re.compile(
+    r"(?<!\w)(today|this morning|this afternoon|this evening|tonight|hôm nay|sáng nay|chiều nay|"
+    r"tối nay|trưa nay|сегодня)(?!\w)",
+    re.I,
+)
 _YESTERDAY = re.compile(r"(?<!\w)(yesterday|hôm qua|sáng qua|chiều qua|tối qua|вчера)(?!\w)", re.I)
 # "tiếp tục" (continue), "tiếp nhận" (take in) are not "tiếp" (receive): the entity table
 # maps such phrases to this key so that the longest match keeps them out.
@@ -291,8 +409,10 @@ _STAMP_TIME = re.compile(r"\d{1,2}[:h]\d{2}")
 
 def _is_stamp(text: str, m: re.Match[str]) -> bool:
     """A page's own date-and-time stamp ("25/11/2026 10:30", "10:30 25/11/2026"), not the event's date."""
-    return bool(_STAMP_TIME.search(text[max(0, m.start() - 9):m.start()])
-                or _STAMP_TIME.search(text[m.end():m.end() + 9]))
+    return bool(
+        _STAMP_TIME.search(text[max(0, m.start() - 9) : m.start()])
+        or _STAMP_TIME.search(text[m.end() : m.end() + 9])
+    )
 
 
 def _relative_date(text: str, pub: date, lang: str) -> tuple[int, date] | None:
@@ -334,7 +454,9 @@ def _date_parts(m: re.Match[str]) -> tuple[int | None, int, int] | None:
 def _resolve(year: int | None, month: int, day: int, pub: date) -> date:
     if year is None:
         # The year nearest to publication ("on Dec 30" in a Jan 2 article is last year).
-        year = min((pub.year - 1, pub.year, pub.year + 1), key=lambda y: abs((_safe_date(y, month, day) - pub).days))
+        year = min(
+            (pub.year - 1, pub.year, pub.year + 1), key=lambda y: abs((_safe_date(y, month, day) - pub).days)
+        )
     return _safe_date(year, month, day)
 
 
@@ -352,8 +474,9 @@ def _resolve_dates(found: list[tuple[int | None, int, int]], published: datetime
     return dates
 
 
-def _event_date(head: list[tuple[tuple[int | None, int, int] | date, bool]],
-                published: datetime | None) -> tuple[str | None, bool]:
+def _event_date(
+    head: list[tuple[tuple[int | None, int, int] | date, bool]], published: datetime | None
+) -> tuple[str | None, bool]:
     """The first date in the headline or lead that could be the event's (near publication)."""
     pub = published.date() if published else None
     for value, exact in head:
@@ -388,13 +511,13 @@ def _numbers(text: str, lang: str) -> set[str]:
         value = _parse_number(m.group(), lang)
         if value is None:
             continue
-        after = text[m.end():m.end() + 24].lstrip()
+        after = text[m.end() : m.end() + 24].lstrip()
         multiplier = 1.0
         for mult_re, factor in _MULTIPLIERS:
             mm = mult_re.match(after)
             if mm:
                 multiplier = factor
-                after = after[mm.end():].lstrip()
+                after = after[mm.end() :].lstrip()
                 break
         percent = bool(_PERCENT.match(after))
         value *= multiplier
@@ -430,7 +553,9 @@ def _skeleton(word: str) -> str:
 _VI_MARKS = re.compile(r"[^\x00-\x7f\u0400-\u04ff]")
 
 
-def _auto_names(table: EntityTable, tokens: list[Token], mentions: list[Mention], text: str, lang: str) -> set[str]:
+def _auto_names(
+    table: EntityTable, tokens: list[Token], mentions: list[Mention], text: str, lang: str
+) -> set[str]:
     """Personal names not in the table: Vietnamese names by their family name, others by surname.
 
     "Nguyễn Đức Chung" and "Nguyen Duc Chung" both give vn:nguyen duc chung (in
@@ -444,8 +569,10 @@ def _auto_names(table: EntityTable, tokens: list[Token], mentions: list[Mention]
     runs: list[list[int]] = []
     run: list[int] = []
     for i, tok in enumerate(tokens):
-        ok = tok.capitalised and i not in used and tok.folded not in table.not_names and not tok.text.isdigit()
-        if ok and run and text[tokens[run[-1]].end:tok.start] not in (" ", "-"):
+        ok = (
+            tok.capitalised and i not in used and tok.folded not in table.not_names and not tok.text.isdigit()
+        )
+        if ok and run and text[tokens[run[-1]].end : tok.start] not in (" ", "-"):
             runs.append(run)
             run = []
         if ok:
@@ -460,7 +587,7 @@ def _auto_names(table: EntityTable, tokens: list[Token], mentions: list[Mention]
         words = [tokens[i] for i in run]
         start = next((k for k, w in enumerate(words) if w.folded in table.vi_surnames), None)
         if start is not None and len(words) - start >= 3:
-            full = words[start:start + 3]
+            full = words[start : start + 3]
             names.add("vn:" + " ".join(w.folded for w in full))
             continue
         if len(words) < 2 or start is not None:

@@ -35,7 +35,13 @@ from pathlib import Path
 from monitor.stories.entities import EntityTable
 from monitor.stories.features import FEATURES_VERSION, StoryFeatures, extract_features
 from monitor.stories.text import (
-    SIGNATURE_VERSION, band_keys, key_hash, signature_bytes, signature_from_bytes, similarity, text_signature,
+    SIGNATURE_VERSION,
+    band_keys,
+    key_hash,
+    signature_bytes,
+    signature_from_bytes,
+    similarity,
+    text_signature,
 )
 from storage import Article, Database
 from storage.stories import IndexedArticle, IndexRow, LinkRow, StoryIndex
@@ -48,12 +54,28 @@ INDEX_VERSION = f"{SIGNATURE_VERSION}.{FEATURES_VERSION}"
 # opening). Kinds not paired here cannot: a round table is not a reception, an opening is
 # not a closing, a wreath-laying is not a plan. "visit" spans a whole visit and says nothing.
 _COMPATIBLE = {
-    frozenset(p) for p in [
-        ("sign", "meet"), ("sign", "discuss"), ("sign", "open"), ("sign", "close"), ("sign", "propose"),
-        ("sign", "agree"), ("sign", "award"), ("meet", "propose"), ("meet", "agree"), ("meet", "award"),
-        ("discuss", "propose"), ("discuss", "agree"), ("open", "exhibit"), ("open", "perform"),
-        ("close", "perform"), ("close", "award"), ("exhibit", "perform"), ("propose", "agree"),
-        ("open", "discuss"), ("close", "discuss"),
+    frozenset(p)
+    for p in [
+        ("sign", "meet"),
+        ("sign", "discuss"),
+        ("sign", "open"),
+        ("sign", "close"),
+        ("sign", "propose"),
+        ("sign", "agree"),
+        ("sign", "award"),
+        ("meet", "propose"),
+        ("meet", "agree"),
+        ("meet", "award"),
+        ("discuss", "propose"),
+        ("discuss", "agree"),
+        ("open", "exhibit"),
+        ("open", "perform"),
+        ("close", "perform"),
+        ("close", "award"),
+        ("exhibit", "perform"),
+        ("propose", "agree"),
+        ("open", "discuss"),
+        ("close", "discuss"),
     ]
 }
 _WEAK_ACTIONS = frozenset({"visit"})
@@ -86,8 +108,13 @@ class StoryDecision:
     reasons: tuple[str, ...] = ()
 
 
-def compare(a: StoryFeatures, b: StoryFeatures, table: EntityTable, options: StoryOptions,
-            near_similarity: float | None = None) -> Comparison:
+def compare(
+    a: StoryFeatures,
+    b: StoryFeatures,
+    table: EntityTable,
+    options: StoryOptions,
+    near_similarity: float | None = None,
+) -> Comparison:
     """Do two articles report the same event? Symmetric in a and b."""
     sim = near_similarity or 0.0
     near = sim >= options.near_threshold
@@ -98,8 +125,11 @@ def compare(a: StoryFeatures, b: StoryFeatures, table: EntityTable, options: Sto
             return Comparison(False, 0.0, conflict=f"published {apart.days} days apart")
     # A near-copy is the same text: its date may differ by a day where one copy says
     # "yesterday" or was reprinted overnight, not more.
-    conflict = _date_conflict(a, b, 2 if near else None) or _place_conflict(a, b, table) \
+    conflict = (
+        _date_conflict(a, b, 2 if near else None)
+        or _place_conflict(a, b, table)
         or _place_conflict(b, a, table)
+    )
     if conflict:
         return Comparison(False, 0.0, conflict=conflict)
     if near:
@@ -121,8 +151,11 @@ def compare(a: StoryFeatures, b: StoryFeatures, table: EntityTable, options: Sto
         score += min(2.0 * len(actors), 6.0)
     same_day = bool(a.event_date and b.event_date)  # no date conflict: the same day, or a day off
     if same_day:
-        reasons.append(f"event date: {a.event_date}" if a.event_date == b.event_date
-                       else f"event dates: {a.event_date} / {b.event_date}")
+        reasons.append(
+            f"event date: {a.event_date}"
+            if a.event_date == b.event_date
+            else f"event dates: {a.event_date} / {b.event_date}"
+        )
         score += 2.0
     objects = sorted(a.objects & b.objects)
     if objects:
@@ -153,7 +186,9 @@ def compare(a: StoryFeatures, b: StoryFeatures, table: EntityTable, options: Sto
         score += 1.0
     # Without both publication dates, only the event's own date says it is the same occasion.
     if not (a.published and b.published) and not same_day:
-        return Comparison(False, score, tuple(reasons), conflict="no publication dates and no shared event date")
+        return Comparison(
+            False, score, tuple(reasons), conflict="no publication dates and no shared event date"
+        )
     # The same people meet several times on one visit: what ties two reports to one occasion
     # is the event's day or the text, else much more evidence than one shared name.
     if not (same_day or anchored) and score < options.min_evidence + 3:
@@ -178,7 +213,7 @@ def _date_conflict(a: StoryFeatures, b: StoryFeatures, slack: int | None = None)
 
 
 def _day(value: str, year: int | None) -> date:
-    """"2026-11-05" or "--11-05" as a date; with ``year``, every date in that year (to compare undated ones)."""
+    """ "2026-11-05" or "--11-05" as a date; with ``year``, every date in that year (to compare undated ones)."""
     month, day = int(value[-5:-3]), int(value[-2:])
     y = year if year is not None else int(value[:4])
     try:
@@ -241,8 +276,14 @@ class StoryGrouper:
 
     CACHE = 20_000  # decoded features of recently seen articles
 
-    def __init__(self, db: Database, *, table: EntityTable | None = None, options: StoryOptions | None = None,
-                 entities_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        table: EntityTable | None = None,
+        options: StoryOptions | None = None,
+        entities_file: Path | None = None,
+    ) -> None:
         self.db = db
         self.index = StoryIndex(db)
         self.table = table or EntityTable.load(entities_file)
@@ -251,8 +292,14 @@ class StoryGrouper:
 
     # ------------------------------------------------------------ one article
     def features(self, article: Article) -> StoryFeatures:
-        return extract_features(self.table, title=article.title, body=article.body, lead=article.lead,
-                                language=article.language, published=article.published_at)
+        return extract_features(
+            self.table,
+            title=article.title,
+            body=article.body,
+            lead=article.lead,
+            language=article.language,
+            published=article.published_at,
+        )
 
     def assign(self, article: Article) -> StoryDecision:
         """Find (or found) the story of a stored article, index it, and store its story id."""
@@ -266,8 +313,19 @@ class StoryGrouper:
             signature = text_signature(article.title, article.body, article.lead)
             row = self._row(article, features, signature)
             decision = self._decide(article, features, signature, row.bands)
-            self.index.put_many([row], links=[LinkRow(article.id, decision.story_id, decision.how, decision.matched,
-                                                      decision.score, decision.reasons)])
+            self.index.put_many(
+                [row],
+                links=[
+                    LinkRow(
+                        article.id,
+                        decision.story_id,
+                        decision.how,
+                        decision.matched,
+                        decision.score,
+                        decision.reasons,
+                    )
+                ],
+            )
             self._remember(article.id, features)
             decisions.append(decision)
         return decisions
@@ -284,9 +342,14 @@ class StoryGrouper:
 
     def _row(self, article: Article, features: StoryFeatures, signature) -> IndexRow:
         return IndexRow(
-            article_id=article.id, language=article.language or "", story_time=_story_time(article),
-            minhash=signature_bytes(signature), bands=band_keys(signature, article.language or ""),
-            keys=[key_hash(k) for k in features.keys()], packed=features.pack(), version=INDEX_VERSION,
+            article_id=article.id,
+            language=article.language or "",
+            story_time=_story_time(article),
+            minhash=signature_bytes(signature),
+            bands=band_keys(signature, article.language or ""),
+            keys=[key_hash(k) for k in features.keys()],
+            packed=features.pack(),
+            version=INDEX_VERSION,
         )
 
     def _remember(self, article_id: int, features: StoryFeatures) -> None:
@@ -310,8 +373,9 @@ class StoryGrouper:
         for indexed in self.index.near(bands, exclude=[article.id]):
             f = self._features_of(indexed)
             if f is not None:
-                seen[indexed.article_id] = _Candidate(indexed, f, similarity(signature,
-                                                                             signature_from_bytes(indexed.minhash)))
+                seen[indexed.article_id] = _Candidate(
+                    indexed, f, similarity(signature, signature_from_bytes(indexed.minhash))
+                )
         when = _story_time(article)
         span = timedelta(days=opts.window_days)
         keys = [key_hash(k) for k in features.keys()]
@@ -320,8 +384,11 @@ class StoryGrouper:
             f = self._features_of(indexed)
             if f is None:
                 continue
-            sim = similarity(signature, signature_from_bytes(indexed.minhash)) \
-                if indexed.language == (article.language or "") else 0.0
+            sim = (
+                similarity(signature, signature_from_bytes(indexed.minhash))
+                if indexed.language == (article.language or "")
+                else 0.0
+            )
             seen[indexed.article_id] = _Candidate(indexed, f, sim)
         return list(seen.values())
 
@@ -341,8 +408,11 @@ class StoryGrouper:
                 continue
             tried.add(story)
             # Joining a story means agreeing with the rest of it too, so chains cannot drift.
-            others = [m for m in self.index.members(story)
-                      if m.article_id not in (cand.article.article_id, article.id)]
+            others = [
+                m
+                for m in self.index.members(story)
+                if m.article_id not in (cand.article.article_id, article.id)
+            ]
             if any(self._disagrees(features, signature, m, article.language or "") for m in others):
                 continue
             how = "duplicate" if cand.similarity >= opts.near_threshold else "story"
@@ -353,9 +423,15 @@ class StoryGrouper:
         other = self._features_of(member)
         if other is None:
             return False
-        sim = similarity(signature, signature_from_bytes(member.minhash)) if member.language == language else 0.0
-        return compare(features, other, self.table, self.options, near_similarity=sim).conflict is not None \
+        sim = (
+            similarity(signature, signature_from_bytes(member.minhash))
+            if member.language == language
+            else 0.0
+        )
+        return (
+            compare(features, other, self.table, self.options, near_similarity=sim).conflict is not None
             and sim < self.options.near_threshold
+        )
 
     # ------------------------------------------------------------ everything
     def regroup_all(self, progress: Callable[[StoryDecision], None] | None = None) -> dict[str, int]:

@@ -18,7 +18,6 @@ import hashlib
 import re
 import unicodedata
 import zlib
-
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -39,7 +38,7 @@ if TYPE_CHECKING:
     from datasketch import MinHash
 
 _SEED = 1
-_TEMPLATE: "MinHash | None" = None
+_TEMPLATE: MinHash | None = None
 
 # Lines that are page furniture, not article text (vi, en, ru).
 _BOILERPLATE = re.compile(
@@ -93,7 +92,7 @@ def shingles(title: str, body: str, lead: str = "") -> set[bytes]:
     text = "".join(normalise_text(line).replace(" ", "") for line in article_text_lines(title, body, lead))
     if len(text) <= SHINGLE:
         return {text.encode("utf-8")} if text else set()
-    return {text[i:i + SHINGLE].encode("utf-8") for i in range(len(text) - SHINGLE + 1)}
+    return {text[i : i + SHINGLE].encode("utf-8") for i in range(len(text) - SHINGLE + 1)}
 
 
 def _crc32(data: bytes) -> int:
@@ -128,7 +127,9 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
 
 def key_hash(text: str) -> int:
     """A signed 64-bit key for a string (stored in BIGINT index columns)."""
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
+    return int.from_bytes(
+        hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little", signed=True
+    )
 
 
 def band_keys(signature: np.ndarray, language: str) -> list[int]:
@@ -138,6 +139,8 @@ def band_keys(signature: np.ndarray, language: str) -> list[int]:
     lang = (language or "").encode("ascii", "replace")
     keys = []
     for band in range(BANDS):
-        digest = hashlib.blake2b(lang + bytes([band]) + raw[band * width:(band + 1) * width], digest_size=8).digest()
+        digest = hashlib.blake2b(
+            lang + bytes([band]) + raw[band * width : (band + 1) * width], digest_size=8
+        ).digest()
         keys.append(int.from_bytes(digest, "little", signed=True))
     return list(dict.fromkeys(keys))

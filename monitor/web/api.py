@@ -36,18 +36,31 @@ class ArticleOut(BaseModel):
     page: str
 
     @classmethod
-    def of(cls, a: Article) -> "ArticleOut":
-        return cls(id=a.id, url=a.url, source=a.source, language=a.language, title=a.title, lead=a.lead,
-                   author=a.author, tags=list(a.tags or []), published_at=a.published_at,
-                   first_seen_at=a.first_seen_at, label=a.label, score=a.score, reasons=list(a.reasons or []),
-                   story_id=a.story_id, page=f"/articles/{a.id}")
+    def of(cls, a: Article) -> ArticleOut:
+        return cls(
+            id=a.id,
+            url=a.url,
+            source=a.source,
+            language=a.language,
+            title=a.title,
+            lead=a.lead,
+            author=a.author,
+            tags=list(a.tags or []),
+            published_at=a.published_at,
+            first_seen_at=a.first_seen_at,
+            label=a.label,
+            score=a.score,
+            reasons=list(a.reasons or []),
+            story_id=a.story_id,
+            page=f"/articles/{a.id}",
+        )
 
 
 class ArticleFull(ArticleOut):
     body: str
 
     @classmethod
-    def of(cls, a: Article) -> "ArticleFull":
+    def of(cls, a: Article) -> ArticleFull:
         return cls(**ArticleOut.of(a).model_dump(), body=a.body)
 
 
@@ -93,28 +106,40 @@ def source_rows(config: AppConfig, archive: Archive, tz) -> list[SourceOut]:
     for name in names:
         run = runs.latest(name)
         source = config.sources.get(name)
-        rows.append(SourceOut(
-            name=name, enabled=source.enabled if source else False, articles=counts.get(name, 0),
-            last_status=run.status if run else None, last_started_at=run.started_at if run else None,
-            last_finished_at=run.finished_at if run else None, last_new=run.new if run else None,
-            last_errors=run.errors if run else None,
-            error_samples=list(run.error_samples or [])[:5] if run else [],
-        ))
+        rows.append(
+            SourceOut(
+                name=name,
+                enabled=source.enabled if source else False,
+                articles=counts.get(name, 0),
+                last_status=run.status if run else None,
+                last_started_at=run.started_at if run else None,
+                last_finished_at=run.finished_at if run else None,
+                last_new=run.new if run else None,
+                last_errors=run.errors if run else None,
+                error_samples=list(run.error_samples or [])[:5] if run else [],
+            )
+        )
     return rows
 
 
 def register(app: FastAPI, config: AppConfig, db: Database, archive: Archive, guard: Guard) -> None:
     @app.get("/api/articles", response_model=ArticlePage, tags=["articles"])
-    def list_articles(label: list[Label] = Query(default=[]), source: list[str] = Query(default=[]),
-                      lang: list[str] = Query(default=[]), q: str = "", limit: int = Query(20, ge=1, le=200),
-                      offset: int = Query(0, ge=0)) -> ArticlePage:
+    def list_articles(
+        label: list[Label] = Query(default=[]),
+        source: list[str] = Query(default=[]),
+        lang: list[str] = Query(default=[]),
+        q: str = "",
+        limit: int = Query(20, ge=1, le=200),
+        offset: int = Query(0, ge=0),
+    ) -> ArticlePage:
         """Stored articles, newest first; with `q`, those holding every word of it, best first."""
         filters = SearchFilters(labels=tuple(label), sources=tuple(source), languages=tuple(lang))
         if q.strip():
             found = search(db, q, filters, limit=limit, offset=offset)
             by_id = archive.articles(found.article_ids)
-            return ArticlePage(total=found.total,
-                               articles=[ArticleOut.of(by_id[i]) for i in found.article_ids if i in by_id])
+            return ArticlePage(
+                total=found.total, articles=[ArticleOut.of(by_id[i]) for i in found.article_ids if i in by_id]
+            )
         rows = archive.recent(filters, limit=limit + offset)[offset:]
         return ArticlePage(total=archive.count(filters), articles=[ArticleOut.of(a) for a in rows])
 
@@ -142,17 +167,25 @@ def register(app: FastAPI, config: AppConfig, db: Database, archive: Archive, gu
         return {"article_id": article_id, "label": feedback.label}
 
     @app.get("/api/stories", response_model=StoryPage, tags=["stories"])
-    def list_stories(label: list[Label] = Query(default=["core", "national"]), source: list[str] = Query(default=[]),
-                     lang: list[str] = Query(default=[]), limit: int = Query(20, ge=1, le=200),
-                     offset: int = Query(0, ge=0)) -> StoryPage:
+    def list_stories(
+        label: list[Label] = Query(default=["core", "national"]),
+        source: list[str] = Query(default=[]),
+        lang: list[str] = Query(default=[]),
+        limit: int = Query(20, ge=1, le=200),
+        offset: int = Query(0, ge=0),
+    ) -> StoryPage:
         """Stories (one event, any number of reports), newest first."""
         filters = SearchFilters(labels=tuple(label), sources=tuple(source), languages=tuple(lang))
         keys, more = archive.story_page(filters, limit=limit, offset=offset)
         members = archive.members(keys, tuple(label))
-        return StoryPage(more=more, stories=[
-            StoryOut(id=k.story_id, latest=k.latest, articles=[ArticleOut.of(a) for a in members[k]])
-            for k in keys if k in members
-        ])
+        return StoryPage(
+            more=more,
+            stories=[
+                StoryOut(id=k.story_id, latest=k.latest, articles=[ArticleOut.of(a) for a in members[k]])
+                for k in keys
+                if k in members
+            ],
+        )
 
     @app.get("/api/stories/{story_id}", response_model=StoryOut, tags=["stories"])
     def get_story(story_id: int) -> StoryOut:

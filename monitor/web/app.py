@@ -50,14 +50,23 @@ class Listing:
 
     def filters(self, tz) -> SearchFilters:
         return SearchFilters(
-            labels=self.labels, sources=(self.source,) if self.source else (),
+            labels=self.labels,
+            sources=(self.source,) if self.source else (),
             languages=(self.language,) if self.language else (),
-            since=_day(self.since, tz), until=_day(self.until, tz, end=True),
+            since=_day(self.since, tz),
+            until=_day(self.until, tz, end=True),
         )
 
     def query(self, **changes: Any) -> str:
-        data = {"label": list(self.labels), "source": self.source, "lang": self.language,
-                "since": self.since, "until": self.until, "page": self.page, **changes}
+        data = {
+            "label": list(self.labels),
+            "source": self.source,
+            "lang": self.language,
+            "since": self.since,
+            "until": self.until,
+            "page": self.page,
+            **changes,
+        }
         return urlencode({k: v for k, v in data.items() if v not in ("", None, 1, [])}, doseq=True)
 
 
@@ -78,14 +87,22 @@ def _listing(request: Request, default_labels: tuple[str, ...] = DEFAULT_LABELS)
         page = max(1, int(params.get("page", "1")))
     except ValueError:
         raise HTTPException(400, "page must be a whole number") from None
-    return Listing(labels=labels, source=params.get("source", "").strip(), language=params.get("lang", "").strip(),
-                   since=params.get("since", "").strip(), until=params.get("until", "").strip(), page=page)
+    return Listing(
+        labels=labels,
+        source=params.get("source", "").strip(),
+        language=params.get("lang", "").strip(),
+        since=params.get("since", "").strip(),
+        until=params.get("until", "").strip(),
+        page=page,
+    )
 
 
 def _templates() -> Jinja2Templates:
-    env = Environment(loader=PackageLoader("monitor.web", "templates"),
-                      autoescape=select_autoescape(default=True, default_for_string=True),
-                      undefined=StrictUndefined)
+    env = Environment(
+        loader=PackageLoader("monitor.web", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+    )
     env.filters["link"] = safe_link
     return Jinja2Templates(env=env)
 
@@ -95,8 +112,9 @@ def _local(value: datetime | None, tz) -> str:
 
 
 def create_app(config: AppConfig, db: Database, *, token: str | None = None) -> FastAPI:
-    app = FastAPI(title="newsmon", version=_version(), docs_url=None, redoc_url=None,
-                  openapi_url="/api/openapi.json")
+    app = FastAPI(
+        title="newsmon", version=_version(), docs_url=None, redoc_url=None, openapi_url="/api/openapi.json"
+    )
     guard = Guard(token)
     archive = Archive(db)
     templates = _templates()
@@ -110,8 +128,11 @@ def create_app(config: AppConfig, db: Database, *, token: str | None = None) -> 
         path = request.url.path
         if not (path.startswith("/static/") or path == "/login" or guard.authenticated(request)):
             if path.startswith("/api/") or path.endswith(".atom"):
-                response: Response = JSONResponse({"detail": "authentication required"}, status_code=401,
-                                                  headers={"WWW-Authenticate": "Bearer"})
+                response: Response = JSONResponse(
+                    {"detail": "authentication required"},
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
             else:
                 response = RedirectResponse("/login?" + urlencode({"next": path}), status_code=303)
         else:
@@ -119,28 +140,50 @@ def create_app(config: AppConfig, db: Database, *, token: str | None = None) -> 
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if not request.cookies.get(CSRF_COOKIE):
-            response.set_cookie(CSRF_COOKIE, request.state.csrf if hasattr(request.state, "csrf") else new_csrf_token(),
-                                httponly=True, samesite="strict", secure=request.url.scheme == "https")
+            response.set_cookie(
+                CSRF_COOKIE,
+                request.state.csrf if hasattr(request.state, "csrf") else new_csrf_token(),
+                httponly=True,
+                samesite="strict",
+                secure=request.url.scheme == "https",
+            )
         return response
 
     def page(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
         csrf = request.cookies.get(CSRF_COOKIE) or new_csrf_token()
         request.state.csrf = csrf
-        base = {"csrf": csrf, "csrf_field": CSRF_FIELD, "login_required": guard.token is not None,
-                "language_names": LANGUAGE_NAMES}
+        base = {
+            "csrf": csrf,
+            "csrf_field": CSRF_FIELD,
+            "login_required": guard.token is not None,
+            "language_names": LANGUAGE_NAMES,
+        }
         return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def front(request: Request) -> HTMLResponse:
         listing = _listing(request)
-        keys, more = archive.story_page(listing.filters(tz), limit=PAGE_SIZE, offset=(listing.page - 1) * PAGE_SIZE)
+        keys, more = archive.story_page(
+            listing.filters(tz), limit=PAGE_SIZE, offset=(listing.page - 1) * PAGE_SIZE
+        )
         members = archive.members(keys, listing.labels)
         filters = listing.filters(tz)
-        entries = [(make_item(_headline_first(members[k], filters), tz, {}), k.story_id) for k in keys if k in members]
-        return page(request, "index.html", {
-            "entries": entries, "listing": listing, "labels": LABELS, "sources": archive.sources(),
-            "pages": listing.page + 1 if more else listing.page,
-        })
+        entries = [
+            (make_item(_headline_first(members[k], filters), tz, {}), k.story_id)
+            for k in keys
+            if k in members
+        ]
+        return page(
+            request,
+            "index.html",
+            {
+                "entries": entries,
+                "listing": listing,
+                "labels": LABELS,
+                "sources": archive.sources(),
+                "pages": listing.page + 1 if more else listing.page,
+            },
+        )
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request) -> HTMLResponse:
@@ -154,29 +197,51 @@ def create_app(config: AppConfig, db: Database, *, token: str | None = None) -> 
             for article_id in found.article_ids:
                 article = by_id.get(article_id)
                 if article is not None:
-                    results.append({
-                        "article": article,
-                        "title": highlight_terms(article.title, terms, limit=400),
-                        "snippet": highlight_terms(_body_for(article, terms), terms),
-                    })
-        return page(request, "search.html", {
-            "q": q, "results": results, "total": total, "listing": listing, "labels": LABELS,
-            "pages": (total + PAGE_SIZE - 1) // PAGE_SIZE, "sources": archive.sources(),
-        })
+                    results.append(
+                        {
+                            "article": article,
+                            "title": highlight_terms(article.title, terms, limit=400),
+                            "snippet": highlight_terms(_body_for(article, terms), terms),
+                        }
+                    )
+        return page(
+            request,
+            "search.html",
+            {
+                "q": q,
+                "results": results,
+                "total": total,
+                "listing": listing,
+                "labels": LABELS,
+                "pages": (total + PAGE_SIZE - 1) // PAGE_SIZE,
+                "sources": archive.sources(),
+            },
+        )
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(request: Request, article_id: int) -> HTMLResponse:
         article = archive.article(article_id)
         if article is None:
             raise HTTPException(404, f"no article {article_id}")
-        return page(request, "article.html", {
-            "a": article, "why": explain(article.reasons or [], article.label, article.score),
-            "evidence": list(dict.fromkeys((str(r.get("phrase", "")), str(r.get("side", "")), str(r.get("where", "")))
-                                           for r in article.reasons or [] if r.get("phrase"))),
-            "labels": LABELS, "feedback": _feedback_rows(db, article_id),
-            "saved": request.query_params.get("saved") == "1",
-            "story": archive.story(article.story_id) if article.story_id is not None else [],
-        })
+        return page(
+            request,
+            "article.html",
+            {
+                "a": article,
+                "why": explain(article.reasons or [], article.label, article.score),
+                "evidence": list(
+                    dict.fromkeys(
+                        (str(r.get("phrase", "")), str(r.get("side", "")), str(r.get("where", "")))
+                        for r in article.reasons or []
+                        if r.get("phrase")
+                    )
+                ),
+                "labels": LABELS,
+                "feedback": _feedback_rows(db, article_id),
+                "saved": request.query_params.get("saved") == "1",
+                "story": archive.story(article.story_id) if article.story_id is not None else [],
+            },
+        )
 
     @app.post("/articles/{article_id}/feedback", include_in_schema=False)
     async def article_feedback(request: Request, article_id: int) -> Response:
@@ -196,13 +261,19 @@ def create_app(config: AppConfig, db: Database, *, token: str | None = None) -> 
         members = archive.story(story_id)
         if not members:
             raise HTTPException(404, f"no story {story_id}")
-        return page(request, "story.html", {"story_id": story_id, "articles": members,
-                                            "links": _story_links(db, story_id, members)})
+        return page(
+            request,
+            "story.html",
+            {"story_id": story_id, "articles": members, "links": _story_links(db, story_id, members)},
+        )
 
     @app.get("/sources", response_class=HTMLResponse, include_in_schema=False)
     def sources_page(request: Request) -> HTMLResponse:
-        return page(request, "sources.html", {"sources": api.source_rows(config, archive, tz),
-                                              "digests": archive.recent_digests(limit=20)})
+        return page(
+            request,
+            "sources.html",
+            {"sources": api.source_rows(config, archive, tz), "digests": archive.recent_digests(limit=20)},
+        )
 
     @app.get("/feed.atom", include_in_schema=False)
     def feed(request: Request) -> Response:
@@ -217,22 +288,33 @@ def create_app(config: AppConfig, db: Database, *, token: str | None = None) -> 
         else:
             articles = archive.recent(filters, limit=50)
         updated = max((a.updated_at or a.first_seen_at for a in articles), default=None)
-        etag = '"' + hashlib.sha256(repr((str(request.url.query), [(a.id, a.content_hash, a.label) for a in articles])
-                                         ).encode()).hexdigest()[:32] + '"'
+        etag = (
+            '"'
+            + hashlib.sha256(
+                repr((str(request.url.query), [(a.id, a.content_hash, a.label) for a in articles])).encode()
+            ).hexdigest()[:32]
+            + '"'
+        )
         headers = {"ETag": etag, "Cache-Control": "no-cache"}
         if updated is not None:
             headers["Last-Modified"] = format_datetime(updated.replace(microsecond=0), usegmt=True)
         if _not_modified(request, etag, updated):
             return Response(status_code=304, headers=headers)
         base = config.web.base_url or str(request.base_url).rstrip("/")
-        body = build_feed(articles, title=f"newsmon: {config.digest.topic} ({', '.join(labels)})",
-                          self_url=str(request.url), base_url=base, updated=updated)
+        body = build_feed(
+            articles,
+            title=f"newsmon: {config.digest.topic} ({', '.join(labels)})",
+            self_url=str(request.url),
+            base_url=base,
+            updated=updated,
+        )
         return Response(body, media_type="application/atom+xml; charset=utf-8", headers=headers)
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
     def login_form(request: Request) -> HTMLResponse:
-        return page(request, "login.html", {"next": _local_path(request.query_params.get("next", "/")),
-                                            "error": ""})
+        return page(
+            request, "login.html", {"next": _local_path(request.query_params.get("next", "/")), "error": ""}
+        )
 
     @app.post("/login", include_in_schema=False)
     async def login(request: Request) -> Response:
@@ -245,8 +327,13 @@ def create_app(config: AppConfig, db: Database, *, token: str | None = None) -> 
         if not guard.token_matches(str(form.get("token") or "")):
             return page(request, "login.html", {"next": target, "error": "wrong token"}, status_code=401)
         response = RedirectResponse(target, status_code=303)
-        response.set_cookie(AUTH_COOKIE, guard.cookie_value(), httponly=True, samesite="strict",
-                            secure=request.url.scheme == "https")
+        response.set_cookie(
+            AUTH_COOKIE,
+            guard.cookie_value(),
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
         return response
 
     api.register(app, config, db, archive, guard)
@@ -255,8 +342,12 @@ def create_app(config: AppConfig, db: Database, *, token: str | None = None) -> 
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
-        return page(request, "error.html", {"status": exc.status_code, "detail": exc.detail},
-                    status_code=exc.status_code)
+        return page(
+            request,
+            "error.html",
+            {"status": exc.status_code, "detail": exc.detail},
+            status_code=exc.status_code,
+        )
 
     return app
 
@@ -268,10 +359,12 @@ def _headline_first(articles, filters: SearchFilters) -> list:
 
     def matches(a) -> bool:
         when = a.published_at or a.first_seen_at
-        return ((not filters.sources or a.source in filters.sources)
-                and (not filters.languages or a.language in filters.languages)
-                and (filters.since is None or when >= filters.since)
-                and (filters.until is None or when < filters.until))
+        return (
+            (not filters.sources or a.source in filters.sources)
+            and (not filters.languages or a.language in filters.languages)
+            and (filters.since is None or when >= filters.since)
+            and (filters.until is None or when < filters.until)
+        )
 
     return [a for a in ordered if matches(a)] + [a for a in ordered if not matches(a)]
 

@@ -18,8 +18,9 @@ def entry_id(article: Article) -> str:
     return f"tag:newsmon,2026:article:{digest}"
 
 
-def build_feed(articles: Sequence[Article], *, title: str, self_url: str, base_url: str,
-               updated: datetime | None) -> bytes:
+def build_feed(
+    articles: Sequence[Article], *, title: str, self_url: str, base_url: str, updated: datetime | None
+) -> bytes:
     fg = FeedGenerator()
     fg.id(self_url)
     fg.title(title)
@@ -38,5 +39,7 @@ def build_feed(articles: Sequence[Article], *, title: str, self_url: str, base_u
         entry.author({"name": article.author or article.source})
         entry.category(term=article.label or "none")
         why = explain(article.reasons or [], article.label, article.score)
-        entry.summary(f"{article.lead or article.body[:400]}\n\nWhy: {why}\nOn newsmon: {base_url}/articles/{article.id}")
+        entry.summary(
+            f"{article.lead or article.body[:400]}\n\nWhy: {why}\nOn newsmon: {base_url}/articles/{article.id}"
+        )
     return fg.atom_str(pretty=True)

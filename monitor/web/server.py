@@ -23,5 +23,12 @@ def serve(config: AppConfig, db: Database, *, host: str, port: int, token: str |
     app = create_app(config, db, token=token)
     shown = f"[{host}]" if ":" in host else host
     print(f"newsmon web: http://{shown}:{port}/ (Ctrl-C to stop)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
-                proxy_headers=True, forwarded_allow_ips="127.0.0.1")
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+    )

@@ -20,19 +20,50 @@ SQLModel.metadata.naming_convention = {
 
 from storage.models.articles import Article, ArticleUrl, FailedUrl  # noqa: E402
 from storage.models.daemon import DAEMON_LOCK_ID, DaemonLock  # noqa: E402
+from storage.models.digests import (  # noqa: E402
+    DELIVERED_STATUSES,
+    DELIVERY_STATUSES,
+    DIGEST_STATUSES,
+    ERROR_KINDS,
+    RELEASED_STATUSES,
+    Delivery,
+    Digest,
+    DigestItem,
+)
 from storage.models.entry_points import EntryPoint, EntryPointCheck  # noqa: E402
-from storage.models.digests import (DELIVERED_STATUSES, DELIVERY_STATUSES, DIGEST_STATUSES, ERROR_KINDS,  # noqa: E402
-                                    RELEASED_STATUSES, Delivery, Digest, DigestItem)
 from storage.models.feedback import Feedback  # noqa: E402
 from storage.models.http_cache import HttpValidator  # noqa: E402
-from storage.models.search import ArticleSearch  # noqa: E402
 from storage.models.runs import RUN_COUNT_FIELDS, RUN_STATUSES, CrawlRun  # noqa: E402
+from storage.models.search import ArticleSearch  # noqa: E402
 from storage.models.stories import ArticleSignature, SignatureBand, StoryKey, StoryLink  # noqa: E402
 from storage.models.types import UTCDateTime, utcnow  # noqa: E402
 
 __all__ = [
-    "Article", "ArticleSearch", "ArticleSignature", "ArticleUrl", "CrawlRun", "DAEMON_LOCK_ID",
-    "DELIVERED_STATUSES", "DELIVERY_STATUSES", "DIGEST_STATUSES", "DaemonLock", "Delivery", "Digest", "DigestItem",
-    "ERROR_KINDS", "EntryPoint", "EntryPointCheck", "Feedback", "FailedUrl", "HttpValidator", "RELEASED_STATUSES",
-    "RUN_COUNT_FIELDS", "RUN_STATUSES", "SignatureBand", "StoryKey", "StoryLink", "UTCDateTime", "utcnow",
+    "Article",
+    "ArticleSearch",
+    "ArticleSignature",
+    "ArticleUrl",
+    "CrawlRun",
+    "DAEMON_LOCK_ID",
+    "DELIVERED_STATUSES",
+    "DELIVERY_STATUSES",
+    "DIGEST_STATUSES",
+    "DaemonLock",
+    "Delivery",
+    "Digest",
+    "DigestItem",
+    "ERROR_KINDS",
+    "EntryPoint",
+    "EntryPointCheck",
+    "Feedback",
+    "FailedUrl",
+    "HttpValidator",
+    "RELEASED_STATUSES",
+    "RUN_COUNT_FIELDS",
+    "RUN_STATUSES",
+    "SignatureBand",
+    "StoryKey",
+    "StoryLink",
+    "UTCDateTime",
+    "utcnow",
 ]

@@ -31,7 +31,9 @@ class Article(SQLModel, table=True):
     layers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
     language: str = Field(max_length=8)
     published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, index=True))
-    first_seen_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True))
+    first_seen_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True)
+    )
     fetched_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     # Exact-content fingerprint: the same article at two URLs is stored once.
@@ -39,7 +41,9 @@ class Article(SQLModel, table=True):
     # Relevance judgement (monitor.relevance); version says which rules made it.
     label: str | None = Field(default=None, index=True, max_length=16)
     score: float | None = None
-    reasons: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+    reasons: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, default=list)
+    )
     relevance_version: str | None = Field(default=None, max_length=32)
     # Story grouping (same event in several sources and languages).
     story_id: int | None = Field(default=None, index=True)
@@ -56,9 +60,27 @@ class Article(SQLModel, table=True):
 
 
 ARTICLE_FIELDS = (
-    "id", "source", "url", "canonical_url", "title", "lead", "body", "author", "tags", "layers", "language",
-    "published_at", "first_seen_at", "fetched_at", "updated_at", "content_hash",
-    "label", "score", "reasons", "relevance_version", "story_id",
+    "id",
+    "source",
+    "url",
+    "canonical_url",
+    "title",
+    "lead",
+    "body",
+    "author",
+    "tags",
+    "layers",
+    "language",
+    "published_at",
+    "first_seen_at",
+    "fetched_at",
+    "updated_at",
+    "content_hash",
+    "label",
+    "score",
+    "reasons",
+    "relevance_version",
+    "story_id",
 )
 
 

@@ -35,7 +35,9 @@ class Digest(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     # Stable across retries, so a resend after a crash is recognisable as the same mail.
     message_id: str = Field(unique=True, max_length=255)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True)
+    )
     status: str = Field(default="pending", index=True, max_length=16)
     subject: str
     sender: str = Field(max_length=320)
@@ -62,8 +64,13 @@ class DigestItem(SQLModel, table=True):
 
     __tablename__ = "digest_item"
     __table_args__ = (
-        Index("uq_digest_item_live_article", "article_id", unique=True,
-              sqlite_where=text("released = 0"), postgresql_where=text("NOT released")),
+        Index(
+            "uq_digest_item_live_article",
+            "article_id",
+            unique=True,
+            sqlite_where=text("released = 0"),
+            postgresql_where=text("NOT released"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -86,7 +93,9 @@ class Delivery(SQLModel, table=True):
     """
 
     __tablename__ = "delivery"
-    __table_args__ = (UniqueConstraint("digest_id", "channel", "destination", name="uq_delivery_destination"),)
+    __table_args__ = (
+        UniqueConstraint("digest_id", "channel", "destination", name="uq_delivery_destination"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     digest_id: int = Field(foreign_key="digest.id", index=True)

@@ -16,8 +16,9 @@ class Feedback(SQLModel, table=True):
     __tablename__ = "feedback"
 
     id: int | None = Field(default=None, primary_key=True)
-    article_id: int = Field(sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"),
-                                             nullable=False, index=True))
+    article_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
     label: str = Field(max_length=16)
     previous_label: str | None = Field(default=None, max_length=16)
     note: str | None = None

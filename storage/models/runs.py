@@ -16,7 +16,15 @@ from storage.models.types import UTCDateTime, utcnow
 # killed: stopped by the daemon (time limit or shutdown).
 RUN_STATUSES = ("running", "ok", "partial", "failed", "blocked", "killed")
 RUN_COUNT_FIELDS = (
-    "requests", "articles_seen", "new", "updated", "unchanged", "duplicates", "errors", "blocked", "not_modified",
+    "requests",
+    "articles_seen",
+    "new",
+    "updated",
+    "unchanged",
+    "duplicates",
+    "errors",
+    "blocked",
+    "not_modified",
 )
 
 
@@ -28,7 +36,9 @@ class CrawlRun(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(max_length=64)
-    started_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True))
+    started_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True)
+    )
     finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     status: str = Field(default="running", index=True, max_length=16)
     # The crawling process, so a record left 'running' can be told apart from a crawl still going.
@@ -45,14 +55,20 @@ class CrawlRun(SQLModel, table=True):
     not_modified: int = 0
     message: str | None = None
     # A few sample errors (URL and reason), so a failing source can be diagnosed from `status`.
-    error_samples: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+    error_samples: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, default=list)
+    )
     # Redesign detection: {} when the site's selectors held up; else {"fields": {field:
     # {"selectors": hits, "pages": pages}}, "sample_url": url}: articles still arrived through
     # the fallback layers, but the site's markup has changed (spiders/health.py).
-    degraded: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
+    degraded: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict)
+    )
     # Errors by kind ("http_404": 2, "timeout": 1, ...), for `newsmon status`.
     error_kinds: dict[str, int] = Field(
-        default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict, server_default=text("'{}'")))
+        default_factory=dict,
+        sa_column=Column(JSON, nullable=False, default=dict, server_default=text("'{}'")),
+    )
 
     def summary(self) -> dict[str, Any]:
         data = {

@@ -4,7 +4,6 @@ its event keys, and why it joined its story."""
 from __future__ import annotations
 
 from datetime import datetime
-
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Float, ForeignKey, Index, Integer, LargeBinary, Text
@@ -46,7 +45,9 @@ class LegacySignature(SQLModel, table=True):
     language: str = Field(max_length=8)
     story_time: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, index=True))
     minhash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    features: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
+    features: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict)
+    )
     version: str = Field(max_length=32)
 
 
@@ -62,8 +63,9 @@ class SignatureBand(SQLModel, table=True):
 
     band_key: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     article_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"), primary_key=True,
-                         autoincrement=False)
+        sa_column=Column(
+            Integer, ForeignKey("article.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+        )
     )
 
 
@@ -79,8 +81,9 @@ class StoryKey(SQLModel, table=True):
 
     key: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     article_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"), primary_key=True,
-                         autoincrement=False)
+        sa_column=Column(
+            Integer, ForeignKey("article.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+        )
     )
     story_time: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 

@@ -31,7 +31,7 @@ SQLITE_FILE = DATA / "newsmon-0.1.0.sqlite"
 POSTGRES_FILE = DATA / "newsmon-0.1.0.postgresql.sql"
 
 # Runs inside the 0.1.0 tree: argv[1] is the database URL.
-FILL = r'''
+FILL = r"""
 import sys
 from datetime import datetime, timedelta, timezone
 
@@ -94,12 +94,13 @@ digests.create(Digest(message_id="<0.1.0-pending@newsmon.test>", subject="Digest
 
 SQLAlchemyJobStore(engine=db.engine).jobs_t.create(db.engine, checkfirst=True)
 db.dispose()
-'''
+"""
 
 
 def extract_0_1_0(into: Path) -> Path:
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", COMMIT_0_1_0], check=True,
-                             capture_output=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", COMMIT_0_1_0], check=True, capture_output=True
+    ).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
     return into
@@ -130,14 +131,31 @@ def main() -> None:
         server = PostgresServer().start()
         try:
             fill(tree, server.create_database("newsmon010"))
-            dump = subprocess.run([_find_bin("pg_dump"), "--inserts", "--no-owner", "--no-privileges", "-h", "127.0.0.1",
-                                   "-p", str(server.port), "-U", "postgres", "newsmon010"],
-                                  check=True, capture_output=True, text=True).stdout
+            dump = subprocess.run(
+                [
+                    _find_bin("pg_dump"),
+                    "--inserts",
+                    "--no-owner",
+                    "--no-privileges",
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(server.port),
+                    "-U",
+                    "postgres",
+                    "newsmon010",
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
         finally:
             server.stop()
         # Lines that only a newer pg_dump's own psql understands (\restrict) are left out.
-        POSTGRES_FILE.write_text("".join(line for line in dump.splitlines(keepends=True)
-                                         if not line.startswith("\\")), encoding="utf-8")
+        POSTGRES_FILE.write_text(
+            "".join(line for line in dump.splitlines(keepends=True) if not line.startswith("\\")),
+            encoding="utf-8",
+        )
     print(f"wrote {SQLITE_FILE.relative_to(REPO)} and {POSTGRES_FILE.relative_to(REPO)}")
 
 

@@ -11,18 +11,19 @@ For each SITE, reads ``src/<site>/site.toml``, every ``articles*.toml`` and
 Output depends on the inputs only (no clock, sorted iteration), so running it
 twice gives no diff.  See README.md for the file formats.
 """
+
 from __future__ import annotations
 
 import html
 import json
 import shutil
 import sys
-import tomllib
 import unicodedata
 from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
 
+import tomllib
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 HERE = Path(__file__).resolve().parent
@@ -30,9 +31,17 @@ SRC, SITES = HERE / "src", HERE / "sites"
 
 WEEKDAYS_VI = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
 ARTICLE_DEFAULTS = {
-    "author": "", "tags": [], "also_in": [], "variants": [], "slug": "",
-    "in_feed": True, "in_listing": True, "in_sitemap": True, "featured": False,
-    "template": "article.html", "legacy": False,
+    "author": "",
+    "tags": [],
+    "also_in": [],
+    "variants": [],
+    "slug": "",
+    "in_feed": True,
+    "in_listing": True,
+    "in_sitemap": True,
+    "featured": False,
+    "template": "article.html",
+    "legacy": False,
 }
 
 
@@ -106,7 +115,11 @@ def load(site_dir: Path) -> tuple[dict, list[dict]]:
         c["articles"] = [a for a in articles if c["slug"] in (a["category"], *a["also_in"])]
     for a in articles:
         a["cat"] = cats[a["category"]]
-        same = [b for b in a["cat"]["articles"] if b is not a and b["in_listing"] and b["template"] == "article.html"]
+        same = [
+            b
+            for b in a["cat"]["articles"]
+            if b is not a and b["in_listing"] and b["template"] == "article.html"
+        ]
         a["related"] = same[:5]
     return site, articles
 
@@ -116,8 +129,9 @@ def build(site: dict, articles: list[dict], env: Environment) -> tuple[dict, lis
     pages: dict[str, str] = {}
     routes: list[dict] = [dict(r) for r in site.get("route", [])]
     # globals, so that macros imported by templates see them too
-    env.globals.update(site=site, categories=site["category"], articles=articles,
-                       by_id={a["id"]: a for a in articles})
+    env.globals.update(
+        site=site, categories=site["category"], articles=articles, by_id={a["id"]: a for a in articles}
+    )
 
     def render(path: str, template: str, **ctx) -> None:
         if path in pages:
@@ -132,14 +146,23 @@ def build(site: dict, articles: list[dict], env: Environment) -> tuple[dict, lis
     size = site["page_size"]
     for c in site["category"]:
         listed = [a for a in c["articles"] if a["in_listing"]]
-        chunks = [listed[i:i + size] for i in range(0, len(listed), size)] or [[]]
+        chunks = [listed[i : i + size] for i in range(0, len(listed), size)] or [[]]
         # category fields (e.g. a numeric id the real URLs carry) may appear in the paths too
         urls = [site["listing_path"].format(**c, category=c["slug"])] + [
-            site["listing_page_path"].format(**c, category=c["slug"], page=n) for n in range(2, len(chunks) + 1)]
+            site["listing_page_path"].format(**c, category=c["slug"], page=n)
+            for n in range(2, len(chunks) + 1)
+        ]
         for n, items in enumerate(chunks, 1):
-            render(urls[n - 1], "listing.html", category=c, items=items, page=n, pages=len(chunks),
-                   next_url=urls[n] if n < len(chunks) else None,
-                   prev_url=urls[n - 2] if n > 1 else None)
+            render(
+                urls[n - 1],
+                "listing.html",
+                category=c,
+                items=items,
+                page=n,
+                pages=len(chunks),
+                next_url=urls[n] if n < len(chunks) else None,
+                prev_url=urls[n - 2] if n > 1 else None,
+            )
         if c.get("feed", True):
             items = [a for a in c["articles"] if a["in_feed"]][: site["feed_size"]]
             fpath = site["feed_path"].format(**c, category=c["slug"])
@@ -153,9 +176,14 @@ def build(site: dict, articles: list[dict], env: Environment) -> tuple[dict, lis
             months.setdefault(site["sitemap_month_path"].format(date=a["published"]), []).append(a)
     for path, items in months.items():
         render(path, "sitemap.xml", items=items)
-    render(site["sitemap_index"], "sitemap_index.xml",
-           sitemaps=[{"loc": site["base_url"] + p, "lastmod": max(a.get("modified", a["published"]) for a in items)}
-                     for p, items in sorted(months.items(), reverse=True)])
+    render(
+        site["sitemap_index"],
+        "sitemap_index.xml",
+        sitemaps=[
+            {"loc": site["base_url"] + p, "lastmod": max(a.get("modified", a["published"]) for a in items)}
+            for p, items in sorted(months.items(), reverse=True)
+        ],
+    )
 
     for p in site.get("page", []):
         render(p["path"], p["template"])
@@ -213,9 +241,13 @@ def generate(name: str) -> dict[str, dict[str, bytes]]:
     if legacy:  # an old domain that only redirects (301) to the current URLs
         cats = {c["slug"]: c for c in site["category"]}
         lroutes = [dict(r) for r in legacy.get("route", [])] + [
-            {"path": legacy["article_path"].format(legacy_category=cats[a["category"]]["legacy"], **a),
-             "redirect": a["url"]}
-            for a in articles if a["legacy"]]
+            {
+                "path": legacy["article_path"].format(legacy_category=cats[a["category"]]["legacy"], **a),
+                "redirect": a["url"],
+            }
+            for a in articles
+            if a["legacy"]
+        ]
         hosts[legacy["host"]] = {"_mirror.toml": routes_file(lroutes)}
     return hosts
 
@@ -228,7 +260,8 @@ def on_disk(host: str) -> dict[str, bytes]:
 def main(argv: list[str]) -> int:
     check = "--check" in argv  # compare with sites/ instead of writing: fixtures in sync with src/?
     names = [a for a in argv if a != "--check"] or sorted(
-        p.name for p in SRC.iterdir() if (p / "site.toml").exists())
+        p.name for p in SRC.iterdir() if (p / "site.toml").exists()
+    )
     stale = 0
     for name in names:
         if not (SRC / name / "site.toml").exists():
@@ -238,7 +271,10 @@ def main(argv: list[str]) -> int:
                 current = on_disk(host) if (SITES / host).is_dir() else {}
                 diff = sorted(k for k in files.keys() | current.keys() if files.get(k) != current.get(k))
                 stale += len(diff)
-                print(f"{host}: " + (f"{len(diff)} files differ from src/, e.g. {diff[:3]}" if diff else "up to date"))
+                print(
+                    f"{host}: "
+                    + (f"{len(diff)} files differ from src/, e.g. {diff[:3]}" if diff else "up to date")
+                )
                 continue
             out = SITES / host
             if out.exists():

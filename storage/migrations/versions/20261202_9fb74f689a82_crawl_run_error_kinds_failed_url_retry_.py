@@ -13,27 +13,27 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '9fb74f689a82'
-down_revision = '2d78db42595c'
+revision = "9fb74f689a82"
+down_revision = "2d78db42595c"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('crawl_run', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('error_kinds', sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
+    with op.batch_alter_table("crawl_run", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("error_kinds", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
+        )
 
-    with op.batch_alter_table('failed_url', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('url', sa.String(length=2048), nullable=True))
-        batch_op.create_index(batch_op.f('ix_failed_url_source'), ['source'], unique=False)
-
+    with op.batch_alter_table("failed_url", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("url", sa.String(length=2048), nullable=True))
+        batch_op.create_index(batch_op.f("ix_failed_url_source"), ["source"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('failed_url', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_failed_url_source'))
-        batch_op.drop_column('url')
+    with op.batch_alter_table("failed_url", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_failed_url_source"))
+        batch_op.drop_column("url")
 
-    with op.batch_alter_table('crawl_run', schema=None) as batch_op:
-        batch_op.drop_column('error_kinds')
-
+    with op.batch_alter_table("crawl_run", schema=None) as batch_op:
+        batch_op.drop_column("error_kinds")

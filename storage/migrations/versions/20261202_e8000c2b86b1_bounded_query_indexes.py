@@ -9,34 +9,31 @@ Create Date: 2026-12-02 11:21:54.410032
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
 
-revision = 'e8000c2b86b1'
-down_revision = 'e40b7298e154'
+revision = "e8000c2b86b1"
+down_revision = "e40b7298e154"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('article', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_article_first_seen_at'), ['first_seen_at'], unique=False)
-        batch_op.create_index('ix_article_label_first_seen_at', ['label', 'first_seen_at'], unique=False)
+    with op.batch_alter_table("article", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_article_first_seen_at"), ["first_seen_at"], unique=False)
+        batch_op.create_index("ix_article_label_first_seen_at", ["label", "first_seen_at"], unique=False)
 
-    with op.batch_alter_table('crawl_run', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_crawl_run_source'))
-        batch_op.create_index('ix_crawl_run_source_id', ['source', 'id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_crawl_run_status'), ['status'], unique=False)
-
+    with op.batch_alter_table("crawl_run", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_crawl_run_source"))
+        batch_op.create_index("ix_crawl_run_source_id", ["source", "id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_crawl_run_status"), ["status"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('crawl_run', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_crawl_run_status'))
-        batch_op.drop_index('ix_crawl_run_source_id')
-        batch_op.create_index(batch_op.f('ix_crawl_run_source'), ['source'], unique=False)
+    with op.batch_alter_table("crawl_run", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_crawl_run_status"))
+        batch_op.drop_index("ix_crawl_run_source_id")
+        batch_op.create_index(batch_op.f("ix_crawl_run_source"), ["source"], unique=False)
 
-    with op.batch_alter_table('article', schema=None) as batch_op:
-        batch_op.drop_index('ix_article_label_first_seen_at')
-        batch_op.drop_index(batch_op.f('ix_article_first_seen_at'))
-
+    with op.batch_alter_table("article", schema=None) as batch_op:
+        batch_op.drop_index("ix_article_label_first_seen_at")
+        batch_op.drop_index(batch_op.f("ix_article_first_seen_at"))

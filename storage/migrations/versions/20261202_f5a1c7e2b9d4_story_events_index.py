@@ -29,8 +29,9 @@ def upgrade() -> None:
         sa.Column("minhash", sa.LargeBinary(), nullable=False),
         sa.Column("packed", sa.Text(), nullable=False),
         sa.Column("version", sa.String(length=32), nullable=False),
-        sa.ForeignKeyConstraint(["article_id"], ["article.id"], name=op.f("story_signature_article_id_fkey"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["article_id"], ["article.id"], name=op.f("story_signature_article_id_fkey"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("article_id", name=op.f("story_signature_pkey")),
     )
     with op.batch_alter_table("story_signature", schema=None) as batch_op:
@@ -40,8 +41,9 @@ def upgrade() -> None:
         sa.Column("key", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("article_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("story_time", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["article_id"], ["article.id"], name=op.f("story_key_article_id_fkey"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["article_id"], ["article.id"], name=op.f("story_key_article_id_fkey"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("key", "article_id", name=op.f("story_key_pkey")),
     )
     with op.batch_alter_table("story_key", schema=None) as batch_op:
@@ -55,8 +57,9 @@ def upgrade() -> None:
         sa.Column("matched_id", sa.Integer(), nullable=True),
         sa.Column("score", sa.Float(), nullable=False),
         sa.Column("reasons", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(["article_id"], ["article.id"], name=op.f("story_link_article_id_fkey"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["article_id"], ["article.id"], name=op.f("story_link_article_id_fkey"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("article_id", name=op.f("story_link_pkey")),
     )
     with op.batch_alter_table("story_link", schema=None) as batch_op:
