@@ -223,10 +223,13 @@ def test_stop_from_another_thread_and_result_of_a_normal_exit():
 def test_close_stopped_crawl_covers_every_way_a_child_ends(db):
     runs = CrawlRunLog(db)
     t0 = utcnow()
-    # 1. Killed hard: its record is still 'running'.
+    # 1. Killed hard: its record is still 'running', with the counts of its last checkpoint.
     open_id = runs.start("a")
+    assert runs.checkpoint(open_id, {"requests": 9, "new": 4, "articles_seen": 4})
     run = close_stopped_crawl(db, "a", t0, "killed", "killed by the daemon: time limit")
     assert (run.id, run.status, run.message) == (open_id, "killed", "killed by the daemon: time limit")
+    assert (run.requests, run.new, run.articles_seen) == (9, 4, 4)  # what it reached, not zeros
+    assert not runs.checkpoint(open_id, {"new": 99})  # a closed record takes no more checkpoints
     assert runs.get(open_id).finished_at is not None
     # 2. Closed itself on SIGTERM: the reason is prefixed, the counts kept.
     own = runs.start("b")
