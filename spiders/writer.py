@@ -30,8 +30,9 @@ logger = logging.getLogger(__name__)
 
 _STOP = object()
 # Several crawls in one process each have a writer; storing and grouping take turns, as they
-# did on the one reactor thread, so two crawls never decide stories for one event at once
-# without seeing each other's articles.
+# did on the one reactor thread. Across processes (the daemon's parallel crawls) each story
+# decision holds the database's story lock (StoryIndex.deciding -> Database.serialized), so two
+# crawls never decide stories for one event at once without seeing each other's articles.
 _WRITE_LOCK = threading.Lock()
 
 

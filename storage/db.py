@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -133,5 +134,26 @@ class Database:
                 session.rollback()
                 raise
 
+    @contextmanager
+    def serialized(self, name: str) -> Iterator[Session]:
+        """A session whose transaction holds the lock called ``name`` in every process, until it
+        commits (on success) or rolls back: for a read-decide-write that two processes must not
+        interleave (story assignment). PostgreSQL: ``pg_advisory_xact_lock`` on a number made
+        from ``name``; SQLite: ``BEGIN IMMEDIATE``, the database's own write lock (so every
+        writer waits, whatever the name). Waiting follows the database's lock timeouts."""
+        with self.session() as session:
+            conn = session.connection()
+            if self.dialect == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            elif self.dialect == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(name)})
+            yield session
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def lock_key(name: str) -> int:
+    """A lock name as a signed 64-bit number, the same in every process (advisory lock keys)."""
+    digest = hashlib.blake2b(f"newsmon {name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)

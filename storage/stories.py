@@ -12,13 +12,15 @@ many related articles exist, not on how many are stored or published a day:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, union_all, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from storage.db import Database
 from storage.models import Article
@@ -66,6 +68,8 @@ class LinkRow:
 
 
 _BATCH = 500
+# The lock (storage.db.Database.serialized) that story decisions take, in every process.
+STORY_LOCK = "stories"
 
 
 class StoryIndex:
@@ -73,6 +77,31 @@ class StoryIndex:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._turn = threading.local()
+
+    @contextmanager
+    def deciding(self) -> Iterator[None]:
+        """One story decision: every read and write of this index in the block (on this thread)
+        is one transaction holding the story lock, so two processes grouping one event at once
+        take turns and the second sees the first's story. Nested blocks join the outer one."""
+        if getattr(self._turn, "session", None) is not None:
+            yield
+            return
+        with self.db.serialized(STORY_LOCK) as session:
+            self._turn.session = session
+            try:
+                yield
+            finally:
+                self._turn.session = None
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        active = getattr(self._turn, "session", None)
+        if active is not None:
+            yield active
+        else:
+            with self.db.session() as session:
+                yield session
 
     # ------------------------------------------------------------ writing
     def put_many(
@@ -105,7 +134,7 @@ class StoryIndex:
             self.record(links)
             return 0
         ids = [v["article_id"] for v in sig_values]
-        with self.db.session() as session:
+        with self._session() as session:
             if replace:
                 for start in range(0, len(ids), _BATCH):
                     chunk = ids[start : start + _BATCH]
@@ -125,7 +154,7 @@ class StoryIndex:
         """Store each article's story id and how it got it (replacing what was there)."""
         if not links:
             return
-        with self.db.session() as session:
+        with self._session() as session:
             self._record(session.connection(), links)
 
     @staticmethod
@@ -160,7 +189,7 @@ class StoryIndex:
 
     def clear(self) -> None:
         """Forget every signature, key, link and story id (before regrouping everything)."""
-        with self.db.session() as session:
+        with self._session() as session:
             for table in (SignatureBand, StoryKey, StoryLink, ArticleSignature):
                 session.exec(delete(table))
             session.exec(update(Article).values(story_id=None))
@@ -168,7 +197,7 @@ class StoryIndex:
     # ------------------------------------------------------------ reading
     def near(self, bands: Sequence[int], exclude: Sequence[int] = ()) -> list[IndexedArticle]:
         """Indexed articles sharing at least one LSH band key."""
-        with self.db.session() as session:
+        with self._session() as session:
             ids = set(
                 session.exec(
                     select(SignatureBand.article_id).where(col(SignatureBand.band_key).in_(list(bands)))
@@ -192,7 +221,7 @@ class StoryIndex:
             return []
         table = StoryKey.__table__
         ids: set[int] = set()
-        with self.db.session() as session:
+        with self._session() as session:
             conn = session.connection()
             for first in range(0, len(keys), 50):
                 parts = []
@@ -207,7 +236,7 @@ class StoryIndex:
 
     def members(self, story_id: int, limit: int = 50) -> list[IndexedArticle]:
         """The indexed articles of one story (the most recent ``limit``)."""
-        with self.db.session() as session:
+        with self._session() as session:
             rows = session.exec(
                 self._select()
                 .where(Article.story_id == story_id)
@@ -219,7 +248,7 @@ class StoryIndex:
     def get_many(self, article_ids: Iterable[int]) -> dict[int, IndexedArticle]:
         ids = sorted(set(article_ids))
         found: dict[int, IndexedArticle] = {}
-        with self.db.session() as session:
+        with self._session() as session:
             for start in range(0, len(ids), _BATCH):
                 rows = session.exec(
                     self._select().where(col(ArticleSignature.article_id).in_(ids[start : start + _BATCH]))
@@ -230,7 +259,7 @@ class StoryIndex:
 
     def links(self, story_id: int) -> list[tuple[Article, LinkRow | None]]:
         """The articles of one story, oldest link first, each with how it joined."""
-        with self.db.session() as session:
+        with self._session() as session:
             rows = session.exec(
                 select(Article, StoryLink)
                 .outerjoin(StoryLink, col(StoryLink.article_id) == col(Article.id))
@@ -253,17 +282,17 @@ class StoryIndex:
         return out
 
     def story_of(self, article_id: int) -> int | None:
-        with self.db.session() as session:
+        with self._session() as session:
             return session.exec(select(Article.story_id).where(Article.id == article_id)).first()
 
     def articles_by_time(self, batch: int = 500) -> Iterator[Article]:
         """Every stored article, oldest first (publication time, else first seen), a batch at a time."""
-        with self.db.session() as session:
+        with self._session() as session:
             keys = session.exec(select(Article.id, Article.published_at, Article.first_seen_at)).all()
         order = [aid for aid, _, _ in sorted(keys, key=lambda k: (k[1] or k[2], k[0]))]
         for start in range(0, len(order), batch):
             chunk = order[start : start + batch]
-            with self.db.session() as session:
+            with self._session() as session:
                 rows = {
                     a.id: a for a in session.exec(select(Article).where(col(Article.id).in_(chunk))).all()
                 }
@@ -282,10 +311,10 @@ class StoryIndex:
             )
             stmt = stmt.where(col(Article.story_id).in_(recent))
         stmt = stmt.group_by(Article.story_id).having(func.count() >= min_size)
-        with self.db.session() as session:
+        with self._session() as session:
             ids = [sid for sid, _ in session.exec(stmt).all()]
         members: dict[int, list[Article]] = {}
-        with self.db.session() as session:
+        with self._session() as session:
             for start in range(0, len(ids), _BATCH):
                 rows = session.exec(
                     select(Article).where(col(Article.story_id).in_(ids[start : start + _BATCH]))
@@ -304,7 +333,7 @@ class StoryIndex:
         return groups[:limit] if limit else groups
 
     def counts(self) -> dict[str, int]:
-        with self.db.session() as session:
+        with self._session() as session:
             indexed = session.exec(select(func.count()).select_from(ArticleSignature)).one()
             bands = session.exec(select(func.count()).select_from(SignatureBand)).one()
             keys = session.exec(select(func.count()).select_from(StoryKey)).one()

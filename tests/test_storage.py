@@ -203,3 +203,31 @@ def test_abandoned_runs_are_closed_but_live_crawls_are_left_alone(database_url):
         alive.kill()
         alive.wait()
     assert runs.mark_abandoned() == 1
+
+
+def test_serialized_transactions_take_turns_across_connections(database_url):
+    """Database.serialized: a second holder (another engine, as another process would be) waits
+    until the first commits, then reads what it wrote."""
+    import threading
+
+    from sqlmodel import func, select
+
+    first, second = Database(database_url), Database(database_url)
+    entered = threading.Event()
+    seen: list[int] = []
+
+    def wait_for_turn() -> None:
+        with second.serialized("stories") as session:
+            entered.set()
+            seen.append(session.exec(select(func.count()).select_from(Article)).one())
+
+    with first.serialized("stories") as session:
+        waiter = threading.Thread(target=wait_for_turn)
+        waiter.start()
+        session.add(article("https://example.org/held"))
+        session.flush()
+        assert not entered.wait(1.0), "the second transaction did not wait for the lock"
+    assert entered.wait(30)
+    waiter.join(30)
+    assert seen == [1]
+    first.dispose(), second.dispose()

@@ -471,3 +471,31 @@ def test_real_texts_stamped_on_one_day_rarely_merge(shared_eval):
     result = evaluate(recs)
     assert result.recall == 1.0  # the copies still group
     assert result.predicted_pairs - result.correct_pairs <= 4, [w for w in result.wrong if w.kind == "merged"]
+
+
+def test_two_processes_grouping_one_event_at_once_make_one_story(database_url, records):
+    """Story decisions take turns across processes (Database.serialized): a grouper that starts
+    while another is deciding waits, then joins the story the other founded."""
+    import threading
+
+    first_db, second_db = Database(database_url), Database(database_url)
+    first, second = StoryGrouper(first_db), StoryGrouper(second_db)
+    original = store(first_db, records["s1-vi-hnm"], 1)
+    copy = store(first_db, records["s1-vi-copy"], 2)
+    decided = threading.Event()
+    out = []
+
+    def group_copy() -> None:
+        out.append(second.assign(copy))
+        decided.set()
+
+    with first.index.deciding():
+        other = threading.Thread(target=group_copy)
+        other.start()
+        assert not decided.wait(1.0), "the second grouper decided while the first held the lock"
+        founded = first.assign(original)  # joins the turn already held
+    assert decided.wait(60)
+    other.join(30)
+    assert founded.how == "new"
+    assert out[0].story_id == founded.story_id and out[0].how == "duplicate"
+    first_db.dispose(), second_db.dispose()

@@ -312,20 +312,23 @@ class StoryGrouper:
             features = self.features(article)
             signature = text_signature(article.title, article.body, article.lead)
             row = self._row(article, features, signature)
-            decision = self._decide(article, features, signature, row.bands)
-            self.index.put_many(
-                [row],
-                links=[
-                    LinkRow(
-                        article.id,
-                        decision.story_id,
-                        decision.how,
-                        decision.matched,
-                        decision.score,
-                        decision.reasons,
-                    )
-                ],
-            )
+            # Read, decide and write under the story lock: another process grouping a report of
+            # the same event waits, then finds this one (instead of founding a second story).
+            with self.index.deciding():
+                decision = self._decide(article, features, signature, row.bands)
+                self.index.put_many(
+                    [row],
+                    links=[
+                        LinkRow(
+                            article.id,
+                            decision.story_id,
+                            decision.how,
+                            decision.matched,
+                            decision.score,
+                            decision.reasons,
+                        )
+                    ],
+                )
             self._remember(article.id, features)
             decisions.append(decision)
         return decisions
