@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from settings import AppConfig, ConfigError, make_trigger, parse_schedule
+from monitor.config import AppConfig, ConfigError
+from monitor.schedules import make_trigger, parse_schedule
 from storage import CrawlRunLog, Database
 from storage.models import utcnow
 

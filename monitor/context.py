@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from sqlalchemy.engine import make_url
 
-from settings import DEFAULT_CONFIG_NAME, AppConfig, ConfigError, load_config
+from monitor.config import DEFAULT_CONFIG_NAME, AppConfig, ConfigError, load_config
 from storage import Database, DatabaseError
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from settings import AppConfig
+from monitor.config import AppConfig
 from storage import CrawlRunLog, Database
 from storage.daemon import DaemonLockStore, scheduled_runs
 from storage.models import utcnow

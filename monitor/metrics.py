@@ -19,8 +19,8 @@ from prometheus_client import CollectorRegistry, make_wsgi_app
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from monitor.config import AppConfig
 from monitor.health import check_health
-from settings import AppConfig
 from storage import Database, stats
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,8 @@ class NewsmonSettings:
     def update_settings(self, settings: Settings) -> None:
         if settings.get("NEWSMON_SOURCE"):
             return  # started by `newsmon crawl` / the daemon, with these settings already
-        from settings import crawl_settings, load_config
+        from monitor.config import load_config
+        from monitor.crawling import crawl_settings
 
         config = load_config(settings.get("NEWSMON_CONFIG_PATH"))
         source = self.crawler.spidercls.name

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from scrapy.http import Response
 
-from settings import SourceConfig
+from monitor.config import SourceConfig
 from spiders.base import NewsSpider
 from spiders.dates import VIETNAM
 from spiders.page import Fields, Page, split_tags, text_of

@@ -13,7 +13,7 @@ def crawler_database(crawler: Crawler) -> Database:
         url = crawler.settings.get("NEWSMON_DATABASE_URL")
         if not url:
             # `scrapy crawl` from a checkout: read newsmon's own configuration.
-            from settings import load_config
+            from monitor.config import load_config
 
             url = load_config(crawler.settings.get("NEWSMON_CONFIG_PATH")).database_url
         db = Database(url)

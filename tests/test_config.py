@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from settings import ConfigError, load_config, parse_schedule
+from monitor.config import ConfigError, load_config
+from monitor.schedules import parse_schedule
 
 REPO = Path(__file__).resolve().parent.parent
 

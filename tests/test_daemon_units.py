@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from monitor.config import AppConfig, ConfigError, load_config
 from monitor.daemon.children import ChildProcess
 from monitor.daemon.lock import DatabaseLock, LockHeld
 from monitor.daemon.proc import pid_alive, rss_kb
-from settings import AppConfig, ConfigError, _crontab_weekdays, load_config, make_trigger
+from monitor.schedules import _crontab_weekdays, make_trigger
 from storage import CrawlRunLog, Database
 from storage.daemon import DaemonLockStore, close_stopped_crawl
 from storage.models import utcnow

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from monitor.config import load_config
 from monitor.digest import run_digest
 from monitor.digest.content import highlight
 from monitor.digest.delivery import smtp_password
 from monitor.digest.render import safe_link
 from monitor.relevance import RelevanceModel
 from monitor.smtp_sink import SmtpSink
-from settings import load_config
 from storage import Article, ArticleStore, CrawlRunLog, Database
 from storage.deliveries import DeliveryStore
 from storage.digests import DigestStore

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from monitor.config import load_config
 from monitor.digest import run_digest
 from monitor.digest.service import DigestActionError, drop_digest, retry_digest
 from monitor.digest.status import digest_delivery_status
 from monitor.relevance import RelevanceModel
 from monitor.smtp_sink import SmtpSink
-from settings import load_config
 from storage import Database
 from storage.deliveries import DeliveryStore
 from storage.digests import DigestStore

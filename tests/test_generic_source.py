@@ -9,8 +9,8 @@ import pytest
 import tomllib
 from scrapy.http import HtmlResponse, Request
 
+from monitor.config import SourceConfig
 from monitor.mirror import MirrorServer
-from settings import SourceConfig
 from spiders.base import ArticleParseError
 from spiders.generic import GenericSpider
 from tests.conftest import REPO, Workspace

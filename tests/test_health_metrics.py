@@ -167,8 +167,8 @@ def test_a_job_overdue_beyond_stuck_after_means_the_scheduler_is_stuck(tmp_path)
 
     from sqlalchemy import Column, Float, LargeBinary, MetaData, String, Table
 
+    from monitor.config import load_config
     from monitor.health import check_health
-    from settings import load_config
     from storage.daemon import JOBS_TABLE, DaemonLockStore
     from storage.models import utcnow
 

@@ -91,7 +91,7 @@ def articles(
     Reads only: never creates the database. An unknown --source is an error that
     suggests the closest configured or stored source name.
     """
-    from settings import did_you_mean
+    from monitor.config import did_you_mean
     from storage import ArticleStore
 
     db = app.read_db

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
+from monitor.config import ConfigError
 from monitor.context import AppContext, pass_app
-from settings import ConfigError
 
 
 def _print_once(report, as_json: bool) -> None:
@@ -274,10 +274,10 @@ def demo(folder: Path, keep: bool) -> None:
 
     Exit status: 0 when a digest was received, 1 otherwise.
     """
+    from monitor.config import load_config
     from monitor.mirror import PLANTED_FAULTS, MirrorServer, default_root
     from monitor.smtp_sink import SmtpSink
     from scheduler import Daemon
-    from settings import load_config
     from storage import ArticleStore, Database
 
     folder = folder.resolve()

@@ -41,7 +41,7 @@ class ParsedPage:
 
 def _spider_for(app: AppContext, source: str):
     """A spider instance of SOURCE, configured as a crawl would configure it."""
-    from settings import SourceConfig
+    from monitor.config import SourceConfig
     from spiders.registry import spider_classes, spider_for
 
     config = app.config

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from settings import AppConfig
+from monitor.config import AppConfig
 
 
 def setup_logging(config: AppConfig, verbose: int = 0) -> None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from settings import AppConfig
+from monitor.config import AppConfig
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from html import escape
 
+from monitor.config import AppConfig
 from monitor.digest.content import (
     DeliveryProblem,
     DigestContent,
@@ -33,7 +34,6 @@ from monitor.digest.delivery import (
     send_smtp,
 )
 from monitor.digest.render import build_message, new_message_id, render_html, render_text
-from settings import AppConfig
 from storage import CrawlRunLog, Database
 from storage.deliveries import DeliveryStore
 from storage.digests import DigestConflict, DigestStore, NewItem

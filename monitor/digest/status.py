@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from settings import AppConfig
+from monitor.config import AppConfig
 from storage import Database
 from storage.deliveries import DeliveryStore
 from storage.digests import DigestStore

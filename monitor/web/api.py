@@ -8,9 +8,9 @@ from typing import Any, Literal
 from fastapi import FastAPI, HTTPException, Query, Request
 from pydantic import BaseModel
 
+from monitor.config import AppConfig
 from monitor.search import search
 from monitor.web.security import Guard
-from settings import AppConfig
 from storage import Article, CrawlRunLog, Database
 from storage.browse import Archive
 from storage.search import SearchFilters

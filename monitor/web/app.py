@@ -21,13 +21,13 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from monitor.config import AppConfig
 from monitor.digest.content import LANGUAGE_NAMES, explain, group_stories, make_item
 from monitor.digest.render import safe_link
 from monitor.search import highlight_terms, search
 from monitor.web import api
 from monitor.web.feed import build_feed
 from monitor.web.security import AUTH_COOKIE, CSRF_COOKIE, CSRF_FIELD, SECURITY_HEADERS, Guard, new_csrf_token
-from settings import AppConfig
 from storage import Database
 from storage.browse import Archive
 from storage.search import SearchFilters

@@ -6,10 +6,10 @@ import logging
 
 import uvicorn
 
+from monitor.config import AppConfig
 from monitor.search import sync_index
 from monitor.web.app import create_app
 from monitor.web.security import require_token_for
-from settings import AppConfig
 from storage import Database
 
 log = logging.getLogger(__name__)
