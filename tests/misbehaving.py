@@ -203,3 +203,34 @@ def closed_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# ----------------------------------------------------------------------------- pages they serve
+
+RU = (
+    "Москва и Ханой договорились о сотрудничестве в области образования и науки. "
+    "Стороны подписали меморандум о взаимопонимании в столице Вьетнама. "
+)
+
+
+def article(title: str, paragraphs: int = 3, *, charset: str | None = None, cut: bool = False) -> str:
+    meta = f'<meta charset="{charset}">' if charset else ""
+    paras = [f"<p>{title}: {RU} Абзац номер {i + 1}.</p>" for i in range(paragraphs)]
+    head = (
+        f"<!DOCTYPE html><html><head>{meta}<title>{title}</title></head><body><article>"
+        f'<h1>{title}</h1><time datetime="2026-11-20T08:00:00+07:00">20 ноября 2026</time><div class="body">'
+    )
+    if cut:
+        return head + paras[0] + "<p>" + RU[:40]
+    return head + "".join(paras) + "</div></article></body></html>"
+
+
+def rss(base: str, links: list[str]) -> str:
+    items = "".join(
+        f"<item><title>t{i}</title><link>{link}</link><guid>{link}</guid></item>"
+        for i, link in enumerate(links)
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>site</title>'
+        f"<link>{base}/</link><description>d</description>{items}</channel></rss>"
+    )

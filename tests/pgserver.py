@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
+
+from tests.helpers.waiting import free_port, listening, wait_until
 
 
 def _find_bin(name: str) -> str | None:
@@ -21,12 +21,6 @@ def _find_bin(name: str) -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class PostgresServer:
     """initdb + pg_ctl as an unprivileged user (PostgreSQL refuses to run as root)."""
 
@@ -34,7 +28,7 @@ class PostgresServer:
         self.initdb, self.pg_ctl = _find_bin("initdb"), _find_bin("pg_ctl")
         if not (self.initdb and self.pg_ctl):
             raise FileNotFoundError("PostgreSQL server binaries (initdb, pg_ctl) not found")
-        self.port = _free_port()
+        self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="newsmon-pg-"))
         self.data = self.dir / "data"
         self.user = "postgres" if os.geteuid() == 0 else None
@@ -55,13 +49,8 @@ class PostgresServer:
             f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={self.dir} -c fsync=off"
         )
         self._run(self.pg_ctl, "-D", str(self.data), "-o", opts, "-l", str(self.dir / "log"), "-w", "start")
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return self
-            time.sleep(0.2)
-        raise RuntimeError("PostgreSQL did not start")
+        wait_until(lambda: listening(self.port), 30, "PostgreSQL to listen")
+        return self
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"

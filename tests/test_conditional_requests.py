@@ -18,7 +18,7 @@ from spiders.middlewares import REAL_URL_META, ConditionalRequestMiddleware, Not
 from storage import Database
 from storage.http_cache import HttpValidatorStore
 from storage.models import utcnow
-from tests.conftest import Workspace
+from tests.helpers.workspace import Workspace
 
 FEED = "https://tass.ru/rss/v2.xml"
 LISTING = "https://tass.ru/kultura"

@@ -7,8 +7,8 @@ import signal
 
 import pytest
 
-from tests.conftest import Workspace
-from tests.test_daemon import DaemonProcess
+from tests.helpers.daemon import DaemonProcess
+from tests.helpers.workspace import Workspace
 
 HALF_CONFIGURED = [
     pytest.param(

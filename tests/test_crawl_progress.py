@@ -8,20 +8,17 @@ import os
 import pty
 import re
 import select
-import shutil
 import subprocess
-import sys
 import time
 
-from tests.conftest import Workspace
+from tests.helpers.workspace import Workspace, newsmon_command
 
 SOURCE = "hanoitimes"  # a small site of the mirror with no planted faults
 
 
 def newsmon_under_pty(ws: Workspace, *args: str, timeout: float = 120, **env: str) -> tuple[int, str]:
     """Run the real `newsmon` with its stdin, stdout and stderr on a pseudo-terminal."""
-    exe = shutil.which("newsmon")
-    cmd = [exe, *args] if exe else [sys.executable, "-m", "monitor", *args]
+    cmd = newsmon_command(*args)
     master, slave = pty.openpty()
     proc = subprocess.Popen(
         cmd,

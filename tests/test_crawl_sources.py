@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.conftest import Workspace
+from tests.helpers.workspace import Workspace
 
 
 @pytest.fixture(scope="module")

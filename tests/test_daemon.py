@@ -5,130 +5,22 @@ without sending a digest twice."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from monitor.smtp_sink import SmtpSink
-from storage import CrawlRunLog, Database
+from storage import Database
 from storage.daemon import DaemonLockStore, scheduled_runs
 from storage.models import CrawlRun, utcnow
-from tests.conftest import Workspace
-
-# ----------------------------------------------------------------------------- helpers (shared by test_daemon_*)
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.2) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
-
-
-class DaemonProcess:
-    """`newsmon run` started through the real entry point in its workspace."""
-
-    def __init__(self, ws: Workspace, name: str, *args: str, **env: str) -> None:
-        self.ws = ws
-        self.log_path = ws.path / f"{name}.log"
-        exe = shutil.which("newsmon")
-        cmd = [exe, *args] if exe else [sys.executable, "-m", "monitor", *args]
-        self._log = open(self.log_path, "w", encoding="utf-8")
-        self.proc = subprocess.Popen(
-            cmd,
-            cwd=ws.path,
-            env=ws.env(**env),
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        self.pid = self.proc.pid
-
-    @classmethod
-    def run(cls, ws: Workspace, name: str, **env: str) -> DaemonProcess:
-        return cls(ws, name, "run", **env)
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8")
-
-    def wait_for_log(self, text: str, timeout: float = 30) -> str:
-        def seen() -> bool:
-            if self.proc.poll() is not None and text not in self.log():
-                raise AssertionError(
-                    f"the daemon exited ({self.proc.returncode}) before logging {text!r}:\n" + self.log()
-                )
-            return text in self.log()
-
-        wait_until(seen, timeout, f"{text!r} in the daemon log")
-        return self.log()
-
-    def send(self, sig: int) -> None:
-        if self.proc.poll() is None:
-            os.kill(self.pid, sig)
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
-        self.send(sig)
-        try:
-            return self.proc.wait(timeout=timeout)
-        finally:
-            self._log.close()
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-        self._log.close()
-
-
-def runs_of(db_url: str, source: str) -> list[CrawlRun]:
-    return CrawlRunLog(Database(db_url)).since(source, utcnow() - timedelta(days=1))
-
-
-def loopback_config(mirror_url: str, smtp_port: int, extra: str = "") -> str:
-    return f"""
-mirror = "{mirror_url}"
-log_level = "INFO"
-
-[digest]
-recipients = ["analyst@example.org"]
-sender = "newsmon@example.org"
-
-[smtp]
-host = "127.0.0.1"
-port = {smtp_port}
-security = "none"
-{extra}"""
-
-
-def daemon_pids_for(config_path: Path) -> list[int]:
-    """Processes whose command line mentions this workspace's config (crawl children)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
-            state = (entry / "stat").read_text().split(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if str(config_path) in cmdline and state != "Z":
-            found.append(int(entry.name))
-    return found
-
+from tests.helpers.daemon import DaemonProcess, loopback_config, runs_of
+from tests.helpers.waiting import wait_until
+from tests.helpers.workspace import Workspace
 
 # ----------------------------------------------------------------------------- the lifecycle scenario
 
@@ -159,6 +51,7 @@ class Lifecycle:
 
 
 DIGEST_EVERY = 3  # seconds
+NOTHING_NEW = "digest (interval:3s): nothing new to send"
 
 
 @pytest.fixture(scope="module")
@@ -197,8 +90,9 @@ kill_grace_seconds = 2
             # A second daemon on the same database, while the first runs.
             life.second = ws.run("run", timeout=60)
             life.status = ws.run_json("status", "--json", timeout=60)[0]
-            # Two more digest periods: nothing new, so nothing more is sent.
-            time.sleep(2 * DIGEST_EVERY + 0.5)
+            # Two more digest runs find nothing new, so nothing more is sent.
+            ran = daemon.log().count(NOTHING_NEW)
+            daemon.wait_for_log_count(NOTHING_NEW, ran + 2, 10 * DIGEST_EVERY)
             life.digests_while_running = len(sink.messages)
             life.first_rc = daemon.stop(signal.SIGTERM)
             life.first_log = daemon.log()
@@ -223,9 +117,11 @@ kill_grace_seconds = 2
                 "the catch-up crawl",
             )
             daemon.wait_for_log("digest (interval:3s):", 60)
-            # Long enough for a replayed burst to show, and for a second digest to be sent if
-            # the first were sent again.
-            time.sleep(2 * DIGEST_EVERY + 1)
+            # Two more digest runs after the first: a replayed burst would show in their count,
+            # and a digest sent again would have reached the sink by then.
+            daemon.wait_for_log_count(
+                "digest (interval:3s):", daemon.log().count("digest (interval:3s):") + 2, 60
+            )
             life.restart_seconds = time.monotonic() - t0
             life.restart_log = daemon.log()
             life.digests_after_restart = len(sink.messages)

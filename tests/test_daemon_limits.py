@@ -11,8 +11,9 @@ import signal
 import pytest
 
 from monitor.mirror import MirrorServer, default_root
-from tests.conftest import Workspace
-from tests.test_daemon import DaemonProcess, daemon_pids_for, runs_of, wait_until
+from tests.helpers.daemon import DaemonProcess, daemon_pids_for, runs_of
+from tests.helpers.waiting import wait_until
+from tests.helpers.workspace import Workspace
 
 HUNG_FEED = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Slow</title><link>https://slow.example/</link>

@@ -11,8 +11,8 @@ from monitor.daemon.lock import DatabaseLock
 from monitor.smtp_sink import SmtpSink
 from storage import Database
 from storage.daemon import DaemonLockStore
-from tests.conftest import Workspace
-from tests.test_daemon import daemon_pids_for, loopback_config, runs_of
+from tests.helpers.daemon import daemon_pids_for, loopback_config, runs_of
+from tests.helpers.workspace import Workspace
 
 
 @pytest.fixture(scope="module")

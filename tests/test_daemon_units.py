@@ -22,6 +22,7 @@ from monitor.schedules import _crontab_weekdays, make_trigger
 from storage import CrawlRunLog, Database
 from storage.daemon import DaemonLockStore, close_stopped_crawl
 from storage.models import utcnow
+from tests.helpers.waiting import listening_sockets, wait_until
 
 
 @pytest.fixture
@@ -100,15 +101,16 @@ def test_heartbeat_refreshes_and_notices_a_lost_lock(db):
     lock = DatabaseLock(db, heartbeat_seconds=0.1, on_lost=lambda: lost.append(True))
     lock.acquire()
     first_beat = DaemonLockStore(db).current().heartbeat_at
-    time.sleep(0.4)
-    row = DaemonLockStore(db).current()
-    assert row.heartbeat_at > first_beat
+    row = wait_until(
+        lambda: (r := DaemonLockStore(db).current()).heartbeat_at > first_beat and r,
+        10,
+        "a heartbeat newer than the first",
+        interval=0.05,
+    )
     assert row.rss_kb and row.rss_kb > 1000
     # Someone takes it over (as a daemon would after deciding we were dead).
     assert DaemonLockStore(db).try_acquire("usurper", 1, "elsewhere", "daemon", lambda h: True)[0]
-    deadline = time.monotonic() + 3
-    while not lost and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: lost, 10, "the lock to notice it was taken over", interval=0.05)
     assert lost == [True] and lock.held is False
     lock.release()  # must not delete the usurper's lock
     assert DaemonLockStore(db).current().owner == "usurper"
@@ -318,7 +320,9 @@ def test_children_die_with_a_daemon_killed_outright():
     )
     try:
         pid = int(parent.stdout.readline())
-        time.sleep(1.0)  # past the wrapper's prctl call
+        # The wrapper asks for the parent-death signal before it starts the mirror: once the
+        # mirror listens, the request is in place.
+        wait_until(lambda: listening_sockets(pid), 60, "the child's mirror to listen")
         assert pid_alive(pid) and not _is_zombie(pid)
         parent.kill()
         parent.wait(timeout=10)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, Workspace
+from tests.helpers.workspace import REPO, Workspace
 
 
 def _env(extra_path: Path | None = None, *, poison: bool = False) -> dict[str, str]:

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from monitor.relevance import RelevanceModel
 from monitor.smtp_sink import SmtpSink
 from storage import Database
 from storage.digests import DigestStore
-from tests.test_digest import (
+from tests.helpers.digest import (
     NATIONAL_BODY,
     NATIONAL_TITLE,
     RU_BODY,
@@ -23,11 +22,6 @@ from tests.test_digest import (
     VI_TITLE,
     add_article,
 )
-
-
-@pytest.fixture(scope="module")
-def model() -> RelevanceModel:
-    return RelevanceModel.load()
 
 
 @pytest.fixture

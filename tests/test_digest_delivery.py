@@ -23,7 +23,7 @@ from monitor.smtp_sink import SmtpSink
 from storage import Database
 from storage.deliveries import DeliveryStore
 from storage.digests import DigestStore
-from tests.test_digest import (  # noqa: F401
+from tests.helpers.digest import (
     NOW,
     RU_BODY,
     RU_LEAD,
@@ -33,7 +33,6 @@ from tests.test_digest import (  # noqa: F401
     VI_LEAD,
     VI_TITLE,
     add_article,
-    model,
     parts,
 )
 

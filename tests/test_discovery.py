@@ -9,7 +9,7 @@ from datetime import timedelta
 from spiders.base import DISCOVERY_EVERY
 from storage import Database
 from storage.entry_points import EntryPointStore
-from tests.conftest import Workspace
+from tests.helpers.workspace import Workspace
 
 # A source that names only the front page of the mirrored hanoitimes.vn: its feed
 # (announced in <head>) and sitemap (in robots.txt) are for discovery to find.

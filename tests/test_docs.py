@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from storage.models.runs import RUN_STATUSES
-from tests.conftest import Workspace
+from tests.helpers.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -13,7 +13,7 @@ from monitor.config import SourceConfig
 from monitor.mirror import MirrorServer
 from spiders.base import ArticleParseError
 from spiders.generic import GenericSpider
-from tests.conftest import REPO, Workspace
+from tests.helpers.workspace import REPO, Workspace
 
 TASS_SRC = REPO / "tests" / "mirror" / "src" / "tass"
 ARTICLES = {a["id"]: a for a in tomllib.loads((TASS_SRC / "articles.toml").read_text("utf-8"))["article"]}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from monitor.mirror import MirrorServer, default_root
-from tests.conftest import REPO, Workspace
+from tests.helpers.workspace import REPO, Workspace
 
 KALUGA = "https://hanoimoi.vn/ha-noi-kaluga-ban-thuc-day-dau-tu-vao-cong-nghiep-ho-tro-563102.html"
 FACTORY = (

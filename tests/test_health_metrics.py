@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
@@ -17,24 +16,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from monitor.smtp_sink import SmtpSink
 from storage import Database, stats
-from tests.conftest import Workspace
-from tests.test_daemon import loopback_config
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.helpers.daemon import loopback_config
+from tests.helpers.waiting import free_port, wait_until
+from tests.helpers.workspace import Workspace
 
 
 def get(url: str) -> tuple[int, bytes]:
@@ -94,7 +78,7 @@ stale_after = "1s"
                 done = {source for (source, status) in runs if status != "running"}
                 return {"hanoimoi", "deadsite"} <= done
 
-            wait_for(both_crawled, 180, "both sources' first crawls")
+            wait_until(both_crawled, 180, "both sources' first crawls")
             status, body = get(base + "/metrics")
             assert status == 200
             metrics = samples(body.decode())
@@ -148,7 +132,7 @@ schedule = "interval:6h"
         )
         try:
             db = Database(workspace.db_url)
-            wait_for(
+            wait_until(
                 lambda: any(status in ("ok", "partial") for (_, status) in stats.crawls_by_source_status(db)),
                 180,
                 "the first crawl",

@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 
 from storage import CrawlRunLog, Database
-from tests.conftest import Workspace
-from tests.test_daemon import DaemonProcess, runs_of, wait_until
+from tests.helpers.daemon import DaemonProcess, runs_of
+from tests.helpers.waiting import wait_until
+from tests.helpers.workspace import Workspace
 
 SITE = "kinhtedothi.vn"
 

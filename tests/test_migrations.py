@@ -14,7 +14,7 @@ from sqlalchemy import MetaData, create_engine, inspect, select, text
 from sqlmodel import SQLModel
 
 from storage import Database, SchemaOutdated, schema
-from tests.conftest import Workspace
+from tests.helpers.workspace import Workspace
 
 DATA = Path(__file__).resolve().parent / "data"
 SQLITE_0_1_0 = DATA / "newsmon-0.1.0.sqlite"

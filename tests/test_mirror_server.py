@@ -5,14 +5,13 @@ from __future__ import annotations
 import gzip
 import http.client
 import signal
-import socket
 import subprocess
-import time
 
 import pytest
 
 from monitor.mirror import MirrorServer, default_root
-from tests.conftest import REPO
+from tests.helpers.waiting import free_port, wait_until
+from tests.helpers.workspace import REPO, newsmon_command
 
 KALUGA = "/hanoimoi.vn/ha-noi-kaluga-ban-thuc-day-dau-tu-vao-cong-nghiep-ho-tro-563102.html"
 
@@ -81,14 +80,9 @@ def test_blocked_host_answers_403_and_hits_are_logged():
 
 
 def test_newsmon_mirror_command_serves_until_interrupted(workspace):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    import shutil
-    import sys
+    port = free_port()
 
-    exe = shutil.which("newsmon")
-    cmd = [exe] if exe else [sys.executable, "-m", "monitor"]
+    cmd = newsmon_command()
     proc = subprocess.Popen(
         [*cmd, "mirror", "--port", str(port)],
         cwd=REPO,
@@ -98,17 +92,17 @@ def test_newsmon_mirror_command_serves_until_interrupted(workspace):
         text=True,
     )
     try:
-        deadline = time.time() + 20
-        while time.time() < deadline:
+
+        def robots() -> http.client.HTTPResponse | None:
+            assert proc.poll() is None, proc.communicate()
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
                 conn.request("GET", "/hanoimoi.vn/robots.txt")
-                resp = conn.getresponse()
-                break
+                return conn.getresponse()
             except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("newsmon mirror did not start")
+                return None
+
+        resp = wait_until(robots, 60, "newsmon mirror to answer")
         assert resp.status == 200 and b"Sitemap:" in resp.read()
     finally:
         proc.send_signal(signal.SIGINT)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from storage import ArticleStore, CrawlRunLog, Database
 from storage.models import Article
-from tests.conftest import Workspace
+from tests.helpers.workspace import Workspace
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from tests.conftest import SHARED, Workspace
+from tests.helpers.workspace import SHARED, Workspace
 
 PAGES = SHARED / "real_pages"
 CASES = {

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from monitor.mirror import MirrorServer, default_root
-from tests.conftest import Workspace, fixture_articles
+from tests.helpers.workspace import Workspace, fixture_articles
 
 # source: (host, mirror src folder, stored after the redesign, {class or attribute text: replacement}).
 # A normal crawl stores as many, except kinhtedothi (12): its page 589004 has no machine-readable

@@ -15,7 +15,7 @@ from monitor.relevance.classifier import ModelFileError, RelevanceClassifier, Tr
 from monitor.relevance.evidence import collect, decide, weigh
 from monitor.relevance.model import SHIPPED_MODEL
 from monitor.relevance.text import prepare
-from tests.conftest import REPO
+from tests.helpers.workspace import REPO
 
 
 @pytest.fixture(scope="module")

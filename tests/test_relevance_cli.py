@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from click.testing import CliRunner
 
 from monitor.commands import relevance as rel_cmds
 from monitor.commands.relevance import classify, eval_relevance, feedback, train_relevance
+from tests.helpers.workspace import newsmon_command
 
 CORE = {
     "id": "a1",
@@ -131,14 +131,10 @@ def test_eval_relevance_bad_line_exit_1(tmp_path: Path) -> None:
     assert "line 2:" in res.stderr
 
 
-@pytest.mark.skipif(shutil.which("newsmon") is None, reason="newsmon console script not installed")
 def test_classify_through_the_real_entry_point() -> None:
-    help_ = subprocess.run(["newsmon", "--help"], capture_output=True, text=True, timeout=60)
-    if "classify" not in help_.stdout:
-        pytest.skip("monitor/cli.py does not register the relevance commands yet")
     stdin = json.dumps(CORE) + "\n" + "oops\n"
     proc = subprocess.run(
-        ["newsmon", "classify", "--json"], input=stdin, capture_output=True, text=True, timeout=60
+        newsmon_command("classify", "--json"), input=stdin, capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 1
     assert json.loads(proc.stdout.splitlines()[0])["label"] == "core"

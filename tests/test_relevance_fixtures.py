@@ -129,8 +129,7 @@ def precision_recall(results: list[tuple[Fixture, str, float]], label: str) -> t
 @pytest.fixture(scope="module")
 def results() -> list[tuple[Fixture, str, float]]:
     fixtures = load_fixtures()
-    if not fixtures:
-        pytest.skip("no fixture articles under tests/mirror/src")
+    assert fixtures, "no fixture articles under tests/mirror/src"
     return classify(RelevanceModel.load(), fixtures)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from storage import Article, ArticleStore, Database
 from storage.feedback import feedback_rows
-from tests.conftest import REPO
+from tests.helpers.workspace import REPO
 
 # Our own labeled examples (the same ones the shipped model adds to the dev set).
 EXAMPLES = REPO / "tools" / "relevance_examples.jsonl"

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from storage import ArticleStore, CrawlRunLog, Database
-from tests.conftest import REPO, Workspace
+from tests.helpers.workspace import REPO, Workspace
 
 
 def test_scrapy_crawl_uses_newsmons_settings(workspace: Workspace, mirror):

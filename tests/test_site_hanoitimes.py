@@ -15,7 +15,7 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 
 from spiders.hanoitimes import HanoitimesSpider
-from tests.conftest import crawl_one_source, fixture_articles
+from tests.helpers.workspace import crawl_one_source, fixture_articles
 
 SRC = Path(__file__).resolve().parent / "mirror" / "src" / "hanoitimes"
 SITE = Path(__file__).resolve().parent / "mirror" / "sites" / "hanoitimes.vn"

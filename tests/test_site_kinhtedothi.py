@@ -16,7 +16,7 @@ from scrapy.http import HtmlResponse, Request
 
 from spiders.base import ArticleParseError
 from spiders.kinhtedothi import KinhtedothiSpider
-from tests.conftest import crawl_one_source, fixture_articles
+from tests.helpers.workspace import crawl_one_source, fixture_articles
 
 SRC = Path(__file__).resolve().parent / "mirror" / "src" / "kinhtedothi"
 SITE = Path(__file__).resolve().parent / "mirror" / "sites" / "kinhtedothi.vn"

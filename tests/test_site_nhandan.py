@@ -14,7 +14,7 @@ from scrapy.http import HtmlResponse, Request
 
 from spiders.nhandan import NhandanSpider
 from storage import canonicalize
-from tests.conftest import crawl_one_source, fixture_articles
+from tests.helpers.workspace import crawl_one_source, fixture_articles
 
 SRC = Path(__file__).resolve().parent / "mirror" / "src" / "nhandan"
 SITE = Path(__file__).resolve().parent / "mirror" / "sites" / "nhandan.vn"

@@ -16,7 +16,7 @@ from scrapy.http import HtmlResponse, Request
 from spiders.base import ArticleParseError
 from spiders.vietnamplus import VietnamplusEnSpider, VietnamplusRuSpider, VietnamplusSpider
 from storage import canonicalize
-from tests.conftest import Workspace, fixture_articles
+from tests.helpers.workspace import Workspace, fixture_articles
 
 MIRROR = Path(__file__).resolve().parent / "mirror"
 EDITIONS = {

@@ -18,7 +18,7 @@ from scrapy.http import HtmlResponse, Request
 from spiders.base import ArticleParseError
 from spiders.vovworld import VovworldSpider
 from storage import canonicalize
-from tests.conftest import Workspace, fixture_articles
+from tests.helpers.workspace import Workspace, fixture_articles
 
 SRC = Path(__file__).resolve().parent / "mirror" / "src" / "vovworld"
 SITE = Path(__file__).resolve().parent / "mirror" / "sites" / "vovworld.vn"

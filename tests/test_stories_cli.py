@@ -10,7 +10,7 @@ import pytest
 import tomllib
 
 from storage import Article, ArticleStore, Database
-from tests.conftest import Workspace
+from tests.helpers.workspace import Workspace
 
 DATA = Path(__file__).parent / "data" / "stories_eval.jsonl"
 MIRROR_SRC = Path(__file__).parent / "mirror" / "src"

@@ -5,17 +5,15 @@ port that accepts and never answers, and a port nothing listens on."""
 from __future__ import annotations
 
 import re
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from datetime import datetime
 
 from storage import ArticleStore, CrawlRunLog, Database
-from tests.conftest import Workspace
-from tests.misbehaving import MisbehavingServer, Reply, SilentServer, closed_port
-from tests.test_misbehaving_sites import article, rss
+from tests.helpers.waiting import wait_until
+from tests.helpers.workspace import Workspace, newsmon_command
+from tests.misbehaving import MisbehavingServer, Reply, SilentServer, article, closed_port, rss
 
 HINT = "check the network or proxy; for the offline demo set NEWSMON_MIRROR"
 
@@ -70,8 +68,7 @@ def test_sigterm_stops_a_crawl_within_seconds_and_records_what_it_did(workspace:
             f'feeds = ["{u}/feed.xml", "{u}/slow.xml"]\nlanguages = ["ru"]\n'
             'selectors = { title = "h1", body = "div.body p", date = "time" }\n'
         )
-        exe = shutil.which("newsmon")
-        cmd = [exe, "crawl", "site"] if exe else [sys.executable, "-m", "monitor", "crawl", "site"]
+        cmd = newsmon_command("crawl", "site")
         proc = subprocess.Popen(
             cmd,
             cwd=workspace.path,
@@ -81,12 +78,13 @@ def test_sigterm_stops_a_crawl_within_seconds_and_records_what_it_did(workspace:
             text=True,
         )
         try:
-            deadline = time.monotonic() + 90
             articles = ArticleStore(Database(workspace.db_url))
-            while not (site.hits_of("/slow.xml") and articles.counts()["total"] >= 1):
+
+            def going() -> bool:
                 assert proc.poll() is None, proc.communicate()
-                assert time.monotonic() < deadline, "the crawl never got going"
-                time.sleep(0.2)
+                return bool(site.hits_of("/slow.xml")) and articles.counts()["total"] >= 1
+
+            wait_until(going, 90, "the crawl to get going")
             sent = time.monotonic()
             proc.send_signal(signal.SIGTERM)
             stdout, stderr = proc.communicate(timeout=20)

@@ -14,7 +14,7 @@ import feedparser
 import pytest
 
 from storage import Article, ArticleStore, Database
-from tests.conftest import Workspace
+from tests.helpers.workspace import Workspace
 from tests.webserver import WebProcess
 
 HOSTILE_TITLE = 'Hà Nội – Moskva <script>alert("x")</script> & <b>bold</b>'

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Workspace
+from tests.helpers.workspace import Workspace
 from tests.webserver import WebProcess
 
 pytestmark = pytest.mark.slow

@@ -5,32 +5,13 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import sys
-import time
 
 from monitor.smtp_sink import SmtpSink
-from tests.conftest import Workspace
-from tests.test_daemon import loopback_config
-from tests.webserver import free_port
-
-
-def wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
+from tests.helpers.daemon import loopback_config
+from tests.helpers.waiting import free_port, listening, wait_until
+from tests.helpers.workspace import Workspace
 
 
 def test_daemon_starts_and_stops_the_web_server(workspace: Workspace, mirror) -> None:
@@ -58,7 +39,7 @@ port = {port}
             text=True,
         )
         try:
-            wait_for(lambda: listening(port) or daemon.poll() is not None, 90, "the web server to listen")
+            wait_until(lambda: listening(port) or daemon.poll() is not None, 90, "the web server to listen")
             assert daemon.poll() is None, daemon.communicate()
             import urllib.request
 
@@ -68,9 +49,9 @@ port = {port}
                     rows = {s["name"]: s for s in json.loads(response.read())}
                 return rows.get("hanoimoi", {}).get("last_status") in ("ok", "partial")
 
-            wait_for(crawled, 120, "the daemon's crawl to show on /api/sources")
+            wait_until(crawled, 120, "the daemon's crawl to show on /api/sources")
         finally:
             daemon.send_signal(signal.SIGTERM)
             out, err = daemon.communicate(timeout=120)
         assert daemon.returncode == 0, err
-        wait_for(lambda: not listening(port), 30, "the web server to stop with the daemon")
+        wait_until(lambda: not listening(port), 30, "the web server to stop with the daemon")

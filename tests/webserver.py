@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.helpers.waiting import free_port, listening, wait_until
 
 
 class WebProcess:
@@ -27,16 +21,13 @@ class WebProcess:
         )
 
     def wait_ready(self, timeout: float = 60) -> WebProcess:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def up() -> bool:
             if self.proc.poll() is not None:
                 raise AssertionError(f"newsmon web exited {self.proc.returncode}: {self.proc.stdout.read()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError("newsmon web did not start listening in time")
+            return listening(self.port)
+
+        wait_until(up, timeout, "newsmon web to listen", interval=0.1)
+        return self
 
     def stop(self) -> None:
         self.proc.terminate()
