@@ -81,6 +81,7 @@ def polls(tmp_path_factory) -> Polls:
         yield Polls(ws, server)
 
 
+@pytest.mark.slow
 def test_first_poll_fetches_everything_and_keeps_validators_by_real_url(polls):
     first, hits = polls.runs[0], polls.hits[0]
     assert hits["/rss/v2.xml"] == [200] and hits["/kultura"] == [200]
@@ -91,6 +92,7 @@ def test_first_poll_fetches_everything_and_keeps_validators_by_real_url(polls):
     assert all(v.etag and v.last_modified for v in polls.validators_after_first.values())
 
 
+@pytest.mark.slow
 def test_second_poll_of_unchanged_source_is_304_and_stores_nothing(polls):
     second, hits = polls.runs[1], polls.hits[1]
     assert hits == {"/rss/v2.xml": [304], "/kultura": [304]}  # not one article page requested
@@ -100,6 +102,7 @@ def test_second_poll_of_unchanged_source_is_304_and_stores_nothing(polls):
     assert polls.stored[1] == polls.stored[0]
 
 
+@pytest.mark.slow
 def test_changed_feed_is_read_again(polls):
     third, hits = polls.runs[2], polls.hits[2]
     assert hits["/rss/v2.xml"] == [200] and hits["/kultura"] == [304]

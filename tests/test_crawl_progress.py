@@ -11,7 +11,11 @@ import select
 import subprocess
 import time
 
+import pytest
+
 from tests.helpers.workspace import Workspace, newsmon_command
+
+pytestmark = pytest.mark.slow  # whole processes: crawls, daemons, servers
 
 SOURCE = "hanoitimes"  # a small site of the mirror with no planted faults
 

@@ -6,6 +6,8 @@ import pytest
 
 from tests.helpers.workspace import Workspace
 
+pytestmark = pytest.mark.slow  # whole processes: crawls, daemons, servers
+
 
 @pytest.fixture(scope="module")
 def crawl(tmp_path_factory, mirror):

@@ -22,6 +22,8 @@ from tests.helpers.daemon import DaemonProcess, loopback_config, runs_of
 from tests.helpers.waiting import wait_until
 from tests.helpers.workspace import Workspace
 
+pytestmark = pytest.mark.slow  # whole processes: crawls, daemons, servers
+
 # ----------------------------------------------------------------------------- the lifecycle scenario
 
 

@@ -15,6 +15,8 @@ from tests.helpers.daemon import DaemonProcess, daemon_pids_for, runs_of
 from tests.helpers.waiting import wait_until
 from tests.helpers.workspace import Workspace
 
+pytestmark = pytest.mark.slow  # whole processes: crawls, daemons, servers
+
 HUNG_FEED = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Slow</title><link>https://slow.example/</link>
 <item><title>Never seen</title><link>https://slow.example/a-1.html</link></item>

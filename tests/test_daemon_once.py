@@ -14,6 +14,8 @@ from storage.daemon import DaemonLockStore
 from tests.helpers.daemon import daemon_pids_for, loopback_config, runs_of
 from tests.helpers.workspace import Workspace
 
+pytestmark = pytest.mark.slow  # whole processes: crawls, daemons, servers
+
 
 @pytest.fixture(scope="module")
 def once(tmp_path_factory, mirror):

@@ -49,6 +49,7 @@ def demo_run(tmp_path_factory):
     return clone, result
 
 
+@pytest.mark.slow
 def test_demo_from_a_fresh_clone_receives_a_digest(demo_run):
     clone, result = demo_run
     assert result.returncode == 0, result.stdout + result.stderr
@@ -77,6 +78,7 @@ def test_demo_from_a_fresh_clone_receives_a_digest(demo_run):
     assert (folder / "newsmon.toml").read_text(encoding="utf-8").startswith("# Written by `newsmon demo`")
 
 
+@pytest.mark.slow
 def test_demo_database_is_usable_afterwards(demo_run):
     clone, result = demo_run
     config = clone / "demo" / "newsmon.toml"
@@ -121,6 +123,7 @@ def mirror_events() -> dict[tuple[str, int], str]:
     return gold
 
 
+@pytest.mark.slow
 def test_demo_digest_shows_each_event_once_and_counts_what_it_shows(demo_run):
     from sqlmodel import select
 

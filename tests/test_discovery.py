@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from spiders.base import DISCOVERY_EVERY
 from storage import Database
 from storage.entry_points import EntryPointStore
 from tests.helpers.workspace import Workspace
+
+pytestmark = pytest.mark.slow  # whole processes: crawls, daemons, servers
 
 # A source that names only the front page of the mirrored hanoitimes.vn: its feed
 # (announced in <head>) and sitemap (in robots.txt) are for discovery to find.

@@ -106,6 +106,7 @@ def aware(text: str) -> datetime:
 # ------------------------------------------------------------------ feed + metadata
 
 
+@pytest.mark.slow
 def test_feed_crawl_counts(feed_crawl):
     run = feed_crawl.run
     assert run["source"] == "tass"
@@ -128,6 +129,7 @@ def test_example_config_shows_tass_with_a_browser_user_agent():
     assert "selectors" not in source  # metadata and main-text extraction only
 
 
+@pytest.mark.slow
 def test_fields_from_json_ld(feed_crawl):
     src = ARTICLES[HANOI_MOU]
     a = feed_crawl.articles[url_of(HANOI_MOU)]
@@ -145,6 +147,7 @@ def test_fields_from_json_ld(feed_crawl):
     assert a["body"].endswith("после реформы местного самоуправления во Вьетнаме.")
 
 
+@pytest.mark.slow
 def test_fields_from_meta_tags_when_there_is_no_json_ld(feed_crawl):
     src = ARTICLES[TRADE]
     assert src.get("no_ld")
@@ -158,6 +161,7 @@ def test_fields_from_meta_tags_when_there_is_no_json_ld(feed_crawl):
     assert a["body"].split("\n\n") == src["body"]
 
 
+@pytest.mark.slow
 def test_body_has_no_page_furniture(feed_crawl):
     for a in feed_crawl.articles.values():
         src = ARTICLES[int(a["url"].rsplit("/", 1)[1])]
@@ -168,6 +172,7 @@ def test_body_has_no_page_furniture(feed_crawl):
         assert not any(p.startswith(str(src["published"].day) + " ") for p in a["body"].split("\n\n"))
 
 
+@pytest.mark.slow
 def test_agency_byline_is_not_an_author(feed_crawl):
     # No JSON-LD author on these pages: the publisher (ТАСС) is not turned into one.
     assert feed_crawl.articles[url_of(KALUGA)]["author"] is None
@@ -177,6 +182,7 @@ def test_agency_byline_is_not_an_author(feed_crawl):
 # ------------------------------------------------------------- listing + sitemap + selectors
 
 
+@pytest.mark.slow
 def test_listing_and_news_sitemap_with_selectors(pages_crawl):
     run = pages_crawl.run
     # The November news sitemap lists all seven; the listing adds nothing new (each URL once).
@@ -190,6 +196,7 @@ def test_listing_and_news_sitemap_with_selectors(pages_crawl):
     assert "/sitemap/news-2026-11.xml" in paths
 
 
+@pytest.mark.slow
 def test_selector_fields_and_source_timezone(pages_crawl):
     src = ARTICLES[HANOI_MOU]
     a = pages_crawl.articles[url_of(HANOI_MOU)]

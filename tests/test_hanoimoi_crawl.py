@@ -45,6 +45,7 @@ def crawled(tmp_path_factory, mirror) -> Crawled:
     return Crawled(ws, mirror)
 
 
+@pytest.mark.slow
 def test_first_crawl_counts(crawled):
     run = crawled.first
     assert run["source"] == "hanoimoi"
@@ -62,6 +63,7 @@ def test_first_crawl_counts(crawled):
     assert run["finished_at"] >= run["started_at"]
 
 
+@pytest.mark.slow
 def test_fields_of_one_article(crawled):
     a = crawled.articles[KALUGA]
     assert a["canonical_url"] == KALUGA
@@ -79,6 +81,7 @@ def test_fields_of_one_article(crawled):
     assert a["label"] == "core" and a["reasons"]
 
 
+@pytest.mark.slow
 def test_fields_of_another_article(crawled):
     a = crawled.articles[FACTORY]
     assert a["title"].startswith("Doanh nghiệp LB Nga nhận chứng nhận đầu tư nhà máy")
@@ -92,11 +95,13 @@ def test_fields_of_another_article(crawled):
 @pytest.mark.parametrize(
     "boilerplate", ["Không sao chép", "Tin liên quan", "Chia sẻ", "Quảng cáo", "Ảnh:", "Sao chép liên kết"]
 )
+@pytest.mark.slow
 def test_no_boilerplate_in_any_body(crawled, boilerplate):
     offenders = [url for url, a in crawled.articles.items() if boilerplate in a["body"]]
     assert offenders == []
 
 
+@pytest.mark.slow
 def test_article_reached_many_ways_is_stored_and_fetched_once(crawled):
     # 563102 is in a feed with tracking parameters, on a listing page, in the sitemap and on the home page.
     stored = [a for a in crawled.articles.values() if a["canonical_url"] == KALUGA]
@@ -110,6 +115,7 @@ def test_article_reached_many_ways_is_stored_and_fetched_once(crawled):
     assert len(crawled.first_article_hits) == len(set(crawled.first_article_hits))
 
 
+@pytest.mark.slow
 def test_broken_and_undated_pages_are_errors_with_their_urls(crawled):
     samples = {s["url"]: s for s in crawled.first["error_samples"]}
     # Refused before parsing: the HTML stops before its closing markup.
@@ -121,11 +127,13 @@ def test_broken_and_undated_pages_are_errors_with_their_urls(crawled):
     assert BROKEN not in crawled.articles and UNDATED not in crawled.articles
 
 
+@pytest.mark.slow
 def test_only_real_site_urls_are_stored(crawled):
     assert all(url.startswith("https://hanoimoi.vn/") for url in crawled.articles)
     assert not any("127.0.0.1" in a["canonical_url"] for a in crawled.articles.values())
 
 
+@pytest.mark.slow
 def test_second_crawl_requests_no_article_page(crawled):
     crawled.server.clear_hits()
     second = crawled.ws.run_json("crawl", "hanoimoi", "--json", NEWSMON_MIRROR=crawled.server.url)[0]
@@ -135,6 +143,7 @@ def test_second_crawl_requests_no_article_page(crawled):
     assert len(crawled.ws.run_json("articles", "--json")) == 43
 
 
+@pytest.mark.slow
 def test_articles_filters(crawled):
     since = crawled.ws.run_json("articles", "--json", "--since", "2026-11-20")
     assert since and all(a["published_at"] >= "2026-11-20" for a in since)
@@ -146,6 +155,7 @@ def test_articles_filters(crawled):
     assert bad.returncode == 2 and "not a date" in bad.stderr
 
 
+@pytest.mark.slow
 def test_edited_article_is_updated_in_place(tmp_path, workspace):
     root = tmp_path / "mirror"
     shutil.copytree(default_root(), root)
@@ -166,6 +176,7 @@ def test_edited_article_is_updated_in_place(tmp_path, workspace):
     assert stored[KALUGA]["updated_at"] is not None
 
 
+@pytest.mark.slow
 def test_blocked_site_is_recorded_as_blocked_with_a_proxy_hint(workspace):
     workspace.write_config("[sources.hanoimoi]\n")
     with MirrorServer(default_root(), blocked_hosts={"hanoimoi.vn"}) as server:
@@ -186,6 +197,7 @@ def test_unknown_source_is_a_usage_error(workspace):
     assert result.returncode == 2 and "unknown source" in result.stderr
 
 
+@pytest.mark.slow
 def test_scrapy_crawl_works_from_a_checkout(workspace, mirror):
     """`scrapy crawl hanoimoi` from the repo root uses settings.py and newsmon's config."""
     workspace.write_config("[sources.hanoimoi]\n")

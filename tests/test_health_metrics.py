@@ -12,6 +12,7 @@ import sys
 import urllib.error
 import urllib.request
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from monitor.smtp_sink import SmtpSink
@@ -19,6 +20,8 @@ from storage import Database, stats
 from tests.helpers.daemon import loopback_config
 from tests.helpers.waiting import free_port, wait_until
 from tests.helpers.workspace import Workspace
+
+pytestmark = pytest.mark.slow  # whole processes: crawls, daemons, servers
 
 
 def get(url: str) -> tuple[int, bytes]:

@@ -10,10 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from storage import CrawlRunLog, Database
 from tests.helpers.daemon import DaemonProcess, runs_of
 from tests.helpers.waiting import wait_until
 from tests.helpers.workspace import Workspace
+
+pytestmark = pytest.mark.slow  # whole processes: crawls, daemons, servers
 
 SITE = "kinhtedothi.vn"
 

@@ -254,6 +254,7 @@ def test_a_database_with_only_some_0_1_0_tables_is_not_stamped(tmp_path):
     assert set(inspect(create_engine(url)).get_table_names()) == {"article"}
 
 
+@pytest.mark.slow
 def test_run_upgrades_a_0_1_0_database_under_its_lock(tmp_path, mirror):
     url = load_0_1_0("sqlite", tmp_path, None)
     before = all_rows(url)
@@ -289,6 +290,7 @@ for child in children:
 
 
 @pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.slow
 def test_two_crawls_started_together_on_a_fresh_database_both_succeed(kind, tmp_path, request, mirror):
     url = empty_database(kind, tmp_path, request)
     ws = Workspace(tmp_path)

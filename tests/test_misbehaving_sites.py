@@ -136,6 +136,7 @@ def faults(tmp_path_factory) -> Faults:
         yield Faults(ws, site, other)
 
 
+@pytest.mark.slow
 def test_each_fault_is_an_error_of_its_kind(faults):
     run = faults.run
     assert run["status"] == "partial"
@@ -151,11 +152,13 @@ def test_each_fault_is_an_error_of_its_kind(faults):
     assert samples["a/mojibake"]["kind"] == "parse" and "mojibake" in samples["a/mojibake"]["reason"]
 
 
+@pytest.mark.slow
 def test_failed_pages_go_on_the_back_off_list_but_refused_ones_do_not(faults):
     assert set(faults.failed) == {"a/loop", "a/chain", "a/bomb", "a/forbidden", "a/mojibake", "a/truncated"}
     assert all(row.url.startswith(faults.site.url) for row in faults.failed.values())
 
 
+@pytest.mark.slow
 def test_nothing_outside_the_allowed_addresses_was_requested(faults):
     assert faults.other.hits == []  # neither its sitemap nor the redirect target
     samples = [s for s in faults.run["error_samples"] if s["kind"] == "refused"]
@@ -172,6 +175,7 @@ def test_nothing_outside_the_allowed_addresses_was_requested(faults):
     assert not any("passwd" in a["url"] for a in faults.stored.values())
 
 
+@pytest.mark.slow
 def test_mis_declared_charsets_are_read_right(faults):
     assert faults.stored["a/cp1251-label"]["title"] == "Заявлено windows-1251, а байты UTF-8"
     assert faults.stored["a/utf8-label"]["title"] == "Заявлено UTF-8, а байты windows-1251"
@@ -179,12 +183,14 @@ def test_mis_declared_charsets_are_read_right(faults):
     assert "a/mojibake" not in faults.stored and "a/truncated" not in faults.stored
 
 
+@pytest.mark.slow
 def test_retry_after_is_honoured_for_the_host(faults):
     first, second = faults.site.hits_of("/a/busy")
     assert second.at - first.at >= 1.9
     assert faults.stored["a/busy"]["title"] == "Занято"
 
 
+@pytest.mark.slow
 def test_index_keeps_validators_only_when_all_it_led_to_was_fetched(faults):
     u = faults.site.url
     assert f"{u}/feed.xml" not in faults.validators  # its articles failed: read it whole next time
@@ -192,6 +198,7 @@ def test_index_keeps_validators_only_when_all_it_led_to_was_fetched(faults):
     assert set(faults.stored) >= {"a/ok", "a/ok2", "a/busy", "a/cp1251-label", "a/utf8-label"}
 
 
+@pytest.mark.slow
 def test_status_shows_error_kinds_per_source(faults):
     block = faults.status.split("  site", 1)[1]
     for kind in ("redirect_loop 1", "too_large 1", "http_403 1", "refused 6"):
@@ -201,6 +208,7 @@ def test_status_shows_error_kinds_per_source(faults):
 # ------------------------------------------------------------------ retried behind a 304
 
 
+@pytest.mark.slow
 def test_failed_article_is_retried_even_when_its_feed_answers_304(tmp_path, database_url):
     state = {"ok": False}
     (tmp_path / "ws").mkdir()

@@ -6,8 +6,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from storage import ArticleStore, CrawlRunLog, Database
 from tests.helpers.workspace import REPO, Workspace
+
+pytestmark = pytest.mark.slow  # whole processes: crawls, daemons, servers
 
 
 def test_scrapy_crawl_uses_newsmons_settings(workspace: Workspace, mirror):

@@ -38,6 +38,7 @@ def crawl(mirror, tmp_path_factory):
     return crawl_one_source(mirror, tmp_path_factory.mktemp("baoquocte"), "baoquocte", "baoquocte.vn")
 
 
+@pytest.mark.slow
 def test_crawl_uses_feed_and_listings(crawl):
     summary, stored, paths = crawl
     assert summary["status"] == "ok", summary
@@ -50,6 +51,7 @@ def test_crawl_uses_feed_and_listings(crawl):
     assert not [p for p in paths if p.startswith(("/video/", "/bien-dong-247"))]
 
 
+@pytest.mark.slow
 def test_moscow_delegation_fields(crawl):
     _, stored, _ = crawl
     a = stored[MOSCOW]
@@ -68,6 +70,7 @@ def test_moscow_delegation_fields(crawl):
     assert a["tags"] == ["Hà Nội", "Moscow", "quan hệ Việt Nam-Nga", "hợp tác địa phương"]
 
 
+@pytest.mark.slow
 def test_hanoi_days_fields(crawl):
     _, stored, _ = crawl
     a = stored[HANOI_DAYS]
@@ -82,6 +85,7 @@ def test_hanoi_days_fields(crawl):
     assert "Đại sứ quán Việt Nam tại Nga)" not in a["body"]
 
 
+@pytest.mark.slow
 def test_every_stored_article_matches_its_source(crawl):
     _, stored, _ = crawl
     for url, a in stored.items():
@@ -93,6 +97,7 @@ def test_every_stored_article_matches_its_source(crawl):
         assert a["author"] == truth["author"]
 
 
+@pytest.mark.slow
 def test_no_boilerplate_in_any_stored_text(crawl):
     _, stored, _ = crawl
     for a in stored.values():

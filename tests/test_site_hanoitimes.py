@@ -39,6 +39,7 @@ def crawl(mirror, tmp_path_factory):
     return crawl_one_source(mirror, tmp_path_factory.mktemp("hanoitimes"), "hanoitimes", "hanoitimes.vn")
 
 
+@pytest.mark.slow
 def test_crawl_stores_every_article_once(crawl):
     summary, stored, paths = crawl
     assert summary["status"] == "ok", summary
@@ -57,6 +58,7 @@ def test_crawl_stores_every_article_once(crawl):
     assert not [p for p in paths if p.startswith(("/photo/", "/tag/"))]
 
 
+@pytest.mark.slow
 def test_metro_article_fields(crawl):
     _, stored, _ = crawl
     a = stored[METRO]
@@ -77,6 +79,7 @@ def test_metro_article_fields(crawl):
     assert a["tags"] == ["Hanoi Metro", "Moscow Metro", "urban railway", "Russia"]
 
 
+@pytest.mark.slow
 def test_tverskoy_article_fields(crawl):
     _, stored, _ = crawl
     a = stored[TVERSKOY]
@@ -94,6 +97,7 @@ def test_tverskoy_article_fields(crawl):
     assert a["body"].count("\n\n") == 4
 
 
+@pytest.mark.slow
 def test_lead_from_meta_when_the_page_has_no_sapo(crawl):
     _, stored, _ = crawl
     a = stored[NO_SAPO]
@@ -101,6 +105,7 @@ def test_lead_from_meta_when_the_page_has_no_sapo(crawl):
     assert a["body"].startswith("Retailers said they have signed contracts")
 
 
+@pytest.mark.slow
 def test_every_stored_article_matches_its_source(crawl):
     _, stored, _ = crawl
     for url, a in stored.items():
@@ -113,6 +118,7 @@ def test_every_stored_article_matches_its_source(crawl):
         assert a["tags"] == truth["tags"]
 
 
+@pytest.mark.slow
 def test_no_boilerplate_in_any_stored_text(crawl):
     _, stored, _ = crawl
     for a in stored.values():

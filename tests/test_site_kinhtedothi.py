@@ -36,6 +36,7 @@ def crawl(mirror, tmp_path_factory):
     return crawl_one_source(mirror, tmp_path_factory.mktemp("kinhtedothi"), "kinhtedothi", "kinhtedothi.vn")
 
 
+@pytest.mark.slow
 def test_crawl_finds_every_article_without_a_feed(crawl):
     summary, stored, paths = crawl
     assert summary["status"] == "ok", summary
@@ -50,6 +51,7 @@ def test_crawl_finds_every_article_without_a_feed(crawl):
     assert not [p for p in paths if p.startswith(("/tag/", "/bao-in"))]
 
 
+@pytest.mark.slow
 def test_kaluga_article_fields(crawl):
     _, stored, _ = crawl
     truth = TRUTH[589236]
@@ -70,6 +72,7 @@ def test_kaluga_article_fields(crawl):
     assert a["tags"] == ["Kaluga", "Công nghiệp hỗ trợ", "Sở Công Thương Hà Nội", "Liên bang Nga"]
 
 
+@pytest.mark.slow
 def test_article_dated_by_page_text_only(crawl):
     """589004 has no article:published_time: the date comes from div.article-published-on."""
     _, stored, _ = crawl
@@ -82,6 +85,7 @@ def test_article_dated_by_page_text_only(crawl):
     assert a["body"].endswith("Liên minh Kinh tế Á - Âu.")
 
 
+@pytest.mark.slow
 def test_every_stored_article_matches_its_source(crawl):
     _, stored, _ = crawl
     by_id = {int(url.rsplit("-", 1)[1].removesuffix(".html")): a for url, a in stored.items()}
@@ -94,6 +98,7 @@ def test_every_stored_article_matches_its_source(crawl):
         assert a["author"] == (truth.get("author") or None)
 
 
+@pytest.mark.slow
 def test_no_boilerplate_in_any_stored_text(crawl):
     _, stored, _ = crawl
     for a in stored.values():

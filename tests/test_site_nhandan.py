@@ -36,6 +36,7 @@ def crawl(mirror, tmp_path_factory):
     return crawl_one_source(mirror, tmp_path_factory.mktemp("nhandan"), "nhandan", "nhandan.vn")
 
 
+@pytest.mark.slow
 def test_every_article_is_stored_once(crawl):
     summary, stored, paths = crawl
     assert summary["status"] == "ok", summary
@@ -55,6 +56,7 @@ def test_every_article_is_stored_once(crawl):
     assert not [p for p in paths if "-tag" in p or p in ("/sitemaps/categories.xml", "/sitemaps/topics.xml")]
 
 
+@pytest.mark.slow
 def test_hanoi_moscow_article(crawl):
     _, stored, _ = crawl
     truth = TRUTH[826433]
@@ -79,6 +81,7 @@ def test_hanoi_moscow_article(crawl):
     assert a["tags"] == ["Hà Nội", "Moskva", "Hợp tác quốc tế"]  # shown as "#Hà Nội"
 
 
+@pytest.mark.slow
 def test_friendship_concert_article_and_furniture(crawl):
     _, stored, _ = crawl
     truth = TRUTH[825933]
@@ -104,6 +107,7 @@ def test_friendship_concert_article_and_furniture(crawl):
     assert a["body"].split("\n\n") == truth["body"]
 
 
+@pytest.mark.slow
 def test_article_without_byline(crawl):
     _, stored, _ = crawl
     a = stored[url_of(825409)]

@@ -61,6 +61,7 @@ def crawls(mirror, tmp_path_factory):
 
 
 @pytest.mark.parametrize("source", list(EDITIONS))
+@pytest.mark.slow
 def test_every_article_of_the_edition_is_stored_once(crawls, source):
     summary, stored, _ = crawls[source]
     assert summary["status"] == "ok", summary
@@ -71,6 +72,7 @@ def test_every_article_of_the_edition_is_stored_once(crawls, source):
     assert {a["language"] for a in stored.values()} == {EDITIONS[source][2]}
 
 
+@pytest.mark.slow
 def test_www_reads_feeds_listings_and_news_sitemaps_only(crawls):
     _, _, paths = crawls["vietnamplus"]
     assert "/rss/home.rss" in paths and "/rss/kinhte-311.rss" in paths and "/rss/thegioi.rss" in paths
@@ -83,6 +85,7 @@ def test_www_reads_feeds_listings_and_news_sitemaps_only(crawls):
     assert not [p for p in paths if "post108700" in p or p.startswith("/infographics/")]
 
 
+@pytest.mark.slow
 def test_en_and_ru_do_not_ask_for_feeds(crawls):
     for source in ("vietnamplus_en", "vietnamplus_ru"):
         _, _, paths = crawls[source]
@@ -92,6 +95,7 @@ def test_en_and_ru_do_not_ask_for_feeds(crawls):
     assert "/sitemaps/google-news.xml" in crawls["vietnamplus_ru"][2]
 
 
+@pytest.mark.slow
 def test_www_hanoi_moscow_article(crawls):
     _, stored, _ = crawls["vietnamplus"]
     truth = TRUTH["vietnamplus"][1088421]
@@ -114,6 +118,7 @@ def test_www_hanoi_moscow_article(crawls):
     assert a["tags"] == ["Hà Nội", "Moskva", "Hợp tác địa phương", "Việt Nam-Nga"]
 
 
+@pytest.mark.slow
 def test_www_boilerplate_stays_out_of_the_body(crawls):
     _, stored, _ = crawls["vietnamplus"]
     truth = TRUTH["vietnamplus"][1088102]
@@ -138,6 +143,7 @@ def test_www_boilerplate_stays_out_of_the_body(crawls):
     assert a["published_at"] == "2026-11-20T11:20:00+07:00"
 
 
+@pytest.mark.slow
 def test_en_article_with_english_date(crawls):
     _, stored, _ = crawls["vietnamplus_en"]
     truth = TRUTH["vietnamplus_en"][331284]
@@ -158,6 +164,7 @@ def test_en_article_with_english_date(crawls):
     assert "VNA" not in a["body"].split("\n\n")  # the closing credit line
 
 
+@pytest.mark.slow
 def test_en_article_without_byline(crawls):
     _, stored, _ = crawls["vietnamplus_en"]
     a = stored[url_of("vietnamplus_en", 330915)]
@@ -167,6 +174,7 @@ def test_en_article_without_byline(crawls):
     assert a["published_at"] == "2026-10-20T22:05:00+07:00"
 
 
+@pytest.mark.slow
 def test_ru_article_with_dotted_date(crawls):
     _, stored, _ = crawls["vietnamplus_ru"]
     truth = TRUTH["vietnamplus_ru"][228590]

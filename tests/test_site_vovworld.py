@@ -51,6 +51,7 @@ def crawl(mirror, tmp_path_factory):
     return summaries[0], {a["url"]: a for a in stored}, paths, ws
 
 
+@pytest.mark.slow
 def test_every_article_is_stored_once_through_discovered_entry_points(crawl):
     """No Russian-service category id is known: the spider reads the service's front page
     and the sitemap robots.txt names (entry-point discovery), nothing invented."""
@@ -71,6 +72,7 @@ def test_every_article_is_stored_once_through_discovered_entry_points(crawl):
     assert not [p for p in paths if p.endswith(("/1147.vov", "/1150.vov", "/1153.vov"))]
 
 
+@pytest.mark.slow
 def test_days_of_hanoi_article(crawl):
     _, stored, _, _ = crawl
     truth = TRUTH[2456720]
@@ -91,6 +93,7 @@ def test_days_of_hanoi_article(crawl):
     assert a["tags"] == ["Дни Ханоя в Москве", "культура", "Москва"]
 
 
+@pytest.mark.slow
 def test_metro_article_keeps_the_vietnamese_share_label_out(crawl):
     _, stored, _, _ = crawl
     truth = TRUTH[2460187]
@@ -107,6 +110,7 @@ def test_metro_article_keeps_the_vietnamese_share_label_out(crawl):
     assert a["published_at"] == "2026-11-13T18:30:00+07:00"
 
 
+@pytest.mark.slow
 def test_article_without_byline(crawl):
     _, stored, _, _ = crawl
     a = stored[url_of(2459610)]
@@ -114,6 +118,7 @@ def test_article_without_byline(crawl):
     assert a["published_at"] == "2026-11-14T11:45:00+07:00"
 
 
+@pytest.mark.slow
 def test_second_crawl_requests_no_article_page(crawl, mirror):
     """Stored percent-encoded Cyrillic URLs are recognised before a request is made."""
     *_, ws = crawl

@@ -49,6 +49,7 @@ def crawled(tmp_path_factory, mirror) -> Crawled:
     return Crawled(ws, mirror)
 
 
+@pytest.mark.slow
 def test_crawl_gives_every_stored_article_a_story(crawled):
     assert {r["source"] for r in crawled.runs} == set(SOURCES)
     assert len(crawled.articles) > 50
@@ -59,6 +60,7 @@ def test_crawl_gives_every_stored_article_a_story(crawled):
     assert {a["story_id"] for a in crawled.articles} <= ids
 
 
+@pytest.mark.slow
 def test_one_event_reported_by_four_sites_in_three_languages_is_one_story(crawled):
     gold = gold_stories()
     by_story: dict[str, set[int]] = {}
@@ -82,6 +84,7 @@ def test_one_event_reported_by_four_sites_in_three_languages_is_one_story(crawle
     assert all(len(stories) == 1 for stories in owners.values()), owners
 
 
+@pytest.mark.slow
 def test_hanoi_japan_story_stays_apart_from_hanoi_russia(crawled):
     japan = crawled.story_of("hanoimoi", 562911)
     moscow = crawled.story_of("hanoimoi", 563312)
@@ -90,6 +93,7 @@ def test_hanoi_japan_story_stays_apart_from_hanoi_russia(crawled):
     assert {a["source"] for a in members} == {"hanoimoi", "hanoitimes"}
 
 
+@pytest.mark.slow
 def test_stories_command_shows_each_story_once_with_its_other_sources(crawled):
     lines = crawled.ws.run_json("stories", "--json")
     assert lines and all(len(s["articles"]) >= 2 for s in lines)
@@ -101,6 +105,7 @@ def test_stories_command_shows_each_story_once_with_its_other_sources(crawled):
     assert "also in: " in text and "(ru)" in text and "(en)" in text
 
 
+@pytest.mark.slow
 def test_restory_regroups_the_same_way(crawled):
     before = {a["id"]: a["story_id"] for a in crawled.articles}
     out = crawled.ws.run_json("restory", "--json")[0]
@@ -206,6 +211,7 @@ def test_eval_stories_help_and_missing_file(workspace):
         assert "Usage:" in workspace.run(command, "--help", check=True).stdout
 
 
+@pytest.mark.slow
 def test_stories_why_shows_what_linked_each_article(crawled):
     articles = crawled.ws.run_json("articles", "--json")  # as stored now (other tests restory)
     delegation = next(a["story_id"] for a in articles if a["source"] == "hanoimoi" and "563312" in a["url"])

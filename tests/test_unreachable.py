@@ -10,10 +10,14 @@ import subprocess
 import time
 from datetime import datetime
 
+import pytest
+
 from storage import ArticleStore, CrawlRunLog, Database
 from tests.helpers.waiting import wait_until
 from tests.helpers.workspace import Workspace, newsmon_command
 from tests.misbehaving import MisbehavingServer, Reply, SilentServer, article, closed_port, rss
+
+pytestmark = pytest.mark.slow  # whole processes: crawls, daemons, servers
 
 HINT = "check the network or proxy; for the offline demo set NEWSMON_MIRROR"
 

@@ -17,6 +17,8 @@ from storage import Article, ArticleStore, Database
 from tests.helpers.workspace import Workspace
 from tests.webserver import WebProcess
 
+pytestmark = pytest.mark.slow  # whole processes: crawls, daemons, servers
+
 HOSTILE_TITLE = 'Hà Nội – Moskva <script>alert("x")</script> & <b>bold</b>'
 
 

@@ -8,10 +8,14 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 from monitor.smtp_sink import SmtpSink
 from tests.helpers.daemon import loopback_config
 from tests.helpers.waiting import free_port, listening, wait_until
 from tests.helpers.workspace import Workspace
+
+pytestmark = pytest.mark.slow  # whole processes: crawls, daemons, servers
 
 
 def test_daemon_starts_and_stops_the_web_server(workspace: Workspace, mirror) -> None:
