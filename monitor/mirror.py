@@ -51,8 +51,9 @@ PLANTED_FAULTS: dict[str, tuple[str, ...]] = {
 
 
 def default_root() -> Path:
-    """tests/mirror/sites in this checkout (the demo and tests serve it)."""
-    return Path(__file__).resolve().parent.parent / "tests" / "mirror" / "sites"
+    """The mirror's sites, installed with the package (monitor/mirror_sites, generated from
+    tests/mirror/src): the demo and the tests serve it, from a checkout or any install."""
+    return Path(__file__).resolve().parent / "mirror_sites"
 
 
 @dataclass

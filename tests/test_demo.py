@@ -1,4 +1,4 @@
-"""`newsmon demo` from a fresh clone: the mirror and a loopback SMTP server started by the
+"""`newsmon demo` from a fresh, non-editable install run in a temporary folder: the mirror and a loopback SMTP server started by the
 command itself, every built-in source crawled, a digest received and saved as .eml/.html."""
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,44 +19,107 @@ import pytest
 from tests.helpers.workspace import REPO, Workspace
 
 
-def _env(extra_path: Path | None = None, *, poison: bool = False) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
+def _env(*, poison: bool = False) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_") and k != "PYTHONPATH"}
     if poison:
         # A caller's NEWSMON_DB must not leak into the demo.
         env["NEWSMON_DB"] = "/nonexistent/should-not-be-used.db"
     env["PYTHONIOENCODING"] = "utf-8"
-    if extra_path is not None:
-        env["PYTHONPATH"] = str(extra_path)
     return env
 
 
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    """The committed tree, cloned (what a new user gets), running its own demo."""
-    if shutil.which("git") is None or not (REPO / ".git").exists():
-        pytest.skip("needs a git checkout to clone")
-    base = tmp_path_factory.mktemp("fresh")
-    clone = base / "newsmon"
-    subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True, timeout=120)
-    # `pip install -e .` points the installed package at one checkout; the clone's own code
-    # comes first on the path, so this runs exactly what was committed.
-    result = subprocess.run(
-        [sys.executable, "-m", "monitor", "demo"],
-        cwd=clone,
-        env=_env(clone, poison=True),
+@dataclass
+class DemoRun:
+    folder: Path  # where `newsmon demo` ran (a temporary folder, not a checkout)
+    newsmon: Path  # the console script of the fresh install
+    result: subprocess.CompletedProcess[str]
+
+
+def _committed_tree(base: Path) -> Path:
+    """The committed tree (what a new user gets): a clone, or a copy where there is no git."""
+    tree = base / "newsmon"
+    if shutil.which("git") and (REPO / ".git").exists():
+        subprocess.run(["git", "clone", "-q", str(REPO), str(tree)], check=True, timeout=120)
+    else:
+        junk = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "demo")
+        shutil.copytree(REPO, tree, ignore=junk)
+    return tree
+
+
+def _fresh_install(tree: Path, base: Path) -> Path:
+    """`pip install` of TREE (not editable) into a new venv, offline: the wheel is built with this
+    interpreter's setuptools, and the venv reaches the dependencies already installed here through a
+    .pth file (paths only: this environment's own editable newsmon is not activated there)."""
+    wheels = base / "wheels"
+    build = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "--no-index"]
+    subprocess.run([*build, "-w", str(wheels), str(tree)], check=True, timeout=300, capture_output=True)
+    (wheel,) = wheels.glob("newsmon-*.whl")
+    venv = base / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True,
         capture_output=True,
         text=True,
-        timeout=300,
+    ).stdout.strip()
+    here = {sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}
+    (Path(purelib) / "newsmon_test_deps.pth").write_text("\n".join(sorted(here)) + "\n", encoding="utf-8")
+    install = [
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        str(python),
+        "install",
+        "-q",
+        "--no-deps",
+        "--no-index",
+    ]
+    subprocess.run([*install, str(wheel)], check=True, timeout=300, capture_output=True)
+    return venv / "bin" / "newsmon"
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory) -> DemoRun:
+    """The committed tree installed with `pip install` (not editable) into a fresh venv, and its
+    `newsmon demo` run from a temporary folder: nothing may come from a checkout."""
+    base = tmp_path_factory.mktemp("fresh")
+    newsmon = _fresh_install(_committed_tree(base), base)
+    folder = base / "elsewhere"
+    folder.mkdir()
+    result = subprocess.run(
+        [str(newsmon), "demo"], cwd=folder, env=_env(poison=True), capture_output=True, text=True, timeout=300
     )
-    return clone, result
+    return DemoRun(folder, newsmon, result)
 
 
 @pytest.mark.slow
-def test_demo_from_a_fresh_clone_receives_a_digest(demo_run):
-    clone, result = demo_run
+def test_the_install_is_not_the_checkout(demo_run):
+    python = demo_run.newsmon.parent / "python"
+    where = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import monitor.mirror as m, settings; print(m.default_root()); print(settings.__file__)",
+        ],
+        cwd=demo_run.folder,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    venv = demo_run.newsmon.parent.parent
+    assert all(Path(p).is_relative_to(venv) for p in where), where
+    assert (Path(where[0]) / "hanoimoi.vn" / "_mirror.toml").is_file()
+
+
+@pytest.mark.slow
+def test_demo_from_a_fresh_install_receives_a_digest(demo_run):
+    result = demo_run.result
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
-    folder = clone / "demo"
+    folder = demo_run.folder / "demo"
     assert f"database: {folder / 'newsmon.db'}" in out
     assert (folder / "newsmon.db").is_file()
     eml = Path(re.search(r"digest received: (\S+\.eml)", out).group(1))
@@ -80,12 +145,11 @@ def test_demo_from_a_fresh_clone_receives_a_digest(demo_run):
 
 @pytest.mark.slow
 def test_demo_database_is_usable_afterwards(demo_run):
-    clone, result = demo_run
-    config = clone / "demo" / "newsmon.toml"
+    config = demo_run.folder / "demo" / "newsmon.toml"
     status = subprocess.run(
-        [sys.executable, "-m", "monitor", "-c", str(config), "status"],
-        cwd=clone,
-        env=_env(clone),
+        [str(demo_run.newsmon), "-c", str(config), "status"],
+        cwd=demo_run.folder,
+        env=_env(),
         capture_output=True,
         text=True,
         timeout=60,
@@ -130,9 +194,9 @@ def test_demo_digest_shows_each_event_once_and_counts_what_it_shows(demo_run):
     from storage import Article, Database
     from storage.models import Digest, DigestItem
 
-    clone, result = demo_run
+    result = demo_run.result
     assert result.returncode == 0, result.stdout + result.stderr
-    db = Database(f"sqlite:///{clone / 'demo' / 'newsmon.db'}", create=False)
+    db = Database(f"sqlite:///{demo_run.folder / 'demo' / 'newsmon.db'}", create=False)
     try:
         with db.session() as session:
             digest = session.exec(select(Digest).order_by(Digest.id)).first()

@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, Request
 
+from monitor.mirror import default_root
 from spiders.baoquocte import BaoquocteSpider
 from spiders.base import ArticleParseError
 from tests.helpers.workspace import crawl_one_source, fixture_articles
 
 SRC = Path(__file__).resolve().parent / "mirror" / "src" / "baoquocte"
-SITE = Path(__file__).resolve().parent / "mirror" / "sites" / "baoquocte.vn"
+SITE = default_root() / "baoquocte.vn"
 BASE = "https://baoquocte.vn"
 MOSCOW = f"{BASE}/chu-tich-ubnd-tp-ha-noi-tiep-doan-dai-bieu-chinh-quyen-thanh-pho-moscow-334812.html"
 HANOI_DAYS = f"{BASE}/khai-mac-nhung-ngay-ha-noi-tai-moscow-nam-2026-333610.html"

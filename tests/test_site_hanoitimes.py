@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, Request
 
+from monitor.mirror import default_root
 from spiders.hanoitimes import HanoitimesSpider
 from tests.helpers.workspace import crawl_one_source, fixture_articles
 
 SRC = Path(__file__).resolve().parent / "mirror" / "src" / "hanoitimes"
-SITE = Path(__file__).resolve().parent / "mirror" / "sites" / "hanoitimes.vn"
+SITE = default_root() / "hanoitimes.vn"
 BASE = "https://hanoitimes.vn"
 METRO = f"{BASE}/hanoi-metro-to-train-drivers-and-engineers-with-moscow-metro.924731.html"
 TVERSKOY = f"{BASE}/hoan-kiem-ward-and-moscow-s-tverskoy-district-sign-cooperation-memorandum.925206.html"

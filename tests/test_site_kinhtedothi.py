@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, Request
 
+from monitor.mirror import default_root
 from spiders.base import ArticleParseError
 from spiders.kinhtedothi import KinhtedothiSpider
 from tests.helpers.workspace import crawl_one_source, fixture_articles
 
 SRC = Path(__file__).resolve().parent / "mirror" / "src" / "kinhtedothi"
-SITE = Path(__file__).resolve().parent / "mirror" / "sites" / "kinhtedothi.vn"
+SITE = default_root() / "kinhtedothi.vn"
 BASE = "https://kinhtedothi.vn"
 
 

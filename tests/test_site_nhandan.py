@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, Request
 
+from monitor.mirror import default_root
 from spiders.nhandan import NhandanSpider
 from storage import canonicalize
 from tests.helpers.workspace import crawl_one_source, fixture_articles
 
 SRC = Path(__file__).resolve().parent / "mirror" / "src" / "nhandan"
-SITE = Path(__file__).resolve().parent / "mirror" / "sites" / "nhandan.vn"
+SITE = default_root() / "nhandan.vn"
 TRUTH = fixture_articles("nhandan")
 
 

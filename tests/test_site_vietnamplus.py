@@ -8,17 +8,15 @@ plus literals for what the pages show (date forms, bylines).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from scrapy.http import HtmlResponse, Request
 
+from monitor.mirror import default_root
 from spiders.base import ArticleParseError
 from spiders.vietnamplus import VietnamplusEnSpider, VietnamplusRuSpider, VietnamplusSpider
 from storage import canonicalize
 from tests.helpers.workspace import Workspace, fixture_articles
 
-MIRROR = Path(__file__).resolve().parent / "mirror"
 EDITIONS = {
     # source: (src folder, host, language)
     "vietnamplus": ("vietnamplus", "www.vietnamplus.vn", "vi"),
@@ -32,13 +30,13 @@ TRUTH = {source: fixture_articles(folder) for source, (folder, _, _) in EDITIONS
 
 def url_of(source: str, article_id: int) -> str:
     host = EDITIONS[source][1]
-    (page,) = (MIRROR / "sites" / host).glob(f"*-post{article_id}.vnp")
+    (page,) = (default_root() / host).glob(f"*-post{article_id}.vnp")
     return f"https://{host}/{page.name}"
 
 
 def page_text(source: str, article_id: int) -> str:
     host = EDITIONS[source][1]
-    (page,) = (MIRROR / "sites" / host).glob(f"*-post{article_id}.vnp")
+    (page,) = (default_root() / host).glob(f"*-post{article_id}.vnp")
     return page.read_text("utf-8")
 
 

@@ -15,13 +15,14 @@ from urllib.parse import quote
 import pytest
 from scrapy.http import HtmlResponse, Request
 
+from monitor.mirror import default_root
 from spiders.base import ArticleParseError
 from spiders.vovworld import VovworldSpider
 from storage import canonicalize
 from tests.helpers.workspace import Workspace, fixture_articles
 
 SRC = Path(__file__).resolve().parent / "mirror" / "src" / "vovworld"
-SITE = Path(__file__).resolve().parent / "mirror" / "sites" / "vovworld.vn"
+SITE = default_root() / "vovworld.vn"
 TRUTH = fixture_articles("vovworld")
 
 

@@ -19,7 +19,7 @@ import click
 @click.option(
     "--root",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="Mirror folder (default: tests/mirror/sites in this checkout).",
+    help="Mirror folder (default: the mirror installed with newsmon, monitor/mirror_sites).",
 )
 @click.option(
     "--block",

@@ -27,7 +27,8 @@ import tomllib
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 HERE = Path(__file__).resolve().parent
-SRC, SITES = HERE / "src", HERE / "sites"
+# The generated sites ship inside the package, so `newsmon demo` works from any install.
+SRC, SITES = HERE / "src", HERE.parent.parent / "monitor" / "mirror_sites"
 
 WEEKDAYS_VI = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
 ARTICLE_DEFAULTS = {
