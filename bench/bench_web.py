@@ -178,7 +178,7 @@ def main() -> None:
                 )
                 servers[name] = start(Path(tmp) / f"{name}.db")
             times: dict[tuple[str, str], list[float]] = {}
-            for name, (_, base) in servers.items():  # warm up: first requests compile templates
+            for _, base in servers.values():  # warm up: first requests compile templates
                 for path in REQUESTS.values():
                     timed_get(base + path)
             for _ in range(args.requests):

@@ -148,9 +148,10 @@ class Generator:
 
     def article(self, n: int, start: datetime, end: datetime) -> Synthetic:
         rng = random.Random(n * 7919 + 17)
-        roll, lang = rng.random(), "vi"
-        for lang, share in _LANG_SHARE:
+        roll, lang = rng.random(), _LANG_SHARE[-1][0]
+        for candidate, share in _LANG_SHARE:
             if roll < share:
+                lang = candidate
                 break
             roll -= share
         pool = self.texts.get(lang) or next(iter(self.texts.values()))

@@ -67,6 +67,7 @@ def test_help_documents_the_options(workspace) -> None:
         assert option in out
 
 
+@pytest.mark.slow
 def test_dry_run_and_preview_send_and_record_nothing(workspace, filled, tmp_path: Path) -> None:
     with SmtpSink() as sink:
         dry = workspace.run("digest", "--dry-run", check=True, **smtp_env(sink))
@@ -81,6 +82,7 @@ def test_dry_run_and_preview_send_and_record_nothing(workspace, filled, tmp_path
     assert DigestStore(filled).all() == []
 
 
+@pytest.mark.slow
 def test_send_through_environment_settings_then_nothing_new(workspace, filled) -> None:
     with SmtpSink() as sink:
         result = workspace.run("digest", "--json", check=True, **smtp_env(sink))
@@ -96,6 +98,7 @@ def test_send_through_environment_settings_then_nothing_new(workspace, filled) -
         assert len(sink.messages) == 1
 
 
+@pytest.mark.slow
 def test_refused_exits_1_then_retry_sends_it_to_its_recipients(workspace, filled) -> None:
     with SmtpSink() as sink:
         sink.data_reply = "451 4.3.0 Try again later"

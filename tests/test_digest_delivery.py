@@ -327,6 +327,7 @@ def test_run_that_delivered_an_earlier_digest_says_so(s: Setup) -> None:
     assert later.delivered[0]["to"] == ["analyst@example.org", "desk@example.org"]
 
 
+@pytest.mark.slow
 def test_daemon_retries_due_deliveries_between_digests(
     tmp_path: Path, model: RelevanceModel, sink: SmtpSink
 ) -> None:

@@ -131,6 +131,7 @@ def test_eval_relevance_bad_line_exit_1(tmp_path: Path) -> None:
     assert "line 2:" in res.stderr
 
 
+@pytest.mark.slow
 def test_classify_through_the_real_entry_point() -> None:
     stdin = json.dumps(CORE) + "\n" + "oops\n"
     proc = subprocess.run(

@@ -82,8 +82,8 @@ def test_save_many_is_one_transaction_that_sees_its_own_articles(store):
     assert results[1].article_id == results[2].article_id == results[0].article_id
     assert store.counts()["total"] == 2
     assert "https://hanoimoi.vn/tin-cu-1.html" in store.known_urls(["https://hanoimoi.vn/tin-cu-1.html"])
-    # All or nothing: a batch with an article the database refuses stores none of it.
-    with pytest.raises(Exception):
+    # All or nothing: a batch with an article that cannot be stored (no body) stores none of it.
+    with pytest.raises(TypeError):
         store.save_many(
             [
                 (article("https://hanoimoi.vn/c-3.html", title="Tin thứ ba"), []),
