@@ -219,9 +219,6 @@ class Page:
     def html_lang(self) -> str:
         return (self.root.get("lang") or "").strip()
 
-    def site_name(self) -> str:
-        return self.meta("og:site_name") or plain(self.json_ld.get("publisher"))
-
 
 # ---------------------------------------------------------------- selectors
 

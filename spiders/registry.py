@@ -24,11 +24,6 @@ def spider_classes() -> dict[str, type]:
     return dict(sorted(found.items()))
 
 
-def spider_names() -> list[str]:
-    """Names of the site spiders that are sources by default."""
-    return [name for name, cls in spider_classes().items() if getattr(cls, "builtin_source", True)]
-
-
 def spider_for(source_name: str, spider: str | None = None) -> type:
     classes = spider_classes()
     name = spider or source_name

@@ -135,10 +135,6 @@ class ArticleStore:
         for url in sorted(aliases - present):
             session.add(ArticleUrl(canonical_url=url, article_id=article_id))
 
-    def known_urls(self, urls: Iterable[str]) -> dict[str, datetime]:
-        """Which of these URLs (any spelling) are stored: canonical URL → last fetched."""
-        return self._fetched_at({canonicalize(u) for u in urls})
-
     def _fetched_at(self, keys: Iterable[str]) -> dict[str, datetime]:
         keys = sorted(set(keys))
         found: dict[str, datetime] = {}
@@ -221,16 +217,6 @@ class ArticleStore:
     def get(self, article_id: int) -> Article | None:
         with self.db.session() as session:
             return session.get(Article, article_id)
-
-    def get_by_url(self, url: str) -> Article | None:
-        key = canonicalize(url)
-        with self.db.session() as session:
-            row = session.exec(
-                select(Article)
-                .join(ArticleUrl, col(Article.id) == col(ArticleUrl.article_id))
-                .where(ArticleUrl.canonical_url == key)
-            ).first()
-            return row
 
     def query(
         self,

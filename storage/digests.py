@@ -257,10 +257,6 @@ class DigestStore:
                 .limit(1)
             ).first()
 
-    def count_with_status(self, statuses: Sequence[str]) -> int:
-        with self.db.session() as session:
-            return int(session.exec(count_with_status_query(statuses)).one())
-
     def with_status(
         self, statuses: Sequence[str], *, since: datetime | None = None, newest: int | None = None
     ) -> list[Digest]:
@@ -282,17 +278,6 @@ class DigestStore:
     def all(self) -> list[Digest]:
         with self.db.session() as session:
             return list(session.exec(select(Digest).order_by(col(Digest.id))).all())
-
-    def delivered_article_ids(self) -> list[int]:
-        """Article ids in delivered digests, one entry per (digest, article): duplicates would show."""
-        with self.db.session() as session:
-            return list(
-                session.exec(
-                    select(DigestItem.article_id)
-                    .join(Digest, col(Digest.id) == col(DigestItem.digest_id))
-                    .where(col(Digest.status).in_(DELIVERED_STATUSES))
-                ).all()
-            )
 
 
 def count_with_status_query(statuses: Sequence[str]) -> Select:

@@ -35,6 +35,7 @@ from tests.helpers.digest import (
     VI_LEAD,
     VI_TITLE,
     add_article,
+    delivered_article_ids,
     parts,
 )
 
@@ -203,7 +204,7 @@ def test_refused_then_retried_exactly_once_then_nothing(env: Env, sink: SmtpSink
     assert sink.messages == []
     digest = DigestStore(env.db).get(first.digest_id)
     assert digest.status == "pending" and digest.sent_at is None and digest.attempts == 1
-    assert DigestStore(env.db).delivered_article_ids() == []
+    assert delivered_article_ids(env.db) == []
 
     sink.data_reply = None
     second = run_digest(env.config, env.db, now=NOW + timedelta(hours=1))
@@ -223,7 +224,7 @@ def test_refused_then_retried_exactly_once_then_nothing(env: Env, sink: SmtpSink
     assert sink.messages[0]["Message-ID"] == first.message_id  # the same mail, not a new one
     text, _ = parts(sink.messages[0])
     assert VI_TITLE in text and RU_TITLE in text
-    assert sorted(DigestStore(env.db).delivered_article_ids()) == sorted(ids)
+    assert sorted(delivered_article_ids(env.db)) == sorted(ids)
 
     third = run_digest(env.config, env.db, now=NOW + timedelta(hours=2))
     assert third.status == "empty" and third.retried == []
@@ -255,7 +256,7 @@ def test_unreachable_server_leaves_pending_and_new_articles_wait(env: Env, sink:
     assert sink.messages[0]["Message-ID"] == first.message_id
     assert VI_TITLE in parts(sink.messages[0])[0] and RU_TITLE not in parts(sink.messages[0])[0]
     assert RU_TITLE in parts(sink.messages[1])[0] and VI_TITLE not in parts(sink.messages[1])[0]
-    delivered = DigestStore(env.db).delivered_article_ids()
+    delivered = delivered_article_ids(env.db)
     assert sorted(delivered) == sorted({a, b}) and len(delivered) == len(set(delivered))
 
 
@@ -266,7 +267,7 @@ def test_no_article_in_two_sent_digests_over_many_runs(env: Env, sink: SmtpSink)
         added.append(env.add(f"{VI_TITLE} (đợt {round_})", VI_BODY + f" Đợt {round_}.", VI_LEAD, "vi"))
         sink.data_reply = TRY_LATER if round_ == 1 else None
         run_digest(env.config, env.db, now=NOW + timedelta(hours=round_))
-    delivered = DigestStore(env.db).delivered_article_ids()
+    delivered = delivered_article_ids(env.db)
     assert sorted(delivered) == sorted(added)
     assert len(delivered) == len(set(delivered))
     with env.db.session() as session:
@@ -319,9 +320,7 @@ def test_national_section_can_be_turned_off(env: Env, sink: SmtpSink) -> None:
     assert run_digest(env.config, env.db, now=NOW).status == "sent"
     text, _ = parts(sink.messages[0])
     assert NATIONAL_TITLE not in text and "Also relevant" not in text
-    assert (
-        nat not in DigestStore(env.db).delivered_article_ids()
-    )  # not consumed: a later digest may include it
+    assert nat not in delivered_article_ids(env.db)  # not consumed: a later digest may include it
 
 
 def test_dry_run_records_and_sends_nothing(env: Env, sink: SmtpSink) -> None:
@@ -339,9 +338,9 @@ def test_since_limits_and_keeps_the_older_articles(env: Env, sink: SmtpSink) -> 
     new = env.add(VI_TITLE, VI_BODY, VI_LEAD, "vi", published=NOW - timedelta(hours=2))
     outcome = run_digest(env.config, env.db, since=NOW - timedelta(days=1), now=NOW)
     assert outcome.status == "sent"
-    assert DigestStore(env.db).delivered_article_ids() == [new]
+    assert delivered_article_ids(env.db) == [new]
     assert run_digest(env.config, env.db, now=NOW).status == "sent"  # the older one was kept, not lost
-    assert sorted(DigestStore(env.db).delivered_article_ids()) == sorted([old, new])
+    assert sorted(delivered_article_ids(env.db)) == sorted([old, new])
 
 
 # --------------------------------------------------------------------------- SMTP login and secrets

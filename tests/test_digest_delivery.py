@@ -33,6 +33,7 @@ from tests.helpers.digest import (
     VI_LEAD,
     VI_TITLE,
     add_article,
+    delivered_article_ids,
     parts,
 )
 
@@ -111,7 +112,7 @@ def test_digest_with_no_recipients_fails_and_does_not_block_the_next(s: Setup, c
     assert second.status == "sent" and second.retried == [] and second.digest_id != first.digest_id
     assert s.sink.wait_for(1) and len(s.sink.messages) == 1
     assert f"({first_article})" in texts(s.sink)[0] and f"({second_article})" in texts(s.sink)[0]
-    assert sorted(DigestStore(s.db).delivered_article_ids()) == [first_article, second_article]
+    assert sorted(delivered_article_ids(s.db)) == [first_article, second_article]
 
 
 def test_only_recipient_refused_for_good_fails_and_articles_go_to_the_new_recipient(s: Setup, caplog) -> None:

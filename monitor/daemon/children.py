@@ -62,10 +62,6 @@ class ChildResult:
     peak_rss_kb: int | None = None
     killed_hard: bool = False
 
-    @property
-    def crashed(self) -> bool:
-        return self.stop_reason is None and self.outcome is None
-
 
 @dataclass
 class ChildProcess:

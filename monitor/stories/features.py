@@ -177,10 +177,6 @@ class StoryFeatures:
     def salient(self) -> frozenset[str]:
         return frozenset(k for k, w in self.places.items() if w >= SALIENT)
 
-    @property
-    def people(self) -> frozenset[str]:
-        return frozenset(a for a in self.actors if not a.startswith("o:"))
-
     def day(self) -> date | None:
         """The event's day: its own date, else the publication day."""
         if self.event_date and not self.event_date.startswith("--"):

@@ -6,8 +6,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 
+from sqlmodel import col, select
+
 from monitor.relevance import RelevanceModel
 from storage import Article, ArticleStore, Database
+from storage.models import DELIVERED_STATUSES, Digest, DigestItem
 
 NOW = datetime(2026, 11, 21, 0, 30, tzinfo=timezone.utc)  # 07:30 in Hanoi
 TRY_LATER = "451 4.3.0 Try again later"
@@ -64,3 +67,15 @@ def parts(message: EmailMessage) -> tuple[str, str]:
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
     return text, html
+
+
+def delivered_article_ids(db: Database) -> list[int]:
+    """Article ids in delivered digests, one entry per (digest, article): duplicates would show."""
+    with db.session() as session:
+        return list(
+            session.exec(
+                select(DigestItem.article_id)
+                .join(Digest, col(Digest.id) == col(DigestItem.digest_id))
+                .where(col(Digest.status).in_(DELIVERED_STATUSES))
+            ).all()
+        )
