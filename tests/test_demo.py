@@ -50,6 +50,10 @@ def _fresh_install(tree: Path, base: Path) -> Path:
     """`pip install` of TREE (not editable) into a new venv, offline: the wheel is built with this
     interpreter's setuptools, and the venv reaches the dependencies already installed here through a
     .pth file (paths only: this environment's own editable newsmon is not activated there)."""
+    import setuptools
+
+    major = int(setuptools.__version__.split(".")[0])
+    assert major >= 77, f"setuptools {setuptools.__version__} cannot build newsmon: pip install -e '.[test]'"
     wheels = base / "wheels"
     build = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "--no-index"]
     subprocess.run([*build, "-w", str(wheels), str(tree)], check=True, timeout=300, capture_output=True)
