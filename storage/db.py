@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, text
+from sqlalchemy import ColumnElement, ScalarSelect, event, func, select, text, union_all
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -157,3 +157,17 @@ def lock_key(name: str) -> int:
     """A lock name as a signed 64-bit number, the same in every process (advisory lock keys)."""
     digest = hashlib.blake2b(f"newsmon {name}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little", signed=True)
+
+
+def newest_id_with_status(
+    id_column: ColumnElement[int], status_column: ColumnElement[str], statuses: Iterable[str], *where: Any
+) -> ScalarSelect[int]:
+    """The highest id among rows in any of ``statuses`` (and ``where``), as a scalar subquery.
+
+    One max() per status, each answered by an index on (*where columns, status, id) from its
+    end, so the cost does not grow with the history of rows in other statuses (a source that
+    failed for a year, digests that failed); an IN over the statuses would read or sort them all."""
+    per_status = union_all(
+        *(select(func.max(id_column).label("id")).where(*where, status_column == s) for s in statuses)
+    ).subquery()
+    return select(func.max(per_status.c.id)).scalar_subquery()

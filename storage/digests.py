@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 from sqlmodel import col, select
 
-from storage.db import Database
+from storage.db import Database, newest_id_with_status
 from storage.models import (
     DELIVERED_STATUSES,
     RELEASED_STATUSES,
@@ -249,13 +249,7 @@ class DigestStore:
     def last_delivered(self) -> Digest | None:
         """The newest delivered digest, without its message and HTML (never needed here)."""
         with self.db.session() as session:
-            return session.exec(
-                select(Digest)
-                .options(defer(Digest.raw_message), defer(Digest.html))
-                .where(col(Digest.status).in_(DELIVERED_STATUSES))
-                .order_by(col(Digest.id).desc())
-                .limit(1)
-            ).first()
+            return session.exec(last_delivered_query()).first()
 
     def with_status(
         self, statuses: Sequence[str], *, since: datetime | None = None, newest: int | None = None
@@ -278,6 +272,15 @@ class DigestStore:
     def all(self) -> list[Digest]:
         with self.db.session() as session:
             return list(session.exec(select(Digest).order_by(col(Digest.id))).all())
+
+
+def last_delivered_query() -> Select:
+    """The newest delivered digest through the (status, id) index, one probe per delivered
+    status, however many digests came before it."""
+    newest = newest_id_with_status(col(Digest.id), col(Digest.status), DELIVERED_STATUSES)
+    return (
+        select(Digest).options(defer(Digest.raw_message), defer(Digest.html)).where(col(Digest.id) == newest)
+    )
 
 
 def count_with_status_query(statuses: Sequence[str]) -> Select:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event
 
 from storage import Database
-from storage.digests import DigestStore, count_with_status_query
+from storage.digests import DigestStore, count_with_status_query, last_delivered_query
 from storage.models import utcnow
 from storage.runs import last_success_query, newest_runs_query, running_query, runs_since_query
 
@@ -86,12 +86,17 @@ def test_new_relevant_articles_since_the_last_digest(db):
 
 
 def test_pending_digests(db):
-    assert_indexed(db, count_with_status_query(["pending", "sending"]), ("digest", "ix_digest_status"))
+    assert_indexed(db, count_with_status_query(["pending", "sending"]), ("digest", "ix_digest_status_id"))
 
 
 def test_latest_run_of_each_source_and_its_last_success(db):
     assert_indexed(db, newest_runs_query(), ("crawl_run", "ix_crawl_run_source_id"))
-    assert_indexed(db, last_success_query("hanoimoi"), ("crawl_run", "ix_crawl_run_source_id"))
+    # The newest success through (source, status, id), not a backwards walk over failures.
+    assert_indexed(db, last_success_query("hanoimoi"), ("crawl_run", "ix_crawl_run_source_status_id"))
+
+
+def test_last_delivered_digest(db):
+    assert_indexed(db, last_delivered_query(), ("digest", "ix_digest_status_id"))
 
 
 def test_running_runs_and_runs_since_a_time(db):

@@ -31,6 +31,9 @@ class Digest(SQLModel, table=True):
     """One digest mail, recorded with its finished message before any attempt to send it."""
 
     __tablename__ = "digest"
+    # (status, id): digests in a status (pending ones for the sender), and the newest delivered
+    # one from the index's end, whatever the history.
+    __table_args__ = (Index("ix_digest_status_id", "status", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     # Stable across retries, so a resend after a crash is recognisable as the same mail.
@@ -38,7 +41,7 @@ class Digest(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True)
     )
-    status: str = Field(default="pending", index=True, max_length=16)
+    status: str = Field(default="pending", max_length=16)
     subject: str
     sender: str = Field(max_length=320)
     # The recipients it was made for (its To: header); per-recipient state lives in Delivery.

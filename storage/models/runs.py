@@ -30,9 +30,13 @@ RUN_COUNT_FIELDS = (
 
 class CrawlRun(SQLModel, table=True):
     __tablename__ = "crawl_run"
-    # (source, id): a source's newest run, and its newest success, read backwards from the
-    # end whatever the history's length; status: the few 'running' records among all.
-    __table_args__ = (Index("ix_crawl_run_source_id", "source", "id"),)
+    # (source, id): a source's newest run, read backwards from the end whatever the history's
+    # length; (source, status, id): its newest success however many failures followed;
+    # status: the few 'running' records among all.
+    __table_args__ = (
+        Index("ix_crawl_run_source_id", "source", "id"),
+        Index("ix_crawl_run_source_status_id", "source", "status", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(max_length=64)
