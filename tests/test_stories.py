@@ -173,7 +173,7 @@ def test_places_and_people_get_language_neutral_keys(table):
     )
     for f in (vi, en, ru):
         assert {"hanoi", "moscow"} <= set(f.places)
-        assert "p:sobyanin" in f.people
+        assert "p:sobyanin" in f.actors
     # Names not in the table: Vietnamese ones fold to one key, Russian ones meet through transliteration.
     en = extract_features(
         table, title="x", body="Chairman Nguyen Ngoc Tuan met vice-speaker Denis Chernyshev.", language="en"
@@ -184,8 +184,8 @@ def test_places_and_people_get_language_neutral_keys(table):
     ru = extract_features(
         table, title="x", body="Вице-спикер Денис Чернышев провел переговоры в Ханое.", language="ru"
     )
-    assert "vn:nguyen ngoc tuan" in en.people & vi.people
-    assert "fn:cherni" in en.people & vi.people & ru.people
+    assert "vn:nguyen ngoc tuan" in en.actors & vi.actors
+    assert "fn:cherni" in en.actors & vi.actors & ru.actors
 
 
 def test_nga_as_a_name_and_unrelated_words_are_not_places(table):
