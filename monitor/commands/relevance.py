@@ -8,22 +8,17 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
 from monitor.jsonl import read_json_lines
-from monitor.relevance import LABELS, RelevanceModel
-from monitor.relevance.classifier import ModelFileError, TrainingText
-from monitor.relevance.training import (
-    FEEDBACK_WEIGHT,
-    LabeledSet,
-    cross_validate,
-    read_labeled,
-    summarize_folds,
-    train_model,
-)
-from monitor.relevance.training import metrics as score_pairs
+from storage.feedback import FEEDBACK_LABELS
+
+if TYPE_CHECKING:  # the model (numpy) is imported by the commands that use it, not by every `newsmon`
+    from monitor.relevance import RelevanceModel
+    from monitor.relevance.classifier import TrainingText
+    from monitor.relevance.training import LabeledSet
 
 _TERMS_HELP = (
     "Extra terms TOML file (same shape as the built-in terms). "
@@ -67,6 +62,9 @@ def load_model(
     ctx: click.Context, terms: str | None = None, model: str | None = None, rules_only: bool = False
 ) -> RelevanceModel:
     """The relevance model the options and the config name (built-in terms and classifier by default)."""
+    from monitor.relevance import RelevanceModel
+    from monitor.relevance.classifier import ModelFileError
+
     terms_path = _terms_file(ctx, terms)
     model_path = None if rules_only else _model_file(ctx, model)
     try:
@@ -142,6 +140,8 @@ def classify(ctx: click.Context, as_json: bool, terms: str | None, model: str | 
 
 
 def _print_metrics(result: dict[str, Any], spread: dict[str, Any] | None = None) -> None:
+    from monitor.relevance import LABELS
+
     if spread is None:
         click.echo(f"{'label':<10}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
         for lab in LABELS:
@@ -184,6 +184,8 @@ def _feedback_texts(ctx: click.Context) -> list[TrainingText]:
     A correction weighs FEEDBACK_WEIGHT labeled texts in training: it is a
     mistake on this installation's own sources, and one text among hundreds
     would otherwise hardly move the model."""
+    from monitor.relevance.classifier import TrainingText
+    from monitor.relevance.training import FEEDBACK_WEIGHT
     from storage import ArticleStore
     from storage.feedback import feedback_rows
 
@@ -211,6 +213,8 @@ def _feedback_texts(ctx: click.Context) -> list[TrainingText]:
 
 
 def _read_files(files: tuple[str, ...]) -> LabeledSet:
+    from monitor.relevance.training import LabeledSet, read_labeled
+
     data = LabeledSet()
     for name in files:
         try:
@@ -274,6 +278,9 @@ def eval_relevance(
         raise click.UsageError("give labeled FILES, or --feedback")
     if cv and use_feedback:
         raise click.UsageError("--cv trains on FILES; --feedback scores the current model on the corrections")
+    from monitor.relevance.training import cross_validate, summarize_folds
+    from monitor.relevance.training import metrics as score_pairs
+
     data = _read_files(files)
     if use_feedback:
         data.texts += _feedback_texts(ctx)
@@ -358,6 +365,9 @@ def train_relevance(
         if rel is None or not rel.model_file:
             raise click.UsageError("give --out MODEL, or set [relevance] model_file in the config")
         target = ctx.obj.config.resolve_path(rel.model_file)
+    from monitor.relevance import LABELS
+    from monitor.relevance.training import train_model
+
     data = _read_files(files)
     n_feedback = 0
     if with_feedback:
@@ -382,7 +392,9 @@ def train_relevance(
 
 @click.command("feedback")
 @click.argument("article_id", type=int)
-@click.option("--label", type=click.Choice(LABELS), required=True, help="The label the article should have.")
+@click.option(
+    "--label", type=click.Choice(FEEDBACK_LABELS), required=True, help="The label the article should have."
+)
 @click.option("--note", help="Why (kept with the correction).")
 @click.option("--who", help="Who says so (default: the login name).")
 @click.pass_context
