@@ -12,15 +12,17 @@ from tests.helpers.workspace import REPO
 
 # Our own labeled examples (the same ones the shipped model adds to the dev set).
 EXAMPLES = REPO / "tools" / "relevance_examples.jsonl"
+N_EXAMPLES = sum(1 for line in EXAMPLES.read_text(encoding="utf-8").splitlines() if line.strip())
 
-# Our own text: a Hanoi club with Russian players. A model trained on EXAMPLES
-# takes it for Hanoi–Russia cooperation; the reader says it is not city
-# cooperation ("national" here, to see the label move).
-TITLE = "Hanoi sports club hosts Russian chess masters"
+# Our own text: a Hanoi district's culture centre receives coaches of a Moscow
+# chess school. A model trained on EXAMPLES takes it for Hanoi–Russia
+# cooperation; the reader says a chess lesson is not city cooperation
+# ("national" here, to see the label move).
+TITLE = "Hoan Kiem district culture centre welcomes Russian chess coaches"
 BODY = (
-    "A chess club of Hanoi's Hoan Kiem district hosted three grandmasters from Russia for a friendly "
-    "tournament on Sunday.\nThe Russian players also gave a lecture on opening strategy to young players "
-    "of the club and agreed to come back next year."
+    "The Hoan Kiem district culture centre in Hanoi received two coaches from a Moscow chess school on "
+    "Sunday.\nThe Russian coaches gave a lesson to young players and the two sides agreed to exchange "
+    "students next summer."
 )
 
 
@@ -43,7 +45,7 @@ def seed(workspace) -> int:
 def test_train_use_feedback_retrain(workspace) -> None:
     model = workspace.path / "my-model.npz"
     trained = workspace.run("train-relevance", str(EXAMPLES), "--out", str(model), check=True)
-    assert model.exists() and "trained on 38 texts" in trained.stdout
+    assert model.exists() and f"trained on {N_EXAMPLES} texts" in trained.stdout
 
     workspace.write_config('[relevance]\nmodel_file = "my-model.npz"\n')
     article_id = seed(workspace)
@@ -101,8 +103,8 @@ def test_cross_validation_through_the_command(workspace) -> None:
     result = json.loads(
         workspace.run("eval-relevance", str(EXAMPLES), "--cv", "3", "--json", check=True).stdout
     )
-    assert result["n"] == 38 and result["cv"]["k"] == 3
-    assert sum(result["labels"][lab]["support"] for lab in ("core", "national", "none")) == 38
+    assert result["n"] == N_EXAMPLES and result["cv"]["k"] == 3
+    assert sum(result["labels"][lab]["support"] for lab in ("core", "national", "none")) == N_EXAMPLES
     spread = result["cv"]["folds"]["core"]["recall"]
     assert spread["min"] <= spread["mean"] <= spread["max"]
     plain = workspace.run("eval-relevance", str(EXAMPLES), "--cv", "3", check=True)

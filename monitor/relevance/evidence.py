@@ -92,17 +92,29 @@ def _institution_names(prep: Prepared, mentions: list[Mention]) -> list[Mention]
     # Another side's name in between ends the search: "Đại học Moskva và Hà
     # Nội" is not a Hanoi university.
     other_at = {k for m in mentions if m.side in ("russia", "locality", "vietnam") for k in range(m.i, m.j)}
+    hanoi_at: set[int] | None = None
+    # Hanoi and a Russian city named as one ("Ханой-Москва", "Trung tâm Hà
+    # Nội - Moskva") name a building or a centre, not the two cities' bodies.
+    paired = {k for m in mentions if m.side == "pair" and m.kind == "named" for k in range(m.i, m.j)}
     out = []
     for m in mentions:
         if m.side == "institution":
             continue
-        if (
-            m.side == "hanoi"
-            and m.kind == "place"
-            and m.weight > 0
-            and names_institution(prep, m, inst_at, other_at)
-        ):
-            m = Mention(m.i, m.j, m.side, "party", m.unit, m.weight)
+        if m.weight > 0 and m.i not in paired:
+            if m.side == "hanoi" and m.kind == "place" and names_institution(prep, m, inst_at, other_at):
+                m = Mention(m.i, m.j, m.side, "party", m.unit, m.weight)
+            elif m.side == "russia" and m.kind == "city":
+                # The same for a Russian city: "Департамент культуры Москвы",
+                # "Cục Quan hệ quốc tế Mátxcơva" are Russian bodies (parties).
+                if hanoi_at is None:
+                    hanoi_at = {
+                        k
+                        for x in mentions
+                        if x.side in ("hanoi", "locality", "vietnam")
+                        for k in range(x.i, x.j)
+                    }
+                if names_institution(prep, m, inst_at, hanoi_at):
+                    m = Mention(m.i, m.j, m.side, "body", m.unit, m.weight)
         out.append(m)
     return out
 
@@ -196,6 +208,19 @@ class Evidence:
     nat_link: float = 0.0  # Russia next to a Vietnamese side near cooperation
     title_party: bool = False  # the title makes Hanoi a party
     headline_core: bool = False  # the headline itself joins a Hanoi party to Russia
+    # Russian *parties* (bodies, firms, institutions, city governments), not
+    # just the word "Russian": the labeling rules need a Russian party.
+    russia_party: float = 0.0
+    head_russia_party: float = 0.0  # ... in the title or lead
+    party_units: int = 0  # sentences where a Hanoi party and a Russian party stand together
+    party_paras: int = 0  # paragraphs where they do
+    party_coop_units: int = 0  # such sentences with cooperation words in their paragraph
+    third: float = 0.0  # third countries and their capitals
+    head_third: float = 0.0  # ... in the title or lead
+    third_russia_units: int = 0  # sentences joining a Russian side and a third country
+    russia_in_hanoi: int = 0  # a Russian body placed in Hanoi ("Russian House in Hanoi")
+    venue_party_units: int = 0  # sentences with Hanoi as venue and a Russian party, no Hanoi party
+    commemoration: float = 0.0  # flowers at a monument, birthdays: no counterpart needed
 
     def features(self) -> list[float]:
         """The evidence as numbers for the classifier, in FEATURE_NAMES order:
@@ -225,6 +250,19 @@ class Evidence:
             lg(self.head_russia_city),
             lg(self.head_state),
             lg(self.hanoi_any + self.pair) - lg(self.state),
+            lg(self.russia_party),
+            lg(self.head_russia_party),
+            lg(self.party_units),
+            lg(self.party_paras),
+            lg(self.party_coop_units),
+            float(self.hanoi_party > 0 and self.russia_party == 0),
+            lg(self.third),
+            lg(self.head_third),
+            lg(self.third_russia_units),
+            lg(self.russia_in_hanoi),
+            float(self.russia_in_hanoi > 0 and self.party_units == 0),
+            lg(self.venue_party_units),
+            lg(self.commemoration),
         ]
 
 
@@ -252,7 +290,21 @@ FEATURE_NAMES = (
     "head_russia_city",
     "head_state",
     "hanoi_over_state",
+    "russia_party",
+    "head_russia_party",
+    "party_units",
+    "party_paras",
+    "party_coop_units",
+    "hanoi_party_alone",
+    "third",
+    "head_third",
+    "third_russia_units",
+    "russia_in_hanoi",
+    "russia_in_hanoi_alone",
+    "venue_party_units",
+    "commemoration",
 )
+_RUSSIA_PARTY_KINDS = ("body", "city_gov")
 
 
 def weigh(prep: Prepared, mentions: list[Mention]) -> Evidence:
@@ -279,11 +331,13 @@ def weigh(prep: Prepared, mentions: list[Mention]) -> Evidence:
         for m in mentions
     )
     party = tuple(_party_weight(m, city_level, hanoi_seen > 0, russia_city_seen > 0) for m in mentions)
-    head: dict[str, float] = {"hanoi": 0.0, "russia": 0.0, "national": 0.0}
+    head: dict[str, float] = {"hanoi": 0.0, "russia": 0.0, "national": 0.0, "third": 0.0, "party": 0.0}
     for m in mentions:
         if m.weight > 0 and m.side in head and units[m.unit].field != "body":
             if m.side != "russia" or m.kind in ("city", "city_gov"):
                 head[m.side] += m.weight
+            if m.side == "russia" and m.kind in _RUSSIA_PARTY_KINDS:
+                head["party"] += m.weight
     coop, neg, russia = total("cooperation"), total("negative"), total("russia")
     base = dict(
         mentions=tuple(mentions),
@@ -303,6 +357,11 @@ def weigh(prep: Prepared, mentions: list[Mention]) -> Evidence:
         head_hanoi=head["hanoi"],
         head_russia_city=head["russia"],
         head_state=head["national"],
+        russia_party=sum(v for (sd, kd), v in sums.items() if sd == "russia" and kd in _RUSSIA_PARTY_KINDS),
+        head_russia_party=head["party"],
+        third=total("third"),
+        head_third=head["third"],
+        commemoration=total("marker", ("commemoration",)),
     )
     if not russia > 0:
         return Evidence(**base)  # type: ignore[arg-type]
@@ -314,10 +373,26 @@ def weigh(prep: Prepared, mentions: list[Mention]) -> Evidence:
     r_unit = [0.0] * nu
     v_unit = [0.0] * nu
     c_unit = [0.0] * nu
+    rp_unit = [0.0] * nu  # Russian parties
+    t_unit = [0.0] * nu  # third countries
+    venue_unit = [0.0] * nu
+    russia_in_hanoi = 0
+    prev: Mention | None = None
     for m, hp in zip(mentions, party):
         w = m.weight
         if w <= 0:
             continue
+        if m.side == "russia" and m.kind in _RUSSIA_PARTY_KINDS:
+            rp_unit[m.unit] += w
+        elif m.side == "third":
+            t_unit[m.unit] += w
+        elif m.side == "hanoi" and m.kind == "venue":
+            venue_unit[m.unit] += w
+            # "Russian House in Hanoi", "Đại sứ quán Nga tại Hà Nội": a Russian
+            # body placed in Hanoi, not a Hanoi party.
+            if prev is not None and prev.side == "russia" and prev.kind == "body" and m.i - prev.j <= 1:
+                russia_in_hanoi += 1
+        prev = m
         if hp:
             hp_unit[m.unit] += hp
         if m.side == "hanoi" or (m.side == "pair" and m.kind == "named"):
@@ -380,6 +455,21 @@ def weigh(prep: Prepared, mentions: list[Mention]) -> Evidence:
         title_c
         and (title_hp or (title_r and head["national"] == 0))
         and any(r_unit[k] > 0 and units[k].field in ("title", "lead") for k in core_units)
+    )
+    # Hanoi party and Russian party together (the labeling rules' "between a
+    # Hanoi party and a Russian party"), by sentence and by paragraph.
+    party_units = [k for k in range(nu) if hp_unit[k] > 0 and rp_unit[k] > 0]
+    hp_para = {para_of[k] for k in range(nu) if hp_unit[k] > 0}
+    rp_para = {para_of[k] for k in range(nu) if rp_unit[k] > 0}
+    base.update(
+        party_units=len(party_units),
+        party_paras=len(hp_para & rp_para),
+        party_coop_units=sum(1 for k in party_units if c_para[para_of[k]] > 0),
+        third_russia_units=sum(1 for k in range(nu) if t_unit[k] > 0 and r_unit[k] > 0),
+        russia_in_hanoi=russia_in_hanoi,
+        venue_party_units=sum(
+            1 for k in range(nu) if venue_unit[k] > 0 and rp_unit[k] > 0 and hp_unit[k] == 0
+        ),
     )
     return Evidence(
         **base,  # type: ignore[arg-type]

@@ -32,6 +32,8 @@ SIDES = {
     "pair",
     "cooperation",
     "negative",
+    "third",
+    "marker",
     "block",
 }
 CHECKS = {None, "vi_person_name", "vi_capital"}
