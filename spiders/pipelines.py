@@ -6,6 +6,7 @@ import logging
 import re
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
@@ -16,6 +17,9 @@ from spiders.items import ArticleItem
 from spiders.resources import crawler_articles
 from spiders.writer import ArticleWriter
 from storage import Article, SaveResult, content_fingerprint
+
+if TYPE_CHECKING:
+    from monitor.relevance import RelevanceModel
 
 logger = logging.getLogger(__name__)
 
@@ -84,22 +88,40 @@ class ValidationPipeline:
 
 
 class RelevancePipeline:
-    """Gives every article its label, score and reasons before it is stored."""
+    """Gives every article its label, score and reasons before it is stored. The model (numpy,
+    the classifier file) is loaded at the first article, so a crawl that finds nothing new
+    never pays for it; a model that cannot be loaded fails each article with its error
+    recorded (kind "relevance"), and the pages are retried like any other failed one."""
 
-    def __init__(self, terms_file: str | None, model_file: str | None = None) -> None:
-        from monitor.relevance import RelevanceModel
-
-        self.model = RelevanceModel.load(
-            Path(terms_file) if terms_file else None, model_file=Path(model_file) if model_file else None
-        )
+    def __init__(self, crawler: Crawler, terms_file: str | None, model_file: str | None = None) -> None:
+        self.crawler = crawler
+        self.terms_file = Path(terms_file) if terms_file else None
+        self.model_file = Path(model_file) if model_file else None
+        self._model: RelevanceModel | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RelevancePipeline:
-        return cls(crawler.settings.get("NEWSMON_TERMS_FILE"), crawler.settings.get("NEWSMON_MODEL_FILE"))
+        return cls(
+            crawler, crawler.settings.get("NEWSMON_TERMS_FILE"), crawler.settings.get("NEWSMON_MODEL_FILE")
+        )
+
+    def model(self) -> RelevanceModel:
+        if self._model is None:
+            from monitor.relevance import RelevanceModel
+
+            self._model = RelevanceModel.load(self.terms_file, model_file=self.model_file)
+        return self._model
 
     def process_item(self, item: ArticleItem, spider=None) -> ArticleItem:
-        judgement = self.model.judge(item.title, item.body, lead=item.lead, lang=item.language)
-        item.judgement = {**judgement.to_dict(), "version": self.model.version}
+        try:
+            model = self.model()
+        except Exception as exc:  # a broken terms or model file: every article says so
+            reason = f"cannot load the relevance model: {exc}"
+            note_error(self.crawler, "relevance", item.url, reason)
+            crawler_articles(self.crawler).record_failure(item.url, item.source, reason)
+            raise DropItem(f"{item.url}: {reason}") from None
+        judgement = model.judge(item.title, item.body, lead=item.lead, lang=item.language)
+        item.judgement = {**judgement.to_dict(), "version": model.version}
         return item
 
 

@@ -319,3 +319,21 @@ def test_unparseable_date_is_reported_and_later_candidates_win():
     no_time = html.replace('<time datetime="2026-11-24T09:00:00+07:00">24 November 2026</time>', "")
     with pytest.raises(ArticleParseError, match="publication date"):
         read(no_time)
+
+
+@pytest.mark.slow
+def test_a_broken_relevance_model_fails_each_article_with_its_error_and_stores_none(tmp_path, mirror):
+    # The model is loaded at the first article (a crawl that finds nothing new never loads it),
+    # so a broken one is no longer a failure at start: each article is an error of its own kind.
+    ws = Workspace(tmp_path)
+    (tmp_path / "broken.npz").write_bytes(b"not a zip of numpy arrays")
+    ws.write_config(f'[relevance]\nmodel_file = "{tmp_path / "broken.npz"}"\n' + FEED_CONFIG)
+    run = Crawl(ws, mirror, "tass").run
+    assert run["new"] == 0 and run["status"] == "partial"
+    assert run["error_kinds"].get("relevance") == 5  # the sixth page has no date: a parse error first
+    assert all(
+        "cannot load the relevance model" in s["reason"]
+        for s in run["error_samples"]
+        if s["kind"] == "relevance"
+    )
+    assert ws.run_json("articles", "--json", check=True) == []
