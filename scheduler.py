@@ -443,6 +443,10 @@ class Daemon:
                 self._busy_cond.wait(min(left, 0.5))
         return True
 
+    def drain(self) -> None:
+        """Stop starting work, give running crawls the grace period, then stop them (recorded)."""
+        self._drain()
+
     def _drain(self) -> None:
         """Stop starting work; let running crawls finish within the grace period; then stop them."""
         self._stopping.set()
@@ -712,6 +716,7 @@ class DaemonStatus:
     database: str | None = None
     database_exists: bool = True
     delivery: Any = None  # monitor.digest.status.DigestDeliveryStatus
+    workers: list[Any] = field(default_factory=list)  # monitor.cluster.WorkerStatus: `newsmon worker`s
 
     def as_dict(self, tz: Any) -> dict[str, Any]:
         def iso(value: datetime | None) -> str | None:
@@ -722,6 +727,7 @@ class DaemonStatus:
             "database": self.database,
             "database_exists": self.database_exists,
             "daemon": self.daemon,
+            "workers": [w.as_dict() for w in self.workers],
             "sources": [
                 {
                     "name": s.name,
@@ -785,7 +791,11 @@ def daemon_status(config: AppConfig, db: Database | None) -> DaemonStatus:
             "heartbeat_age_seconds": round((utcnow() - holder.heartbeat_at).total_seconds(), 1),
             "rss_kb": holder.rss_kb,
         }
-    jobs = scheduled_runs(db)
+    from monitor.cluster import worker_statuses
+    from storage.cluster import scheduled_due
+
+    # Next runs: the daemon's job store, or the crawl workers' shared schedule.
+    jobs = {**scheduled_runs(db), **scheduled_due(db)}
     runs_log = CrawlRunLog(db)
     latest = runs_log.latest_per_source()
     sources = [
@@ -812,6 +822,7 @@ def daemon_status(config: AppConfig, db: Database | None) -> DaemonStatus:
         delivery.last_delivered,
         ArticleStore(db).counts(),
         delivery=delivery,
+        workers=worker_statuses(config, db),
     )
 
 
@@ -844,6 +855,9 @@ def format_status(status: DaemonStatus, tz: Any) -> str:
             f"{what}: {state}, pid {d['pid']} on {d['host']}, since {d['started_at']} UTC, "
             f"heartbeat {d['heartbeat_age_seconds']:.0f} s ago{rss}"
         )
+    from monitor.cluster import format_workers
+
+    lines.extend(format_workers(status.workers))
     never = "not scheduled yet (start the daemon: newsmon run)"
     lines.append("")
     lines.append("sources:")

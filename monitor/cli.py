@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "web",
     "parse",
     "export",
+    "worker",
 )
 
 

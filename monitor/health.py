@@ -97,19 +97,23 @@ def check_health(
 
     now = now or utcnow()
     holder = DaemonLockStore(db).current()
+    from monitor.cluster import worker_statuses
+    from storage.cluster import scheduled_due
+
     running = in_daemon or (
         holder is not None
         and holder.mode == "daemon"
         and not DatabaseLock(db, stale_after=config.daemon.lock_stale_seconds).is_stale(holder)
     )
-    health = Health(checked_at=now, daemon_running=running)
-    if not running:
+    # Crawl workers (`newsmon worker`) stand in for the daemon: their schedule is the shared one.
+    cluster = not running and any(w.alive for w in worker_statuses(config, db))
+    health = Health(checked_at=now, daemon_running=running or cluster)
+    if not (running or cluster):
         health.problems.append("daemon: not running (start it: newsmon run)")
     else:
         grace = timedelta(seconds=config.daemon.stuck_after_seconds)
-        overdue = sorted(
-            (due, job) for job, due in scheduled_runs(db).items() if due is not None and due < now - grace
-        )
+        schedule = scheduled_due(db) if cluster else scheduled_runs(db)
+        overdue = sorted((due, job) for job, due in schedule.items() if due is not None and due < now - grace)
         if overdue:
             due, job = overdue[0]
             health.problems.append(

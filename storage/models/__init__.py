@@ -19,6 +19,7 @@ SQLModel.metadata.naming_convention = {
 # The table modules come after the convention: the order matters.
 
 from storage.models.articles import Article, ArticleUrl, FailedUrl  # noqa: E402
+from storage.models.cluster import ScheduleEntry, Worker  # noqa: E402
 from storage.models.daemon import DAEMON_LOCK_ID, DaemonLock  # noqa: E402
 from storage.models.digests import (  # noqa: E402
     DELIVERED_STATUSES,
@@ -61,9 +62,11 @@ __all__ = [
     "RELEASED_STATUSES",
     "RUN_COUNT_FIELDS",
     "RUN_STATUSES",
+    "ScheduleEntry",
     "SignatureBand",
     "StoryKey",
     "StoryLink",
     "UTCDateTime",
+    "Worker",
     "utcnow",
 ]

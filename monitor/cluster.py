@@ -1,0 +1,443 @@
+"""Crawl workers on several hosts, coordinated through PostgreSQL by procrastinate.
+
+- A worker brings newsmon's own schedule table in step with its config when it starts (under
+  an advisory lock, so workers starting together agree).
+- A periodic ``tick`` (deferred once per tick across the whole cluster by procrastinate's
+  periodic deferrer) buries workers whose heartbeat stopped (their crawl records become
+  ``killed``, their sources due again) and claims due jobs with ``FOR UPDATE SKIP LOCKED``:
+  whichever worker runs it, each due job is deferred once, and its next due time comes from
+  the daemon's schedule code, counted from the time it was due (not from when the tick ran,
+  which would make the schedule drift by up to a tick per period).
+- ``crawl(source)`` runs one whole crawl as a child process with its time limit, exactly as the
+  single-host daemon does. Its procrastinate ``lock`` is the site (the three VietnamPlus editions
+  share one), so one site is never crawled twice at once anywhere; its ``queueing_lock`` keeps
+  at most one waiting per source. No automatic retry: the next due time is the retry.
+- ``digest(schedule)`` is serialised by a lock; the digest outbox keeps it exactly-once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from settings import AppConfig, make_trigger, parse_schedule
+from storage import Database
+from storage.cluster import DueJob, ScheduleStore, WantedJob, WorkerRegistry
+
+log = logging.getLogger(__name__)
+
+CRAWL_QUEUE = "crawl"
+DIGEST_QUEUE = "digest"
+TICK_QUEUE = "tick"
+# How long finished procrastinate jobs (the record of what was deferred when) are kept.
+JOB_HISTORY_HOURS = 7 * 24
+_TWO_LEVEL_SUFFIXES = {"com", "net", "org", "gov", "edu", "ac", "co", "int", "info", "biz", "name", "pro"}
+
+
+class ClusterError(Exception):
+    """The cluster cannot run as configured (the message says why)."""
+
+
+def require_postgres(config: AppConfig) -> None:
+    if not config.database_url.startswith(("postgresql", "postgres")):
+        raise ClusterError(
+            f"newsmon worker needs PostgreSQL (database_url is {config.database_url.split('://', 1)[0]}://…): "
+            "workers on several hosts share one database and its locks; with SQLite use `newsmon run`"
+        )
+
+
+def conninfo(database_url: str) -> str:
+    """The SQLAlchemy URL as a libpq connection string for psycopg."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+def site_key(config: AppConfig, source: str) -> str:
+    """The registered domain a source crawls (``vietnamplus.vn`` for www., en. and ru.): crawls
+    of one site never run at once, wherever they run."""
+    from urllib.parse import urlsplit
+
+    src = config.sources.get(source)
+    host = ""
+    if src is not None and (src.feeds or src.sitemaps or src.listing_pages):
+        host = urlsplit((src.feeds or src.sitemaps or src.listing_pages)[0]).hostname or ""
+    if not host:
+        try:
+            from spiders.registry import spider_for
+
+            host = getattr(spider_for(source, src.spider if src else None), "site_host", "") or ""
+        except KeyError:
+            host = ""
+    labels = [p for p in host.lower().strip(".").split(".") if p]
+    if len(labels) >= 3 and labels[-2] in _TWO_LEVEL_SUFFIXES:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:]) or source
+
+
+def wanted_jobs(config: AppConfig) -> list[WantedJob]:
+    from scheduler import check_schedules
+
+    return [WantedJob(spec.id, spec.kind, spec.arg, spec.schedule) for spec in check_schedules(config)]
+
+
+def next_fire(schedule: str, due: datetime, now: datetime, config: AppConfig) -> datetime:
+    """When a job with ``schedule`` that was due at ``due`` is next due, after ``now`` (the
+    daemon's schedule code). An interval keeps its rhythm from ``due``; slots missed while the
+    cluster was down are skipped, so a job is caught up once, as the daemon does."""
+    kind, value = parse_schedule(schedule)
+    if kind == "interval":
+        missed = max(0, int((now - due) / value))
+        return due + (missed + 1) * value
+    trigger = make_trigger(schedule, config.tz)
+    fire = trigger.get_next_fire_time(None, now.astimezone(config.tz))
+    while fire is not None and fire <= now:
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    return fire if fire is not None else now + timedelta(days=365)
+
+
+def first_due(job: WantedJob, now: datetime, config: AppConfig) -> datetime:
+    # As in the daemon: a new interval crawl starts at once; anything else at its next time.
+    if job.kind == "crawl" and parse_schedule(job.schedule)[0] == "interval":
+        return now
+    return next_fire(job.schedule, now, now, config)
+
+
+@dataclass
+class WorkerRuntime:
+    """One `newsmon worker` process: its config, database, crawl runner and registry row."""
+
+    config: AppConfig
+    db: Database
+    concurrency: int
+    host: str = field(default_factory=socket.gethostname)
+    worker_id: int | None = None
+    running: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        from scheduler import Daemon
+
+        self.runner = Daemon(self.config, db=self.db)
+        self.schedule = ScheduleStore(self.db)
+        self.registry = WorkerRegistry(self.db)
+
+    @property
+    def heartbeat_seconds(self) -> float:
+        return self.config.daemon.heartbeat_seconds
+
+    @property
+    def stale_after(self) -> timedelta:
+        """A worker silent for this long is dead (killed, or its host lost): the daemon's own
+        ``daemon.lock_stale_seconds``."""
+        return timedelta(seconds=self.config.daemon.lock_stale_seconds)
+
+    # -- registry and heartbeat
+    def start(self) -> None:
+        config = self.config
+        actions = self.schedule.sync(wanted_jobs(config), lambda job, now: first_due(job, now, config))
+        for key, action in sorted(actions.items()):
+            log.info("schedule %s: %s", key, action)
+        self.worker_id = self.registry.register(self.host, os.getpid(), self.concurrency)
+        threading.Thread(target=self._heartbeat, name="worker-heartbeat", daemon=True).start()
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(self.heartbeat_seconds):
+            try:
+                self._beat()
+            except Exception as exc:  # a database hiccup must not kill the heartbeat thread
+                log.warning("worker heartbeat failed: %s", exc)
+
+    def _beat(self) -> None:
+        # Under the lock, so two jobs ending together cannot write their lists out of order.
+        with self._lock:
+            if self.worker_id is None or self.registry.heartbeat(self.worker_id, list(self.running.values())):
+                return
+        # Silent for longer than the cluster waits (a frozen host?): it buried this worker and gave
+        # its crawls to others. Going on would crawl them twice: stop.
+        log.error(
+            "worker %s was declared dead by the cluster (no heartbeat for %s s): stopping",
+            self.worker_id,
+            self.stale_after.total_seconds(),
+        )
+        self._stop.set()
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    def stop(self) -> None:
+        self._stop.set()
+        # Crawls still running when the worker stops are given the grace, then stopped and recorded.
+        self.runner.drain()
+        if self.worker_id is not None:
+            self.registry.stop(self.worker_id)
+
+    def _track(self, key: str, info: dict[str, Any] | None) -> None:
+        with self._lock:
+            if info is None:
+                self.running.pop(key, None)
+            else:
+                self.running[key] = info
+        self._beat()
+
+    # -- the jobs
+    def crawl(self, source: str, job_id: int | None = None) -> str:
+        info = {"job": "crawl", "source": source, "job_id": job_id, "since": _now_iso()}
+        self._track(f"crawl:{source}", info)
+        try:
+            report = self.runner.crawl(source)
+        finally:
+            self._track(f"crawl:{source}", None)
+        return report.status if report is not None else "skipped"
+
+    def digest(self, schedule: str, job_id: int | None = None) -> None:
+        info = {"job": "digest", "schedule": schedule, "job_id": job_id, "since": _now_iso()}
+        self._track(f"digest:{schedule}", info)
+        try:
+            self.runner.digest(schedule)
+        finally:
+            self._track(f"digest:{schedule}", None)
+
+    def bury_dead(self) -> None:
+        """Bury workers whose heartbeat stopped: their crawl records are closed as ``killed`` and
+        those sources made due again."""
+        for worker in self.registry.dead(self.stale_after):
+            cut_short = self.registry.bury(worker.id, f"its worker (pid {worker.pid} on {worker.host}) died")
+            if cut_short is None:
+                continue  # buried by another tick already
+            log.warning(
+                "worker %s (pid %d on %s) stopped heartbeating: buried; crawls cut short: %s",
+                worker.id,
+                worker.pid,
+                worker.host,
+                ", ".join(cut_short) or "none",
+            )
+            self.make_due(cut_short)
+
+    def make_due(self, sources: list[str]) -> None:
+        for source in sources:
+            self.schedule.make_due(f"crawl:{source}")
+            log.warning("crawl:%s is due again: the crawl its worker was running died", source)
+
+    def claim_due(self) -> list[DueJob]:
+        config = self.config
+        return self.schedule.claim_due(lambda row, now: next_fire(row.schedule, row.next_due, now, config))
+
+
+@dataclass
+class WorkerStatus:
+    """One worker as `newsmon status` shows it."""
+
+    id: int
+    host: str
+    pid: int
+    concurrency: int
+    started_at: datetime
+    heartbeat_at: datetime
+    heartbeat_age_seconds: float
+    alive: bool  # heard from within daemon.lock_stale_seconds
+    running: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "host": self.host,
+            "pid": self.pid,
+            "concurrency": self.concurrency,
+            "started_at": self.started_at.isoformat(timespec="seconds"),
+            "heartbeat_at": self.heartbeat_at.isoformat(timespec="seconds"),
+            "heartbeat_age_seconds": self.heartbeat_age_seconds,
+            "alive": self.alive,
+            "running": self.running,
+        }
+
+
+def worker_statuses(config: AppConfig, db: Database) -> list[WorkerStatus]:
+    """Every worker that has not stopped, alive or silent (a silent one is buried by the next tick)."""
+    from storage.models import utcnow
+
+    now = utcnow()
+    stale = config.daemon.lock_stale_seconds
+    out = []
+    for w in WorkerRegistry(db).current():
+        age = round((now - w.heartbeat_at).total_seconds(), 1)
+        out.append(
+            WorkerStatus(
+                int(w.id or 0),
+                w.host,
+                w.pid,
+                w.concurrency,
+                w.started_at,
+                w.heartbeat_at,
+                age,
+                age <= stale,
+                list(w.running),
+            )
+        )
+    return out
+
+
+def format_workers(workers: list[WorkerStatus]) -> list[str]:
+    """`newsmon status` lines for the workers (none when there is no cluster)."""
+    if not workers:
+        return []
+    lines = ["workers:"]
+    for w in workers:
+        state = "" if w.alive else " (silent: presumed dead)"
+        jobs = ", ".join(
+            f"{j.get('job')} {j.get('source') or j.get('schedule')} since {j.get('since', '?')}"
+            for j in w.running
+        )
+        lines.append(
+            f"  {w.host} pid {w.pid}: heartbeat {w.heartbeat_age_seconds:.0f} s ago{state}; "
+            f"running {jobs or 'nothing'}"
+        )
+    return lines
+
+
+def _hms(value: datetime) -> str:
+    return value.strftime("%H:%M:%S")
+
+
+def _now_iso() -> str:
+    from storage.models import utcnow
+
+    return utcnow().isoformat(timespec="seconds")
+
+
+def tick_cron(tick_seconds: int) -> str:
+    """procrastinate's cron for the tick: five fields (a minute), or a sixth for seconds, which
+    croniter reads as the *last* field (``* * * * * */5`` is every 5 s; ``*/5 * * * * *`` would be
+    every second of every fifth minute)."""
+    return "* * * * *" if tick_seconds >= 60 else f"* * * * * */{max(1, tick_seconds)}"
+
+
+def build_app(runtime: WorkerRuntime | None, config: AppConfig, *, tick_seconds: int = 60):
+    """The procrastinate app with newsmon's three tasks, bound to ``runtime`` (None: defer only)."""
+    import procrastinate
+    from procrastinate.exceptions import AlreadyEnqueued
+
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(config.database_url)))
+
+    def need_runtime() -> WorkerRuntime:
+        if runtime is None:
+            raise ClusterError("this app only defers jobs; run them with `newsmon worker`")
+        return runtime
+
+    @app.task(name="newsmon.crawl", queue=CRAWL_QUEUE, pass_context=True)
+    def crawl(context, source: str, due: str) -> str:
+        rt = need_runtime()
+        log.info(
+            "job %s: crawl of %s (due %s) starts on worker %s", context.job.id, source, due, rt.worker_id
+        )
+        return rt.crawl(source, context.job.id)
+
+    @app.task(name="newsmon.digest", queue=DIGEST_QUEUE, pass_context=True)
+    def digest(context, schedule: str, due: str) -> None:
+        need_runtime().digest(schedule, context.job.id)
+
+    # The tick holds a lock: ticks run one at a time across the cluster, so a dead worker is buried
+    # and its sources made due once.
+    @app.periodic(cron=tick_cron(tick_seconds), periodic_id="newsmon-tick")
+    @app.task(name="newsmon.tick", queue=TICK_QUEUE, lock="newsmon-tick", queueing_lock="newsmon-tick")
+    async def tick(timestamp: int) -> int:
+        rt = need_runtime()
+        await asyncio.to_thread(rt.bury_dead)
+        # Jobs left 'doing' by a dead worker keep their site's lock: end them (no retry). A crawl
+        # job no worker ever tracked was fetched, then its worker died before the crawl started:
+        # its source is due again. A job a live worker tracks is left alone (only procrastinate's
+        # heartbeat of it is late).
+        live, buried = await asyncio.to_thread(rt.registry.tracked_jobs)
+        never_started = []
+        for job in await app.job_manager.get_stalled_jobs(
+            seconds_since_heartbeat=rt.stale_after.total_seconds()
+        ):
+            if job.id in live:
+                continue
+            await app.job_manager.finish_job(job, status=procrastinate.jobs.Status.FAILED, delete_job=False)
+            log.warning("job %s (%s %s): its worker died; ended", job.id, job.task_name, job.task_kwargs)
+            if job.task_name == "newsmon.crawl" and job.id not in buried:
+                never_started.append(str(job.task_kwargs.get("source")))
+        if never_started:
+            await asyncio.to_thread(rt.make_due, never_started)
+        due = await asyncio.to_thread(rt.claim_due)
+        for job in due:
+            task = crawl if job.kind == "crawl" else digest
+            lock = f"site:{site_key(rt.config, job.arg)}" if job.kind == "crawl" else "newsmon-digest"
+            kwargs = {"source" if job.kind == "crawl" else "schedule": job.arg, "due": job.due_at.isoformat()}
+            try:
+                job_id = await task.configure(lock=lock, queueing_lock=job.key).defer_async(**kwargs)
+            except AlreadyEnqueued:
+                log.warning(
+                    "%s due %s: still queued from an earlier period; not queued twice",
+                    job.key,
+                    _hms(job.due_at),
+                )
+                continue
+            log.info(
+                "tick %s on worker %s: %s due %s deferred as job %s; next due %s",
+                timestamp,
+                rt.worker_id,
+                job.key,
+                _hms(job.due_at),
+                job_id,
+                _hms(job.next_due),
+            )
+        if timestamp % 3600 == 0:  # once an hour
+            await app.job_manager.delete_old_jobs(nb_hours=JOB_HISTORY_HOURS, include_failed=True)
+            await asyncio.to_thread(rt.registry.prune, timedelta(hours=JOB_HISTORY_HOURS))
+        return len(due)
+
+    return app
+
+
+def ensure_schema(app, db: Database) -> None:
+    """procrastinate's tables, created once (under an advisory lock: workers may start together)."""
+    from sqlalchemy import inspect
+
+    with db.serialized("procrastinate schema") as session:
+        conn = session.connection()
+        if not inspect(conn).has_table("procrastinate_jobs"):
+            conn.exec_driver_sql(app.schema_manager.get_schema().replace("%", "%%"))
+
+
+def run_worker(
+    config: AppConfig, *, concurrency: int, queues: list[str] | None, tick_seconds: int = 60
+) -> None:
+    require_postgres(config)
+    db = Database(config.database_url)
+    runtime = WorkerRuntime(config, db, concurrency)
+    app = build_app(runtime, config, tick_seconds=tick_seconds)
+    ensure_schema(app, db)
+    runtime.start()
+    log.info(
+        "newsmon worker %s started (pid %d on %s, concurrency %d, queues %s)",
+        runtime.worker_id,
+        os.getpid(),
+        runtime.host,
+        concurrency,
+        ", ".join(queues) if queues else "all",
+    )
+    try:
+        # Every worker takes the tick (it is cheap and exactly-once per period anyway).
+        wanted = None if not queues else sorted({*queues, TICK_QUEUE})
+        app.run_worker(
+            queues=wanted,
+            concurrency=concurrency + 1,
+            name=f"{runtime.host}:{os.getpid()}",
+            update_heartbeat_interval=runtime.heartbeat_seconds,
+            stalled_worker_timeout=runtime.stale_after.total_seconds(),
+            # Finished jobs stay as the record of what was deferred when (the tick deletes old ones).
+            delete_jobs="never",
+            shutdown_graceful_timeout=config.daemon.shutdown_grace_seconds,
+        )
+    finally:
+        runtime.stop()
+        db.dispose()

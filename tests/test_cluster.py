@@ -1,0 +1,191 @@
+"""Several `newsmon worker` processes sharing one real PostgreSQL (started by the suite): every
+source crawled once per period, never two crawls of one site at once, no duplicate article,
+one digest per schedule, and a worker killed mid-crawl loses nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import col, func, select
+
+from monitor.cluster import site_key
+from monitor.mirror import MirrorServer
+from settings import load_config
+from storage import Database
+from storage.models import Article, ArticleUrl, CrawlRun, Digest, DigestItem, Worker
+from tests.cluster_sites import cluster_config, start_worker, stop_workers, write_sites
+from tests.conftest import Workspace
+
+SITES = int(os.environ.get("NEWSMON_CLUSTER_TEST_SITES", "3"))  # two sources (editions) per site
+PERIOD = timedelta(seconds=int(os.environ.get("NEWSMON_CLUSTER_TEST_PERIOD_SECONDS", "60")))
+PERIODS = 2  # full periods every source must have been crawled in
+DIGEST_PERIOD = timedelta(minutes=1)
+TICK = timedelta(seconds=5)
+
+
+@pytest.fixture(scope="module")
+def cluster_mirror(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cluster-sites")
+    hosts = write_sites(root, SITES)
+    with MirrorServer(root) as server:
+        yield server, hosts
+
+
+def test_sqlite_is_refused(workspace: Workspace) -> None:
+    result = workspace.run("worker", timeout=60)
+    assert result.returncode != 0 and "needs PostgreSQL" in result.stderr
+
+
+def deferred(db: Database, task: str) -> dict[str, list[tuple[datetime, str]]]:
+    """Every job of ``task`` the cluster deferred: its argument → [(due, status)], by due time."""
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT args, status FROM procrastinate_jobs WHERE task_name = :t"), {"t": task}
+        ).all()
+    jobs: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
+    for args, status in rows:
+        args = args if isinstance(args, dict) else json.loads(args)
+        key = args.get("source") or args.get("schedule")
+        jobs[key].append((datetime.fromisoformat(args["due"]), str(status)))
+    return {k: sorted(v) for k, v in jobs.items()}
+
+
+@pytest.mark.slow
+def test_three_workers_crawl_each_source_once_per_period_and_survive_a_kill(
+    cluster_mirror, postgres, workspace: Workspace
+) -> None:
+    mirror, hosts = cluster_mirror
+    url = postgres.create_database("cluster")
+    workspace.write_config(
+        cluster_config(
+            mirror.url,
+            hosts,
+            period_seconds=int(PERIOD.total_seconds()),
+            digest_schedule=f"interval:{int(DIGEST_PERIOD.total_seconds())}s",
+            outbox=workspace.path / "outbox",
+        )
+    )
+    workspace.extra_env["NEWSMON_DB"] = url
+    config = load_config(workspace.config_path, env={"NEWSMON_DB": url})
+    names = sorted(config.sources)
+    db = Database(url)
+    workers = [
+        start_worker(workspace.path, workspace.env(), workspace.path / f"worker-{n}.log", "-v")
+        for n in range(3)
+    ]
+    started = time.monotonic()
+    victim_pid, victim_sources = None, []
+    done: dict[str, int] = {}
+    status = None
+    try:
+        deadline = started + (PERIODS + 2) * PERIOD.total_seconds() + 60
+        while True:
+            assert time.monotonic() < deadline, (
+                f"not every source was crawled {PERIODS + 1} times in time: {sum(done.values())} runs, "
+                f"fewest {min(done.values(), default=0)}"
+            )
+            assert all(w.poll() is None for w in workers if w.pid != victim_pid), "a worker exited by itself"
+            with db.session() as session:
+                if status is None and len(done) == len(names):
+                    status = workspace.run("status", "--json", check=True, timeout=120)
+                # Once every source has been crawled, kill a worker in the middle of a crawl.
+                if victim_pid is None and len(done) == len(names):
+                    busy = session.exec(select(Worker).where(col(Worker.stopped_at).is_(None))).all()
+                    victim = next((w for w in busy if any(j.get("job") == "crawl" for j in w.running)), None)
+                    if victim is not None:
+                        victim_pid = victim.pid
+                        victim_sources = [j["source"] for j in victim.running if j.get("job") == "crawl"]
+                        os.kill(victim.pid, signal.SIGKILL)
+                finished = session.exec(
+                    select(CrawlRun.source, func.count())
+                    .where(col(CrawlRun.status).in_(["ok", "partial"]))
+                    .group_by(col(CrawlRun.source))
+                ).all()
+            done = {source: n for source, n in finished}
+            if victim_pid is not None and all(done.get(n, 0) >= PERIODS + 1 for n in names):
+                break
+            time.sleep(1)  # polling interval of the condition above, not a stand-in for it
+        elapsed = time.monotonic() - started
+    finally:
+        stop_workers(workers)
+
+    with db.session() as session:
+        runs = session.exec(select(CrawlRun).order_by(col(CrawlRun.started_at))).all()
+        articles = session.exec(select(Article.canonical_url)).all()
+        urls = session.exec(select(ArticleUrl.canonical_url)).all()
+        digests = session.exec(select(Digest)).all()
+        items = session.exec(select(DigestItem.article_id)).all()
+    crawl_jobs = deferred(db, "newsmon.crawl")
+    digest_jobs = deferred(db, "newsmon.digest")
+    db.dispose()
+    by_source: dict[str, list[CrawlRun]] = defaultdict(list)
+    for run in runs:
+        by_source[run.source].append(run)
+
+    # `newsmon status --json` lists the three workers, and each source's last and next run.
+    shown = json.loads(status.stdout)
+    assert sorted(w["pid"] for w in shown["workers"]) == sorted(w.pid for w in workers)
+    assert all(w["alive"] and w["host"] and w["heartbeat_age_seconds"] < 10 for w in shown["workers"])
+    assert all(isinstance(w["running"], list) for w in shown["workers"])
+    listed = {s["name"]: s for s in shown["sources"]}
+    assert all(listed[n]["next_run"] and listed[n]["last_run"] for n in names)
+
+    # The killed worker's crawl is recorded as killed, and its source crawled again after.
+    assert victim_sources, "no worker was killed mid-crawl"
+    for source in victim_sources:
+        killed = [r for r in by_source[source] if r.status == "killed"]
+        assert killed, f"{source}: the crawl of the killed worker is not recorded as killed"
+        assert any(r.started_at > killed[-1].started_at and r.status == "ok" for r in by_source[source])
+    assert not [r for r in runs if r.status not in ("ok", "killed")], "a crawl failed or was left running"
+    assert {r.source for r in runs if r.status == "killed"} <= set(victim_sources)
+
+    # Exactly once per period: a source is deferred once per period (its due times a period apart,
+    # none skipped), and each deferral is one crawl, started after it was due and before the next
+    # due time. The kill's re-run is deferred at once: its own period starts there.
+    for source in names:
+        jobs, mine = crawl_jobs[source], by_source[source]
+        for (a, status), (b, _) in zip(jobs, jobs[1:]):
+            if status == "succeeded":
+                assert abs((b - a) - PERIOD) <= timedelta(seconds=1), f"{source}: due at {a:%T}, then {b:%T}"
+        dues = [due for due, status in jobs if status in ("succeeded", "failed")]
+        slots = [max((d for d in dues if d <= run.started_at), default=None) for run in mine]
+        where = f"{source}: crawls " + ", ".join(f"{r.started_at:%T} {r.status}" for r in mine)
+        where += "; due " + ", ".join(f"{d:%T} {s}" for d, s in jobs)
+        assert None not in slots and all(r.started_at - d < PERIOD for r, d in zip(mine, slots)), where
+        assert len(set(slots)) == len(slots), f"two crawls in one period: {where}"
+        assert {d for d, s in jobs if s == "succeeded"} <= set(slots), (
+            f"a deferral without its crawl: {where}"
+        )
+
+    # Never two crawls of one site at once (the www. and en. editions share a site).
+    by_site: dict[str, list[CrawlRun]] = defaultdict(list)
+    for run in runs:
+        by_site[site_key(config, run.source)].append(run)
+    assert len(by_site) == SITES
+    for site, mine in by_site.items():
+        for a, b in zip(mine, mine[1:]):
+            assert a.finished_at is not None and a.finished_at <= b.started_at, (
+                f"two crawls of {site} at once"
+            )
+
+    # Every article once, all of them.
+    assert len(articles) == len(set(articles)) == 2 * len(names)
+    assert set(urls) == set(articles)  # each found at its one URL, by whichever worker
+
+    # One digest per schedule: deferred once per digest period; no article in two digests; every
+    # relevant article in one.
+    dues = [due for due, _ in digest_jobs[f"interval:{int(DIGEST_PERIOD.total_seconds())}s"]]
+    assert dues and all(abs((b - a) - DIGEST_PERIOD) <= timedelta(seconds=1) for a, b in zip(dues, dues[1:]))
+    assert 1 <= len(digests) <= len(dues)
+    assert len(items) == len(set(items))
+    print(
+        f"\n{len(names)} sources, {len(runs)} crawls in {elapsed:.0f} s by 3 workers: "
+        f"{60 * len(runs) / elapsed:.1f} crawls/min; {len(digests)} digests, {len(items)} items"
+    )
