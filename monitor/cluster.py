@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from settings import AppConfig, make_trigger, parse_schedule
+from monitor.config import AppConfig
+from monitor.schedules import make_trigger, parse_schedule
 from storage import Database
 from storage.cluster import DueJob, ScheduleStore, WantedJob, WorkerRegistry
 

@@ -16,8 +16,8 @@ from sqlalchemy import text
 from sqlmodel import col, func, select
 
 from monitor.cluster import site_key
+from monitor.config import load_config
 from monitor.mirror import MirrorServer
-from settings import load_config
 from storage import Database
 from storage.models import Article, ArticleUrl, CrawlRun, Digest, DigestItem, Worker
 from tests.cluster_sites import cluster_config, start_worker, stop_workers, write_sites
