@@ -210,7 +210,9 @@ class WorkerRuntime:
         """Bury workers whose heartbeat stopped: their crawl records are closed as ``killed`` and
         those sources made due again."""
         for worker in self.registry.dead(self.stale_after):
-            cut_short = self.registry.bury(worker.id, f"its worker (pid {worker.pid} on {worker.host}) died")
+            cut_short = self.registry.bury(
+                int(worker.id or 0), f"its worker (pid {worker.pid} on {worker.host}) died"
+            )
             if cut_short is None:
                 continue  # buried by another tick already
             log.warning(
@@ -369,27 +371,30 @@ def build_app(runtime: WorkerRuntime | None, config: AppConfig, *, tick_seconds:
         if never_started:
             await asyncio.to_thread(rt.make_due, never_started)
         due = await asyncio.to_thread(rt.claim_due)
-        for job in due:
-            task = crawl if job.kind == "crawl" else digest
-            lock = f"site:{site_key(rt.config, job.arg)}" if job.kind == "crawl" else "newsmon-digest"
-            kwargs = {"source" if job.kind == "crawl" else "schedule": job.arg, "due": job.due_at.isoformat()}
+        for entry in due:
+            task = crawl if entry.kind == "crawl" else digest
+            lock = f"site:{site_key(rt.config, entry.arg)}" if entry.kind == "crawl" else "newsmon-digest"
+            kwargs = {
+                "source" if entry.kind == "crawl" else "schedule": entry.arg,
+                "due": entry.due_at.isoformat(),
+            }
             try:
-                job_id = await task.configure(lock=lock, queueing_lock=job.key).defer_async(**kwargs)
+                job_id = await task.configure(lock=lock, queueing_lock=entry.key).defer_async(**kwargs)
             except AlreadyEnqueued:
                 log.warning(
                     "%s due %s: still queued from an earlier period; not queued twice",
-                    job.key,
-                    _hms(job.due_at),
+                    entry.key,
+                    _hms(entry.due_at),
                 )
                 continue
             log.info(
                 "tick %s on worker %s: %s due %s deferred as job %s; next due %s",
                 timestamp,
                 rt.worker_id,
-                job.key,
-                _hms(job.due_at),
+                entry.key,
+                _hms(entry.due_at),
                 job_id,
-                _hms(job.next_due),
+                _hms(entry.next_due),
             )
         if timestamp % 3600 == 0:  # once an hour
             await app.job_manager.delete_old_jobs(nb_hours=JOB_HISTORY_HOURS, include_failed=True)

@@ -122,7 +122,8 @@ class WorkerRegistry:
             worker = Worker(host=host, pid=pid, concurrency=concurrency)
             session.add(worker)
             session.flush()
-            return int(worker.id)
+            assert worker.id is not None  # given by the flush
+            return worker.id
 
     def stop(self, worker_id: int) -> None:
         with self.db.session() as session:
