@@ -791,7 +791,7 @@ def daemon_status(config: AppConfig, db: Database | None) -> DaemonStatus:
             "heartbeat_age_seconds": round((utcnow() - holder.heartbeat_at).total_seconds(), 1),
             "rss_kb": holder.rss_kb,
         }
-    from monitor.cluster import worker_statuses
+    from monitor.cluster_status import worker_statuses
     from storage.cluster import scheduled_due
 
     # Next runs: the daemon's job store, or the crawl workers' shared schedule.
@@ -855,7 +855,7 @@ def format_status(status: DaemonStatus, tz: Any) -> str:
             f"{what}: {state}, pid {d['pid']} on {d['host']}, since {d['started_at']} UTC, "
             f"heartbeat {d['heartbeat_age_seconds']:.0f} s ago{rss}"
         )
-    from monitor.cluster import format_workers
+    from monitor.cluster_status import format_workers
 
     lines.extend(format_workers(status.workers))
     never = "not scheduled yet (start the daemon: newsmon run)"

@@ -97,7 +97,7 @@ def check_health(
 
     now = now or utcnow()
     holder = DaemonLockStore(db).current()
-    from monitor.cluster import worker_statuses
+    from monitor.cluster_status import worker_statuses
     from storage.cluster import scheduled_due
 
     running = in_daemon or (
