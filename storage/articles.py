@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from storage.db import Database
 from storage.fingerprint import content_fingerprint
-from storage.models import Article, ArticleUrl, FailedUrl, utcnow
+from storage.models import Article, ArticleUrl, FailedUrl, row_id, utcnow
 from storage.urls import canonicalize
 
 # SQLite allows 999 bound parameters in old builds; stay well under it.
@@ -96,23 +96,25 @@ class ArticleStore:
                 select(Article).where(col(Article.id).in_(ids)).order_by(col(Article.id))
             ).first()
         if existing is not None:
-            self._add_aliases(session, existing.id, aliases, {r.canonical_url for r in known})
+            self._add_aliases(session, row_id(existing), aliases, {r.canonical_url for r in known})
             existing.fetched_at = now
             if existing.content_hash == article.content_hash:
                 session.add(existing)
-                return SaveResult(SaveOutcome.UNCHANGED, existing.id)
+                return SaveResult(SaveOutcome.UNCHANGED, row_id(existing))
             for field in _UPDATABLE:
                 setattr(existing, field, getattr(article, field))
             existing.updated_at = now
             session.add(existing)
-            return SaveResult(SaveOutcome.UPDATED, existing.id)
+            return SaveResult(SaveOutcome.UPDATED, row_id(existing))
 
         same_content = session.exec(
             select(Article).where(Article.content_hash == article.content_hash).order_by(col(Article.id))
         ).first()
         if same_content is not None:
-            self._add_aliases(session, same_content.id, aliases, set())
-            return SaveResult(SaveOutcome.DUPLICATE, same_content.id, duplicate_of=same_content.canonical_url)
+            self._add_aliases(session, row_id(same_content), aliases, set())
+            return SaveResult(
+                SaveOutcome.DUPLICATE, row_id(same_content), duplicate_of=same_content.canonical_url
+            )
 
         self._clear_failures(session, aliases)
         article.id = None
@@ -120,8 +122,8 @@ class ArticleStore:
         article.fetched_at = now
         session.add(article)
         session.flush()
-        self._add_aliases(session, article.id, aliases, set())
-        return SaveResult(SaveOutcome.NEW, article.id)
+        self._add_aliases(session, row_id(article), aliases, set())
+        return SaveResult(SaveOutcome.NEW, row_id(article))
 
     @staticmethod
     def _clear_failures(session, aliases: set[str]) -> None:
@@ -253,7 +255,7 @@ class ArticleStore:
             if not rows:
                 return
             yield from rows
-            last = rows[-1].id
+            last = row_id(rows[-1])
 
     def set_judgement(
         self, article_id: int, label: str, score: float, reasons: list[dict], version: str

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from storage.db import Database
-from storage.models import Article, Digest
+from storage.models import Article, Digest, row_id
 from storage.search import SearchFilters
 
 
@@ -130,7 +131,8 @@ class Archive:
             return {}
         with self.db.session() as session:
             return {
-                a.id: a for a in session.exec(select(Article).where(col(Article.id).in_(list(article_ids))))
+                row_id(a): a
+                for a in session.exec(select(Article).where(col(Article.id).in_(list(article_ids))))
             }
 
     def story(self, story_id: int, *, limit: int = 200) -> list[Article]:
@@ -162,19 +164,19 @@ class Archive:
             return dict(session.exec(select(Article.source, func.count()).group_by(Article.source)).all())
 
     def recent_digests(self, *, limit: int = 20) -> list[DigestSummary]:
-        columns = (
-            Digest.id,
-            Digest.created_at,
-            Digest.status,
-            Digest.subject,
-            Digest.recipients,
-            Digest.article_count,
-            Digest.attempts,
-            Digest.last_error,
-            Digest.sent_at,
-        )
+        columns = [
+            col(Digest.id),
+            col(Digest.created_at),
+            col(Digest.status),
+            col(Digest.subject),
+            col(Digest.recipients),
+            col(Digest.article_count),
+            col(Digest.attempts),
+            col(Digest.last_error),
+            col(Digest.sent_at),
+        ]
         with self.db.session() as session:
-            rows = session.exec(select(*columns).order_by(col(Digest.id).desc()).limit(limit)).all()
+            rows = session.execute(sa_select(*columns).order_by(col(Digest.id).desc()).limit(limit)).all()
         return [DigestSummary(*row) for row in rows]
 
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, event, func, select, text, union_all
+from sqlalchemy import ScalarSelect, SQLCoreOperations, event, func, select, text, union_all
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -160,7 +160,10 @@ def lock_key(name: str) -> int:
 
 
 def newest_id_with_status(
-    id_column: ColumnElement[int], status_column: ColumnElement[str], statuses: Iterable[str], *where: Any
+    id_column: SQLCoreOperations[int | None],
+    status_column: SQLCoreOperations[str],
+    statuses: Iterable[str],
+    *where: Any,
 ) -> ScalarSelect[int]:
     """The highest id among rows in any of ``statuses`` (and ``where``), as a scalar subquery.
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlmodel import col, select
 
 from storage.db import Database
@@ -142,7 +143,7 @@ class DeliveryStore:
                 .where(col(Delivery.status).in_(("pending", "failed")))
                 .values(status="dropped", claim=None, next_attempt_at=None)
             )
-            return result.rowcount
+            return cast("CursorResult[Any]", result).rowcount
 
     def failed_since(self, since: datetime | None, *, newest: int | None = None) -> list[Delivery]:
         """Deliveries refused for good (status failed), last attempted since ``since`` (only the

@@ -14,11 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import Select, exists, func, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import QueryableAttribute, defer
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.db import Database, newest_id_with_status
 from storage.models import (
@@ -28,7 +30,15 @@ from storage.models import (
     Delivery,
     Digest,
     DigestItem,
+    row_id,
     utcnow,
+)
+
+# Loader options that leave a digest's message and HTML unread (large, and never needed when
+# listing digests). Digest.raw_message is an ORM attribute at run time; SQLModel types it as str.
+_WITHOUT_BODIES = (
+    defer(cast("QueryableAttribute[Any]", Digest.raw_message)),
+    defer(cast("QueryableAttribute[Any]", Digest.html)),
 )
 
 # An article that became relevant long after it was first seen (rescored, corrected by a
@@ -68,17 +78,19 @@ class DigestStore:
         """How many articles ``candidates`` would return, counted in SQL."""
         stmt = self.candidates_query(labels).with_only_columns(func.count()).order_by(None)
         with self.db.session() as session:
-            return int(session.exec(stmt).one())
+            return int(session.execute(stmt).scalar_one())
 
     def candidates_query(
         self, labels: Sequence[str], *, since: datetime | None = None, seen_after: datetime | None = None
-    ) -> Select:
+    ) -> SelectOfScalar[Article]:
         """The SELECT behind ``candidates`` (tests check its plan). ``seen_after`` defaults to
         NEW_ARTICLE_GRACE before the last delivered digest (unbounded before the first)."""
         if seen_after is None:
             last = self.last_delivered()
             seen_after = last.created_at - NEW_ARTICLE_GRACE if last is not None else None
-        in_a_digest = exists().where(DigestItem.article_id == Article.id, col(DigestItem.released).is_(False))
+        in_a_digest = exists().where(
+            col(DigestItem.article_id) == col(Article.id), col(DigestItem.released).is_(False)
+        )
         stmt = select(Article).where(col(Article.label).in_(list(labels)), ~in_a_digest)
         if seen_after is not None:
             stmt = stmt.where(col(Article.first_seen_at) >= seen_after)
@@ -102,7 +114,7 @@ class DigestStore:
                 for item in items:
                     session.add(
                         DigestItem(
-                            digest_id=digest.id,
+                            digest_id=row_id(digest),
                             article_id=item.article_id,
                             section=item.section,
                             role=item.role,
@@ -112,7 +124,7 @@ class DigestStore:
                 for channel, destination in dict.fromkeys(deliveries):
                     session.add(
                         Delivery(
-                            digest_id=digest.id,
+                            digest_id=row_id(digest),
                             channel=channel,
                             destination=destination,
                             next_attempt_at=digest.created_at,
@@ -143,10 +155,13 @@ class DigestStore:
                 for channel, destination in dict.fromkeys(destinations(list(digest.recipients))):
                     session.add(
                         Delivery(
-                            digest_id=digest.id, channel=channel, destination=destination, next_attempt_at=now
+                            digest_id=row_id(digest),
+                            channel=channel,
+                            destination=destination,
+                            next_attempt_at=now,
                         )
                     )
-            return [d.id for d in legacy]
+            return [row_id(d) for d in legacy]
 
     def get(self, digest_id: int) -> Digest | None:
         with self.db.session() as session:
@@ -256,11 +271,7 @@ class DigestStore:
     ) -> list[Digest]:
         """Digests in ``statuses`` (made since ``since``; only the ``newest`` N), oldest first,
         without their message and HTML."""
-        stmt = (
-            select(Digest)
-            .options(defer(Digest.raw_message), defer(Digest.html))
-            .where(col(Digest.status).in_(list(statuses)))
-        )
+        stmt = select(Digest).options(*_WITHOUT_BODIES).where(col(Digest.status).in_(list(statuses)))
         if since is not None:
             stmt = stmt.where(col(Digest.created_at) >= since)
         stmt = stmt.order_by(col(Digest.id).desc())
@@ -274,13 +285,11 @@ class DigestStore:
             return list(session.exec(select(Digest).order_by(col(Digest.id))).all())
 
 
-def last_delivered_query() -> Select:
+def last_delivered_query() -> SelectOfScalar[Digest]:
     """The newest delivered digest through the (status, id) index, one probe per delivered
     status, however many digests came before it."""
     newest = newest_id_with_status(col(Digest.id), col(Digest.status), DELIVERED_STATUSES)
-    return (
-        select(Digest).options(defer(Digest.raw_message), defer(Digest.html)).where(col(Digest.id) == newest)
-    )
+    return select(Digest).options(*_WITHOUT_BODIES).where(col(Digest.id) == newest)
 
 
 def count_with_status_query(statuses: Sequence[str]) -> Select:

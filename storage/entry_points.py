@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from storage.db import Database
 from storage.models import EntryPoint, EntryPointCheck, utcnow
@@ -34,7 +34,7 @@ class EntryPointStore:
             rows = session.exec(
                 select(EntryPoint)
                 .where(EntryPoint.source == source)
-                .order_by(EntryPoint.first_found_at, EntryPoint.url)
+                .order_by(col(EntryPoint.first_found_at), col(EntryPoint.url))
             ).all()
             return list(rows)
 

@@ -31,6 +31,7 @@ from storage.models import (
     FailedUrl,
     Feedback,
     HttpValidator,
+    table_of,
 )
 from storage.runs import SUCCESS_STATUSES
 
@@ -60,18 +61,18 @@ class PruneReport:
 
 def _still_needed(before: datetime):
     """An SQL condition on Article: a digest or a reader still needs this article."""
-    live_digest = select(Digest.id).where(
+    live_digest = select(col(Digest.id)).where(
         or_(col(Digest.status).not_in(DELIVERED_STATUSES), col(Digest.created_at) >= before)
     )
-    in_live_digest = select(DigestItem.article_id).where(col(DigestItem.digest_id).in_(live_digest))
-    shown = Article.__table__.alias("shown")
+    in_live_digest = select(col(DigestItem.article_id)).where(col(DigestItem.digest_id).in_(live_digest))
+    shown = table_of(Article).alias("shown")
     live_stories = select(shown.c.story_id).where(
         shown.c.id.in_(in_live_digest), shown.c.story_id.is_not(None)
     )
     return or_(
         col(Article.id).in_(in_live_digest),
         and_(col(Article.story_id).is_not(None), col(Article.story_id).in_(live_stories)),
-        exists().where(Feedback.article_id == Article.id),
+        exists().where(col(Feedback.article_id) == col(Article.id)),
         col(Article.label).is_(None),
     )
 
@@ -92,11 +93,11 @@ def _prune(conn: Connection, before: datetime) -> tuple[int, ...]:
     old = col(Article.first_seen_at) < before
     needed = _still_needed(before)
     kept = conn.execute(select(func.count()).select_from(Article).where(old, needed)).scalar_one()
-    in_any_digest = exists().where(DigestItem.article_id == Article.id)
+    in_any_digest = exists().where(col(DigestItem.article_id) == col(Article.id))
     doomed = [
         row[0]
         for row in conn.execute(
-            select(Article.id).where(old, Article.label == "none", ~needed, ~in_any_digest)
+            select(col(Article.id)).where(old, col(Article.label) == "none", ~needed, ~in_any_digest)
         )
     ]
     deleted = 0
@@ -107,7 +108,7 @@ def _prune(conn: Connection, before: datetime) -> tuple[int, ...]:
         deleted += conn.execute(delete(Article).where(col(Article.id).in_(chunk))).rowcount
     cleared = conn.execute(
         update(Article)
-        .where(old, ~needed, or_(Article.body != "", Article.lead != ""))
+        .where(old, ~needed, or_(col(Article.body) != "", col(Article.lead) != ""))
         .values(body="", lead="")
     ).rowcount
     keep_runs = (
@@ -122,7 +123,7 @@ def _prune(conn: Connection, before: datetime) -> tuple[int, ...]:
     runs = conn.execute(
         delete(CrawlRun).where(
             col(CrawlRun.started_at) < before,
-            CrawlRun.status != "running",
+            col(CrawlRun.status) != "running",
             col(CrawlRun.id).not_in(keep_runs),
         )
     ).rowcount

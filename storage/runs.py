@@ -7,13 +7,14 @@ import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, update
+from sqlalchemy import CursorResult, Select, update
 from sqlmodel import col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.db import Database, newest_id_with_status
-from storage.models import RUN_COUNT_FIELDS, RUN_STATUSES, CrawlRun, utcnow
+from storage.models import RUN_COUNT_FIELDS, RUN_STATUSES, CrawlRun, row_id, table_of, utcnow
 
 
 def _process_gone(run: CrawlRun) -> bool:
@@ -68,7 +69,7 @@ class CrawlRunLog:
             run = CrawlRun(source=source, status="running", pid=pid, host=host)
             session.add(run)
             session.flush()
-            return run.id
+            return row_id(run)
 
     def finish(
         self,
@@ -104,10 +105,10 @@ class CrawlRunLog:
         with self.db.session() as session:
             result = session.execute(
                 update(CrawlRun)
-                .where(col(CrawlRun.id) == run_id, CrawlRun.status == "running")
+                .where(col(CrawlRun.id) == run_id, col(CrawlRun.status) == "running")
                 .values(**values)
             )
-            return result.rowcount == 1
+            return cast("CursorResult[Any]", result).rowcount == 1
 
     def get(self, run_id: int) -> CrawlRun | None:
         with self.db.session() as session:
@@ -234,7 +235,7 @@ class CrawlRunLog:
 SUCCESS_STATUSES = ("ok", "partial")
 
 
-def last_success_query(source: str) -> Select:
+def last_success_query(source: str) -> SelectOfScalar[CrawlRun]:
     """The source's newest ok/partial run: two probes of the (source, status, id) index,
     however many failed runs came after it."""
     newest = newest_id_with_status(
@@ -243,14 +244,14 @@ def last_success_query(source: str) -> Select:
     return select(CrawlRun).where(col(CrawlRun.id) == newest)
 
 
-def runs_since_query(source: str | None, since: datetime) -> Select:
+def runs_since_query(source: str | None, since: datetime) -> SelectOfScalar[CrawlRun]:
     stmt = select(CrawlRun).where(col(CrawlRun.started_at) >= since)
     if source:
         stmt = stmt.where(CrawlRun.source == source)
     return stmt.order_by(col(CrawlRun.started_at), col(CrawlRun.id))
 
 
-def running_query(source: str | None = None) -> Select:
+def running_query(source: str | None = None) -> SelectOfScalar[CrawlRun]:
     stmt = select(CrawlRun).where(CrawlRun.status == "running")
     return stmt.where(CrawlRun.source == source) if source else stmt
 
@@ -259,7 +260,7 @@ def newest_runs_query() -> Select:
     """SELECT of each source's newest run id. The distinct sources come from a recursive
     skip-scan of the (source, id) index (next source = the smallest one after the last), then
     one backwards probe per source: bounded by the number of sources, not of runs."""
-    run = CrawlRun.__table__
+    run = table_of(CrawlRun)
     first = select(func.min(run.c.source).label("source")).cte("sources", recursive=True)
     following = select(
         select(func.min(run.c.source)).where(run.c.source > first.c.source).scalar_subquery()

@@ -112,13 +112,16 @@ def revision_graph() -> dict[str, tuple[str, ...]]:
             continue
         values: dict[str, Any] = {}
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            target = (
-                node.target
-                if isinstance(node, ast.AnnAssign)
-                else (node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
-            )
-            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision") and node.value:
-                values[target.id] = ast.literal_eval(node.value)
+            target: ast.expr
+            value: ast.expr | None
+            if isinstance(node, ast.AnnAssign):
+                target, value = node.target, node.value
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            else:
+                continue
+            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision") and value:
+                values[target.id] = ast.literal_eval(value)
         if "revision" not in values:
             continue
         down = values.get("down_revision")

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, delete, insert, text
 from sqlmodel import col, select
 
 from storage.db import Database
-from storage.models import Article, ArticleSearch, UTCDateTime
+from storage.models import Article, ArticleSearch, UTCDateTime, table_of
 
 # Database objects of the index that are not SQLModel objects (storage.schema keeps them out
 # of autogenerate; the article_search migration makes them).
@@ -65,7 +65,7 @@ class SearchIndex:
             {"article_id": d.article_id, "content_hash": d.content_hash, "text": d.text} for d in documents
         ]
         if rows:
-            table = ArticleSearch.__table__
+            table = table_of(ArticleSearch)
             with self.db.engine.begin() as conn:
                 conn.execute(delete(table).where(table.c.article_id.in_([r["article_id"] for r in rows])))
                 conn.execute(insert(table), rows)

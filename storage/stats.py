@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from storage.db import Database
 from storage.models import Article, CrawlRun, Digest
@@ -27,7 +27,9 @@ def crawl_errors_by_source(db: Database) -> dict[str, int]:
 def articles_by_source_label(db: Database) -> dict[tuple[str, str], int]:
     with db.session() as session:
         rows = session.exec(
-            select(Article.source, Article.label, func.count()).group_by(Article.source, Article.label)
+            select(Article.source, Article.label, func.count()).group_by(
+                col(Article.source), col(Article.label)
+            )
         )
         return {(source, label or "unjudged"): int(n) for source, label, n in rows}
 

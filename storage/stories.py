@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, insert, union_all, update
 from sqlmodel import Session, col, select
 
 from storage.db import Database
-from storage.models import Article
+from storage.models import Article, table_of
 from storage.models.stories import ArticleSignature, SignatureBand, StoryKey, StoryLink
 
 
@@ -142,11 +142,11 @@ class StoryIndex:
                         session.exec(delete(table).where(col(table.article_id).in_(chunk)))
             # Core inserts: one executemany each, no ORM bookkeeping per row.
             conn = session.connection()
-            conn.execute(insert(ArticleSignature.__table__), sig_values)
+            conn.execute(insert(table_of(ArticleSignature)), sig_values)
             if band_values:
-                conn.execute(insert(SignatureBand.__table__), band_values)
+                conn.execute(insert(table_of(SignatureBand)), band_values)
             if key_values:
-                conn.execute(insert(StoryKey.__table__), key_values)
+                conn.execute(insert(table_of(StoryKey)), key_values)
             self._record(conn, links)
         return len(sig_values)
 
@@ -160,7 +160,7 @@ class StoryIndex:
     @staticmethod
     def _record(conn: Any, links: Sequence[LinkRow]) -> None:
         if links:
-            table = Article.__table__
+            table = table_of(Article)
             for link in links:
                 conn.execute(
                     update(table).where(table.c.id == link.article_id).values(story_id=link.story_id)
@@ -168,12 +168,12 @@ class StoryIndex:
             ids = [link.article_id for link in links]
             for start in range(0, len(ids), _BATCH):
                 conn.execute(
-                    delete(StoryLink.__table__).where(
-                        StoryLink.__table__.c.article_id.in_(ids[start : start + _BATCH])
+                    delete(table_of(StoryLink)).where(
+                        table_of(StoryLink).c.article_id.in_(ids[start : start + _BATCH])
                     )
                 )
             conn.execute(
-                insert(StoryLink.__table__),
+                insert(table_of(StoryLink)),
                 [
                     {
                         "article_id": link.article_id,
@@ -219,7 +219,7 @@ class StoryIndex:
         keys = list(dict.fromkeys(keys))
         if not keys:
             return []
-        table = StoryKey.__table__
+        table = table_of(StoryKey)
         ids: set[int] = set()
         with self._session() as session:
             conn = session.connection()
@@ -266,7 +266,7 @@ class StoryIndex:
                 .where(Article.story_id == story_id)
                 .order_by(col(Article.id))
             ).all()
-        out = []
+        out: list[tuple[Article, LinkRow | None]] = []
         for article, link in rows:
             row = None
             if link is not None:
@@ -310,7 +310,7 @@ class StoryIndex:
                 | (col(Article.published_at).is_(None) & (col(Article.first_seen_at) >= since))
             )
             stmt = stmt.where(col(Article.story_id).in_(recent))
-        stmt = stmt.group_by(Article.story_id).having(func.count() >= min_size)
+        stmt = stmt.group_by(col(Article.story_id)).having(func.count() >= min_size)
         with self._session() as session:
             ids = [sid for sid, _ in session.exec(stmt).all()]
         members: dict[int, list[Article]] = {}
@@ -320,7 +320,8 @@ class StoryIndex:
                     select(Article).where(col(Article.story_id).in_(ids[start : start + _BATCH]))
                 ).all()
                 for a in rows:
-                    members.setdefault(a.story_id, []).append(a)
+                    if a.story_id is not None:
+                        members.setdefault(a.story_id, []).append(a)
 
         def when(a: Article) -> datetime:
             return a.published_at or a.first_seen_at

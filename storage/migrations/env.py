@@ -4,6 +4,8 @@ an engine on `-x url=...`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
@@ -13,7 +15,7 @@ import storage.models  # noqa: F401  (registers every table)
 from storage.schema import include_object, render_item
 
 config = context.config
-OPTIONS = dict(
+OPTIONS: dict[str, Any] = dict(
     target_metadata=SQLModel.metadata,
     render_as_batch=True,  # SQLite alters tables by copying them; batch mode writes that for us
     compare_type=True,

@@ -37,7 +37,7 @@ from storage.models.http_cache import HttpValidator  # noqa: E402
 from storage.models.runs import RUN_COUNT_FIELDS, RUN_STATUSES, CrawlRun  # noqa: E402
 from storage.models.search import ArticleSearch  # noqa: E402
 from storage.models.stories import ArticleSignature, SignatureBand, StoryKey, StoryLink  # noqa: E402
-from storage.models.types import UTCDateTime, utcnow  # noqa: E402
+from storage.models.types import UTCDateTime, row_id, table_of, utcnow  # noqa: E402
 
 __all__ = [
     "Article",
@@ -68,5 +68,7 @@ __all__ = [
     "StoryLink",
     "UTCDateTime",
     "Worker",
+    "row_id",
+    "table_of",
     "utcnow",
 ]

@@ -75,7 +75,7 @@ class CrawlRun(SQLModel, table=True):
     )
 
     def summary(self) -> dict[str, Any]:
-        data = {
+        data: dict[str, Any] = {
             "id": self.id,
             "source": self.source,
             "status": self.status,

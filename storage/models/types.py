@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Table
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import SQLModel
 
 
 class UTCDateTime(TypeDecorator):
@@ -37,3 +38,17 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def row_id(row: Any) -> int:
+    """The primary key of a row the database has given one (after a flush or a read). SQLModel
+    types ``id`` as ``int | None`` because a new row has none yet: asking earlier is a bug."""
+    value = row.id
+    if value is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return int(value)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The SQLAlchemy table of a SQLModel table class (for Core statements and bulk inserts)."""
+    return SQLModel.metadata.tables[str(model.__tablename__)]
