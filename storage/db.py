@@ -8,8 +8,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ScalarSelect, SQLCoreOperations, event, func, select, text, union_all
+from sqlalchemy import ScalarSelect, event, func, select, text, union_all
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlmodel import Session, create_engine
 
 import storage.models  # noqa: F401  (registers every table)
