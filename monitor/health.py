@@ -121,11 +121,12 @@ def check_health(
             )
     health.sources = source_freshness(config, db)
     for s in health.sources:
-        if s.stale(now):
+        age = s.age(now)
+        if age is not None and s.stale(now):
             what = (
-                f"no successful crawl for {_human(s.age(now))}"
+                f"no successful crawl for {_human(age)}"
                 if s.last_success
-                else f"no successful crawl since its first crawl {_human(s.age(now))} ago"
+                else f"no successful crawl since its first crawl {_human(age)} ago"
             )
             health.problems.append(f"source {s.source}: {what} (stale_after {_human(s.stale_after)})")
     return health

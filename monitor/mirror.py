@@ -260,6 +260,7 @@ class MirrorServer:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
+        assert isinstance(host, str)  # an IPv4/IPv6 server's address is (str, int, ...)
         return f"http://{host}:{port}"
 
     @property

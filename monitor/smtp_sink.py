@@ -85,13 +85,13 @@ class _Authenticator:
 class _Controller(Controller):
     """aiosmtpd's threaded controller, able to listen on port 0 and report the port it got."""
 
-    def factory(self):  # type: ignore[override]
+    def factory(self):
         # aiosmtpd warns about AUTH without TLS on every connection; on loopback that is the point.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             return super().factory()
 
-    def _create_server(self):  # type: ignore[override]
+    def _create_server(self):
         inner = super()._create_server()
 
         async def bind():
@@ -158,7 +158,7 @@ class SmtpSink:
         message = email.message_from_bytes(envelope.data, policy=email.policy.default)
         with self._lock:
             self.envelopes.append(envelope)
-            self.messages.append(message)  # type: ignore[arg-type]
+            self.messages.append(message)
             if self.folder is not None:
                 (self.folder / f"{len(self.messages):04d}.eml").write_bytes(envelope.data)
             self._lock.notify_all()

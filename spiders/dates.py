@@ -95,14 +95,14 @@ def parse_date(
     if not text:
         return None
     try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return value if value.tzinfo else value.replace(tzinfo=tz)
+        iso = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return iso if iso.tzinfo else iso.replace(tzinfo=tz)
     except ValueError:
         pass
     if _RFC822.match(text):
         try:
-            value = parsedate_to_datetime(text)
-            return value if value.tzinfo else value.replace(tzinfo=tz)
+            parsed = parsedate_to_datetime(text)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
         except (TypeError, ValueError):
             pass
     text = _WEEKDAY.sub("", text)

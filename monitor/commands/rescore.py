@@ -29,14 +29,16 @@ def rescore(app: AppContext, stale_only: bool, as_json: bool) -> None:
     from monitor.relevance import RelevanceModel
     from monitor.relevance.classifier import ModelFileError
     from storage import ArticleStore
+    from storage.models import row_id
 
     config = app.config
-    paths = {}
+    paths: dict[str, Path | None] = {}
     for key in ("terms_file", "model_file"):
         value = getattr(config.relevance, key)
-        paths[key] = Path(config.resolve_path(value)) if value else None
-        if paths[key] is not None and not paths[key].exists():
-            raise click.ClickException(f"relevance.{key}: {paths[key]} does not exist")
+        path = Path(config.resolve_path(value)) if value else None
+        if path is not None and not path.exists():
+            raise click.ClickException(f"relevance.{key}: {path} does not exist")
+        paths[key] = path
     try:
         model = RelevanceModel.load(paths["terms_file"], model_file=paths["model_file"])
     except ModelFileError as exc:
@@ -57,7 +59,9 @@ def rescore(app: AppContext, stale_only: bool, as_json: bool) -> None:
             judgement.score,
             model.version,
         ) or article.reasons != data["reasons"]:
-            store.set_judgement(article.id, judgement.label, judgement.score, data["reasons"], model.version)
+            store.set_judgement(
+                row_id(article), judgement.label, judgement.score, data["reasons"], model.version
+            )
     summary = {
         "rescored": seen,
         "label_changes": dict(changes),

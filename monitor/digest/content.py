@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-from storage.models import Article, CrawlRun
+from storage.models import Article, CrawlRun, row_id
 from storage.runs import Degradation
 
 LANGUAGE_NAMES = {"vi": "Vietnamese", "ru": "Russian", "en": "English"}
@@ -292,7 +292,7 @@ def make_item(group: Sequence[Article], tz: tzinfo, labels: dict[str, str]) -> I
     head, others = group[0], group[1:]
     reasons = list(head.reasons or [])
     return Item(
-        article_id=head.id,
+        article_id=row_id(head),
         section="core" if head.label == "core" else "national",
         title=_clean(head.title) or head.url,
         url=head.url,
@@ -308,7 +308,7 @@ def make_item(group: Sequence[Article], tz: tzinfo, labels: dict[str, str]) -> I
         score=head.score or 0.0,
         also_in=[
             OtherSource(
-                o.id,
+                row_id(o),
                 _clean(o.title),
                 o.url,
                 o.source,

@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from monitor.config import AppConfig
 
@@ -153,7 +154,7 @@ def _connect(config: AppConfig, sender: str, env: Mapping[str, str] | None):
             f"keyring with `newsmon set-password` (desktop hosts only)"
         )
     context = ssl.create_default_context()
-    extra = {"timeout": smtp.timeout_seconds}
+    extra: dict[str, Any] = {"timeout": smtp.timeout_seconds}
     if smtp.security == "ssl":
         extra["context"] = context
     # yagmail's own connection handling (SSL, STARTTLS, login), with its unsafe defaults closed:
@@ -223,6 +224,7 @@ def send_smtp(
     smtp: smtplib.SMTP = client.smtp
     attempts: list[Attempt] = []
     accepted: list[str] = []
+    text: bytes | str  # the server's reply text; smtplib gives bytes, its exceptions either
     try:
         smtp.ehlo_or_helo_if_needed()
         code, text = smtp.mail(sender)

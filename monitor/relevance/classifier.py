@@ -193,7 +193,14 @@ class RelevanceClassifier:
             if arrays[name].shape != shape:
                 raise ModelFileError(f"{path}: {name} has shape {arrays[name].shape}, expected {shape}")
         return cls(
-            vocabulary=vocab, text_scale=float(doc["text_scale"]), meta=dict(doc.get("meta") or {}), **arrays
+            vocabulary=vocab,
+            ev_mean=arrays["ev_mean"],
+            ev_scale=arrays["ev_scale"],
+            ev_coef=arrays["ev_coef"],
+            text_coef=arrays["text_coef"],
+            intercept=arrays["intercept"],
+            text_scale=float(doc["text_scale"]),
+            meta=dict(doc.get("meta") or {}),
         )
 
     def _arrays(self) -> dict[str, np.ndarray]:

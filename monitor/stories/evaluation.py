@@ -129,7 +129,7 @@ def read_records(stream: IO[str]) -> tuple[list[EvalRecord], list[RecordError]]:
                 lang=rec["lang"],
                 story=str(story),
                 published=published,
-                lead=rec.get("lead") if isinstance(rec.get("lead"), str) else "",
+                lead=rec["lead"] if isinstance(rec.get("lead"), str) else "",
                 source=str(rec.get("source") or "eval")[:64],
                 line=n,
             )
@@ -170,9 +170,22 @@ def group_records(records: Iterable[EvalRecord], grouper: StoryGrouper) -> dict[
         result = store.save(article)
         article_of[r.id] = result.article_id
         if result.outcome.value == "new":
-            stored = store.get(result.article_id)
-            grouper.assign(stored)
-    return {rid: store.get(aid).story_id for rid, aid in article_of.items()}
+            grouper.assign(_stored(store, result.article_id))
+    return {rid: _story_of(store, aid) for rid, aid in article_of.items()}
+
+
+def _stored(store: ArticleStore, article_id: int) -> Article:
+    article = store.get(article_id)
+    if article is None:
+        raise LookupError(f"article {article_id} was just stored and is gone")
+    return article
+
+
+def _story_of(store: ArticleStore, article_id: int) -> int:
+    story = _stored(store, article_id).story_id
+    if story is None:  # every article stored here was grouped, or is a copy of one that was
+        raise LookupError(f"article {article_id} was grouped into no story")
+    return story
 
 
 def evaluate(

@@ -559,7 +559,7 @@ def _auto_names(
     "Sergey Sobyanin" and "Сергея Собянина" both give fn:sobian (six letters of
     the surname's skeleton, enough to reach past Russian case endings).
     """
-    used = set()
+    used: set[int] = set()
     for m in mentions:
         used.update(range(m.first, m.last + 1))
     runs: list[list[int]] = []

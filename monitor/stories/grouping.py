@@ -44,6 +44,7 @@ from monitor.stories.text import (
     text_signature,
 )
 from storage import Article, Database
+from storage.models import row_id
 from storage.stories import IndexedArticle, IndexRow, LinkRow, StoryIndex
 
 logger = logging.getLogger(__name__)
@@ -320,7 +321,7 @@ class StoryGrouper:
                     [row],
                     links=[
                         LinkRow(
-                            article.id,
+                            row_id(article),
                             decision.story_id,
                             decision.how,
                             decision.matched,
@@ -329,7 +330,7 @@ class StoryGrouper:
                         )
                     ],
                 )
-            self._remember(article.id, features)
+            self._remember(row_id(article), features)
             decisions.append(decision)
         return decisions
 
@@ -340,12 +341,12 @@ class StoryGrouper:
         features = self.features(article)
         signature = text_signature(article.title, article.body, article.lead)
         self.index.put_many([self._row(article, features, signature)])
-        self._remember(article.id, features)
-        return StoryDecision(article.id, article.story_id, "kept")
+        self._remember(row_id(article), features)
+        return StoryDecision(row_id(article), article.story_id, "kept")
 
     def _row(self, article: Article, features: StoryFeatures, signature) -> IndexRow:
         return IndexRow(
-            article_id=article.id,
+            article_id=row_id(article),
             language=article.language or "",
             story_time=_story_time(article),
             minhash=signature_bytes(signature),
@@ -373,7 +374,7 @@ class StoryGrouper:
     def _candidates(self, article: Article, features: StoryFeatures, signature, bands) -> list[_Candidate]:
         opts = self.options
         seen: dict[int, _Candidate] = {}
-        for indexed in self.index.near(bands, exclude=[article.id]):
+        for indexed in self.index.near(bands, exclude=[row_id(article)]):
             f = self._features_of(indexed)
             if f is not None:
                 seen[indexed.article_id] = _Candidate(
@@ -383,7 +384,7 @@ class StoryGrouper:
         span = timedelta(days=opts.window_days)
         keys = [key_hash(k) for k in features.keys()]
         start, end = (when - span, when + span) if when else (None, None)
-        for indexed in self.index.by_keys(keys, start, end, exclude=[article.id, *seen]):
+        for indexed in self.index.by_keys(keys, start, end, exclude=[row_id(article), *seen]):
             f = self._features_of(indexed)
             if f is None:
                 continue
@@ -419,8 +420,8 @@ class StoryGrouper:
             if any(self._disagrees(features, signature, m, article.language or "") for m in others):
                 continue
             how = "duplicate" if cand.similarity >= opts.near_threshold else "story"
-            return StoryDecision(article.id, story, how, cand.article.article_id, score, result.reasons)
-        return StoryDecision(article.id, article.id, "new")
+            return StoryDecision(row_id(article), story, how, cand.article.article_id, score, result.reasons)
+        return StoryDecision(row_id(article), row_id(article), "new")
 
     def _disagrees(self, features: StoryFeatures, signature, member: IndexedArticle, language: str) -> bool:
         other = self._features_of(member)

@@ -70,7 +70,9 @@ class Guard:
         return hmac.new(self._key, self.token.encode(), hashlib.sha256).hexdigest()
 
     def token_matches(self, given: str) -> bool:
-        return bool(self.token) and hmac.compare_digest(given.encode(), self.token.encode())
+        if not self.token:
+            return False
+        return hmac.compare_digest(given.encode(), self.token.encode())
 
     def bearer(self, request: Request) -> bool:
         header = request.headers.get("authorization", "")
