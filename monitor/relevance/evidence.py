@@ -367,115 +367,129 @@ def weigh(prep: Prepared, mentions: list[Mention]) -> Evidence:
         return Evidence(**base)  # type: ignore[arg-type]
 
     vietnam_seen = base["vietnam"] > 0
-    nu = len(units)
-    hp_unit = [0.0] * nu
-    h_unit = [0.0] * nu
-    r_unit = [0.0] * nu
-    v_unit = [0.0] * nu
-    c_unit = [0.0] * nu
-    rp_unit = [0.0] * nu  # Russian parties
-    t_unit = [0.0] * nu  # third countries
-    venue_unit = [0.0] * nu
+    # Per-sentence sums, kept only for sentences with mentions (dicts keyed by
+    # unit index, filled in text order): most sentences of an article have none.
+    hp_unit: dict[int, float] = {}  # Hanoi as a party
+    h_unit: dict[int, float] = {}  # Hanoi in any role
+    r_unit: dict[int, float] = {}  # any Russian side
+    v_unit: dict[int, float] = {}  # a Vietnamese side
+    c_unit: dict[int, float] = {}  # cooperation words
+    rp_unit: dict[int, float] = {}  # Russian parties
+    t_unit: dict[int, float] = {}  # third countries
+    venue_unit: dict[int, float] = {}  # Hanoi as venue
     russia_in_hanoi = 0
     prev: Mention | None = None
     for m, hp in zip(mentions, party):
         w = m.weight
         if w <= 0:
             continue
-        if m.side == "russia" and m.kind in _RUSSIA_PARTY_KINDS:
-            rp_unit[m.unit] += w
-        elif m.side == "third":
-            t_unit[m.unit] += w
-        elif m.side == "hanoi" and m.kind == "venue":
-            venue_unit[m.unit] += w
-            # "Russian House in Hanoi", "Đại sứ quán Nga tại Hà Nội": a Russian
-            # body placed in Hanoi, not a Hanoi party.
-            if prev is not None and prev.side == "russia" and prev.kind == "body" and m.i - prev.j <= 1:
-                russia_in_hanoi += 1
-        prev = m
-        if hp:
-            hp_unit[m.unit] += hp
-        if m.side == "hanoi" or (m.side == "pair" and m.kind == "named"):
-            h_unit[m.unit] += w
-        if m.side == "russia" or (m.side == "pair" and m.kind == "named"):
-            r_unit[m.unit] += w
+        u, side, kind = m.unit, m.side, m.kind
+        if side == "russia":
+            r_unit[u] = r_unit.get(u, 0.0) + w
+            if kind in _RUSSIA_PARTY_KINDS:
+                rp_unit[u] = rp_unit.get(u, 0.0) + w
+        elif side == "cooperation":
+            c_unit[u] = c_unit.get(u, 0.0) + w
+        elif side == "hanoi":
+            h_unit[u] = h_unit.get(u, 0.0) + w
+            v_unit[u] = v_unit.get(u, 0.0) + w
+            if kind == "venue":
+                venue_unit[u] = venue_unit.get(u, 0.0) + w
+                # "Russian House in Hanoi", "Đại sứ quán Nga tại Hà Nội": a
+                # Russian body placed in Hanoi, not a Hanoi party.
+                if prev is not None and prev.side == "russia" and prev.kind == "body" and m.i - prev.j <= 1:
+                    russia_in_hanoi += 1
+        elif side == "pair":
+            if kind == "named":
+                h_unit[u] = h_unit.get(u, 0.0) + w
+                r_unit[u] = r_unit.get(u, 0.0) + w
+        elif side == "third":
+            t_unit[u] = t_unit.get(u, 0.0) + w
         # State-level words can be Russian too ("President Putin"), so
         # they do not make a Vietnamese side on their own.
-        if m.side in ("vietnam", "locality", "hanoi") or (m.side == "national" and vietnam_seen):
-            v_unit[m.unit] += w
-        if m.side == "cooperation":
-            c_unit[m.unit] += w
+        elif side in ("vietnam", "locality") or (side == "national" and vietnam_seen):
+            v_unit[u] = v_unit.get(u, 0.0) + w
+        prev = m
+        if hp:
+            hp_unit[u] = hp_unit.get(u, 0.0) + hp
 
-    para_of = [u.para for u in units]
     c_para: dict[int, float] = {}
     r_para: dict[int, float] = {}
-    for k, p in enumerate(para_of):
-        c_para[p] = c_para.get(p, 0.0) + c_unit[k]
-        r_para[p] = r_para.get(p, 0.0) + r_unit[k]
+    for k, w in c_unit.items():
+        p = units[k].para
+        c_para[p] = c_para.get(p, 0.0) + w
+    for k, w in r_unit.items():
+        p = units[k].para
+        r_para[p] = r_para.get(p, 0.0) + w
 
     # Core: units where Hanoi-as-party stands with a Russian side, with
     # cooperation words in the same paragraph. Same sentence counts fully,
     # same paragraph half.
-    coop_doc = sum(c_unit)
+    coop_doc = sum(c_unit.values())
     core_units: list[int] = []
     core_link = 0.0
-    for k in range(nu):
-        if hp_unit[k] <= 0:
+    for k, hp in hp_unit.items():
+        if hp <= 0:
             continue
-        p = para_of[k]
+        p = units[k].para
         # The title sets the subject: cooperation anywhere in the article
         # qualifies it; elsewhere it must be in the same paragraph.
         if units[k].field == "title":
             if coop_doc < 2.0:
                 continue
-        elif c_para[p] <= 0:
+        elif c_para.get(p, 0.0) <= 0:
             continue
-        if r_unit[k] > 0:
-            core_link += min(hp_unit[k], 3.0)
+        if r_unit.get(k, 0.0) > 0:
+            core_link += min(hp, 3.0)
             core_units.append(k)
-        elif r_para[p] > 0:
-            core_link += 0.5 * min(hp_unit[k], 3.0)
+        elif r_para.get(p, 0.0) > 0:
+            core_link += 0.5 * min(hp, 3.0)
             core_units.append(k)
 
     # National: Russia with any Vietnamese side and cooperation nearby.
     nat_link = 0.0
-    for k in range(nu):
-        near_coop = c_unit[k] > 0 or c_para[para_of[k]] > 0 or (units[k].field == "title" and coop_doc >= 2.0)
-        if r_unit[k] > 0 and v_unit[k] > 0 and near_coop:
-            nat_link += units[k].weight * FIELD_WEIGHT[units[k].field]
+    for k, r in r_unit.items():
+        if r <= 0 or v_unit.get(k, 0.0) <= 0:
+            continue
+        unit = units[k]
+        if (
+            c_unit.get(k, 0.0) > 0
+            or c_para.get(unit.para, 0.0) > 0
+            or (unit.field == "title" and coop_doc >= 2.0)
+        ):
+            nat_link += unit.weight * FIELD_WEIGHT[unit.field]
 
     # The headline carries the subject: a title or lead sentence that itself
     # joins a Hanoi party to a Russian side, under a cooperation title naming
     # one of them, is not a passing mention even if the rest says "the two
     # universities". (A Russian-only title must not be state-level news.)
-    title_hp = any(hp_unit[k] > 0 and units[k].field == "title" for k in range(nu))
-    title_r = any(r_unit[k] > 0 and units[k].field == "title" for k in range(nu))
-    title_c = any(c_unit[k] > 0 and units[k].field == "title" for k in range(nu))
+    has_title = bool(units) and units[0].field == "title"
+    title_hp = has_title and hp_unit.get(0, 0.0) > 0
+    title_r = has_title and r_unit.get(0, 0.0) > 0
+    title_c = has_title and c_unit.get(0, 0.0) > 0
     headline_core = (
         title_c
         and (title_hp or (title_r and head["national"] == 0))
-        and any(r_unit[k] > 0 and units[k].field in ("title", "lead") for k in core_units)
+        and any(r_unit.get(k, 0.0) > 0 and units[k].field in ("title", "lead") for k in core_units)
     )
     # Hanoi party and Russian party together (the labeling rules' "between a
     # Hanoi party and a Russian party"), by sentence and by paragraph.
-    party_units = [k for k in range(nu) if hp_unit[k] > 0 and rp_unit[k] > 0]
-    hp_para = {para_of[k] for k in range(nu) if hp_unit[k] > 0}
-    rp_para = {para_of[k] for k in range(nu) if rp_unit[k] > 0}
+    party_units = [k for k, hp in hp_unit.items() if hp > 0 and rp_unit.get(k, 0.0) > 0]
+    hp_para = {units[k].para for k, hp in hp_unit.items() if hp > 0}
+    rp_para = {units[k].para for k, w in rp_unit.items() if w > 0}
     base.update(
         party_units=len(party_units),
         party_paras=len(hp_para & rp_para),
-        party_coop_units=sum(1 for k in party_units if c_para[para_of[k]] > 0),
-        third_russia_units=sum(1 for k in range(nu) if t_unit[k] > 0 and r_unit[k] > 0),
+        party_coop_units=sum(1 for k in party_units if c_para.get(units[k].para, 0.0) > 0),
+        third_russia_units=sum(1 for k in t_unit if r_unit.get(k, 0.0) > 0),
         russia_in_hanoi=russia_in_hanoi,
-        venue_party_units=sum(
-            1 for k in range(nu) if venue_unit[k] > 0 and rp_unit[k] > 0 and hp_unit[k] == 0
-        ),
+        venue_party_units=sum(1 for k in venue_unit if rp_unit.get(k, 0.0) > 0 and hp_unit.get(k, 0.0) == 0),
     )
     return Evidence(
         **base,  # type: ignore[arg-type]
         core_link=core_link,
         core_units=len(set(core_units)),
-        hanoi_russia_units=sum(1 for k in range(nu) if h_unit[k] > 0 and r_unit[k] > 0),
+        hanoi_russia_units=sum(1 for k, w in h_unit.items() if w > 0 and r_unit.get(k, 0.0) > 0),
         nat_link=nat_link,
         title_party=title_hp,
         headline_core=headline_core,
