@@ -241,7 +241,7 @@ def _hms(value: datetime) -> str:
 def _now_iso() -> str:
     from storage.models import utcnow
 
-    return utcnow().isoformat(timespec="seconds")
+    return utcnow().isoformat()  # full precision: a killed crawl's record may start at this time
 
 
 def tick_cron(tick_seconds: int) -> str:

@@ -73,7 +73,7 @@ def format_workers(workers: list[WorkerStatus]) -> list[str]:
     for w in workers:
         state = "" if w.alive else " (silent: presumed dead)"
         jobs = ", ".join(
-            f"{j.get('job')} {j.get('source') or j.get('schedule')} since {j.get('since', '?')}"
+            f"{j.get('job')} {j.get('source') or j.get('schedule')} since {str(j.get('since', '?'))[:19]}"
             for j in w.running
         )
         lines.append(

@@ -84,6 +84,7 @@ def test_three_workers_crawl_each_source_once_per_period_and_survive_a_kill(
     victim_pid, victim_sources = None, []
     done: dict[str, int] = {}
     status = None
+    text_status = ""
     try:
         deadline = started + (PERIODS + 2) * PERIOD.total_seconds() + 60
         while True:
@@ -95,6 +96,7 @@ def test_three_workers_crawl_each_source_once_per_period_and_survive_a_kill(
             with db.session() as session:
                 if status is None and len(done) == len(names):
                     status = workspace.run("status", "--json", check=True, timeout=120)
+                    text_status = workspace.run("status", check=True, timeout=120).stdout
                 # Once every source has been crawled, kill a worker in the middle of a crawl.
                 if victim_pid is None and len(done) == len(names):
                     busy = session.exec(select(Worker).where(col(Worker.stopped_at).is_(None))).all()
@@ -134,6 +136,8 @@ def test_three_workers_crawl_each_source_once_per_period_and_survive_a_kill(
     assert sorted(w["pid"] for w in shown["workers"]) == sorted(w.pid for w in workers)
     assert all(w["alive"] and w["host"] and w["heartbeat_age_seconds"] < 10 for w in shown["workers"])
     assert all(isinstance(w["running"], list) for w in shown["workers"])
+    assert "workers:" in text_status
+    assert all(f"pid {w.pid}: heartbeat" in text_status for w in workers), text_status
     listed = {s["name"]: s for s in shown["sources"]}
     assert all(listed[n]["next_run"] and listed[n]["last_run"] for n in names)
 
