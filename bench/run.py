@@ -10,7 +10,8 @@ mirror server, and measures, interleaving the runs it compares:
    e2e_cpu_s_per_1000: `newsmon crawl` of a generic source on that site, politeness off as
    in mirror mode (discover, parse, classify, store, group), each a whole process;
 3. recrawl_article_requests, recrawl_seconds: a second crawl of the unchanged site;
-4. story_ms_per_article by articles a day ({"30", "300", "3000"}) and
+4. story_ms_per_article by articles a day ({"30", "300", "3000"}; story_cpu_ms_per_article:
+   the grouping thread's CPU, steadier on a busy machine) and
    ingest_ratio_1m_vs_10k (store + group per article with 1M stored vs 10k, the large
    store filled in bulk);
 5. digest_seconds and status_seconds (`newsmon digest --dry-run`, `newsmon status`, whole
@@ -599,8 +600,11 @@ def store_and_group(db, grouper, fields: dict[str, Any]) -> float:
     return time.perf_counter() - t0
 
 
-def bench_story_rates(work: Path, mode: Mode, gen: Generator, log) -> dict[str, float]:
-    """Per-article story grouping cost with 30, 300 and 3,000 stored articles a day."""
+def bench_story_rates(
+    work: Path, mode: Mode, gen: Generator, log
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Per-article story grouping cost with 30, 300 and 3,000 stored articles a day: median wall
+    milliseconds, and median CPU milliseconds of the grouping thread (steadier on a busy machine)."""
     from monitor.stories import StoryGrouper
     from storage import Article, ArticleStore, Database
 
@@ -621,6 +625,7 @@ def bench_story_rates(work: Path, mode: Mode, gen: Generator, log) -> dict[str, 
         dbs[rate] = (db, StoryGrouper(db))
     fresh = new_articles(gen, 5_000_000, mode.story_new + 1, END)
     times: dict[int, list[float]] = {rate: [] for rate in RATES}
+    cpu: dict[int, list[float]] = {rate: [] for rate in RATES}
     for rate in RATES:  # warm caches and code paths alike
         store_and_group(dbs[rate][0], dbs[rate][1], fresh[0])
     for article in fresh[1:]:
@@ -628,12 +633,15 @@ def bench_story_rates(work: Path, mode: Mode, gen: Generator, log) -> dict[str, 
             db, grouper = dbs[rate]
             saved = ArticleStore(db).save(Article(**article))
             stored = ArticleStore(db).get(saved.article_id)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             grouper.assign(stored)
             times[rate].append(time.perf_counter() - t0)
+            cpu[rate].append(time.thread_time() - c0)
     for db, _ in dbs.values():
         db.dispose()
-    return {str(rate): 1000 * statistics.median(times[rate]) for rate in RATES}
+    return {str(rate): 1000 * statistics.median(times[rate]) for rate in RATES}, {
+        str(rate): 1000 * statistics.median(cpu[rate]) for rate in RATES
+    }
 
 
 def _complete(table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -935,6 +943,7 @@ def table(result: dict[str, Any]) -> str:
         *KEYS,
         "raw_cpu_s_per_1000",
         "e2e_cpu_ratio",
+        "story_cpu_ms_per_article",
         "ingest_ms_per_article",
         "ingest_ratio_large_vs_small",
         "stored_sizes",
@@ -983,7 +992,9 @@ def main(argv: list[str] | None = None) -> int:
             log("crawls (interleaved: raw spider, newsmon crawl, ...):")
             result.update(bench_crawl(work, mode, arts, mirror, log))
         log("story grouping by articles a day:")
-        result["story_ms_per_article"] = bench_story_rates(work, mode, gen, log)
+        result["story_ms_per_article"], result["story_cpu_ms_per_article"] = bench_story_rates(
+            work, mode, gen, log
+        )
         log("stored articles, digest and status:")
         result.update(bench_stored(work, mode, gen, log))
         result.setdefault("ingest_ratio_1m_vs_10k", None)

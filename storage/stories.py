@@ -4,10 +4,12 @@ Storage only stores: the signature bytes, band keys, event keys and packed featu
 arrive computed (``monitor.stories`` makes them). Every look-up grouping does per new
 article is an index range scan bounded by a per-key limit, so its cost depends on how
 many related articles exist, not on how many are stored or published a day:
-- ``near``: articles sharing an LSH band (near-copies in one language);
-- ``by_keys``: articles sharing an event key (actor, object, date with place...) within
-  the story window, the most recent ``per_key`` of each key;
+- ``hits``: articles sharing an LSH band (near-copies in one language, within the duplicate
+  window) or an event key (actor, object, date with place... within the story window), the
+  most recent few of each key, counted per kind and returned with their MinHash: one statement;
+- ``get_many``: the packed features and story ids of the few candidates grouping compares;
 - ``members``: the articles of given stories (so joining a story means agreeing with it).
+A story decision runs in ``deciding()``: one transaction holding the story lock.
 """
 
 from __future__ import annotations
@@ -16,15 +18,18 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, insert, union_all, update
+from sqlalchemy import bindparam, delete, func, insert, text, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from storage.db import Database
 from storage.models import Article, table_of
 from storage.models.stories import ArticleSignature, SignatureBand, StoryKey, StoryLink
+from storage.models.types import UTCDateTime
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,17 @@ class IndexedArticle:
     published_at: datetime | None
     packed: str
     minhash: bytes
+
+
+class Hit(NamedTuple):
+    """A stored article that shares LSH bands or event keys with a new one (a tuple: hundreds
+    are made per new article)."""
+
+    article_id: int
+    language: str
+    minhash: bytes
+    bands: int  # LSH band keys shared
+    keys: tuple[int, ...]  # event keys shared, per group of keys asked for
 
 
 @dataclass(frozen=True)
@@ -124,7 +140,8 @@ class StoryIndex:
                 }
             )
             band_values.extend(
-                {"band_key": k, "article_id": row.article_id} for k in dict.fromkeys(row.bands)
+                {"band_key": k, "article_id": row.article_id, "story_time": row.story_time}
+                for k in dict.fromkeys(row.bands)
             )
             key_values.extend(
                 {"key": k, "article_id": row.article_id, "story_time": row.story_time}
@@ -135,13 +152,12 @@ class StoryIndex:
             return 0
         ids = [v["article_id"] for v in sig_values]
         with self._session() as session:
-            if replace:
-                for start in range(0, len(ids), _BATCH):
-                    chunk = ids[start : start + _BATCH]
-                    for table in (SignatureBand, StoryKey, ArticleSignature):
-                        session.exec(delete(table).where(col(table.article_id).in_(chunk)))
-            # Core inserts: one executemany each, no ORM bookkeeping per row.
+            # Core statements: one executemany each, no ORM bookkeeping per row.
             conn = session.connection()
+            if replace:
+                for chunk in _chunks(ids):
+                    for stmt in _FORGET:
+                        conn.execute(stmt, {"ids": chunk})
             conn.execute(insert(table_of(ArticleSignature)), sig_values)
             if band_values:
                 conn.execute(insert(table_of(SignatureBand)), band_values)
@@ -160,18 +176,9 @@ class StoryIndex:
     @staticmethod
     def _record(conn: Any, links: Sequence[LinkRow]) -> None:
         if links:
-            table = table_of(Article)
-            for link in links:
-                conn.execute(
-                    update(table).where(table.c.id == link.article_id).values(story_id=link.story_id)
-                )
-            ids = [link.article_id for link in links]
-            for start in range(0, len(ids), _BATCH):
-                conn.execute(
-                    delete(table_of(StoryLink)).where(
-                        table_of(StoryLink).c.article_id.in_(ids[start : start + _BATCH])
-                    )
-                )
+            conn.execute(_SET_STORY, [{"aid": link.article_id, "sid": link.story_id} for link in links])
+            for chunk in _chunks([link.article_id for link in links]):
+                conn.execute(_FORGET_LINKS, {"ids": chunk})
             conn.execute(
                 insert(table_of(StoryLink)),
                 [
@@ -195,66 +202,63 @@ class StoryIndex:
             session.exec(update(Article).values(story_id=None))
 
     # ------------------------------------------------------------ reading
-    def near(self, bands: Sequence[int], exclude: Sequence[int] = ()) -> list[IndexedArticle]:
-        """Indexed articles sharing at least one LSH band key."""
-        with self._session() as session:
-            ids = set(
-                session.exec(
-                    select(SignatureBand.article_id).where(col(SignatureBand.band_key).in_(list(bands)))
-                ).all()
-            )
-        ids.difference_update(exclude)
-        return list(self.get_many(ids).values()) if ids else []
-
-    def by_keys(
+    def hits(
         self,
-        keys: Sequence[int],
-        start: datetime | None,
-        end: datetime | None,
+        *,
+        bands: Sequence[int],
+        keys: Sequence[Sequence[int]],
+        when: datetime | None,
+        band_days: float,
+        key_days: float,
         exclude: Sequence[int] = (),
-        per_key: int = 60,
-    ) -> list[IndexedArticle]:
-        """Indexed articles sharing an event key, with story time in [start, end] (no bounds: any),
-        at most the ``per_key`` most recent per key."""
-        keys = list(dict.fromkeys(keys))
-        if not keys:
+        per_band: int = 20,
+        per_key: int | Sequence[int] = 60,
+    ) -> list[Hit]:
+        """Indexed articles sharing an LSH band (story time within ``band_days`` of ``when``) or an
+        event key (within ``key_days``; ``keys`` in groups, counted per group), at most the
+        ``per_band`` most recent per band and ``per_key`` (one number, or one per group) per key,
+        with each its language, MinHash and how many keys of each group it shares. No ``when``:
+        any time. One statement: bounded index range scans, counted and joined in SQL."""
+        limits = [per_key] * len(keys) if isinstance(per_key, int) else list(per_key)
+        band_list = list(dict.fromkeys(bands))
+        key_list = list(
+            dict.fromkeys(
+                (key, kind, limits[kind - 1]) for kind, group in enumerate(keys, 1) for key in group
+            )
+        )
+        if not (band_list or key_list):
             return []
-        table = table_of(StoryKey)
-        ids: set[int] = set()
+        # Few statement shapes (each compiled once per process): lists padded to a size class
+        # by repeating their first key (UNION drops the repeated rows); a key's group is a parameter.
+        band_list += band_list[:1] * (_size_class(len(band_list)) - len(band_list))
+        key_list += key_list[:1] * (_size_class(len(key_list)) - len(key_list))
+        params: dict[str, Any] = {f"b{i}": k for i, k in enumerate(band_list)}
+        for i, (key, kind, limit) in enumerate(key_list):
+            params[f"k{i}"], params[f"t{i}"], params[f"l{i}"] = key, kind, limit
+        if when is not None:
+            if band_list:
+                params.update(bs=when - timedelta(days=band_days), be=when + timedelta(days=band_days))
+            if key_list:
+                params.update(ks=when - timedelta(days=key_days), ke=when + timedelta(days=key_days))
+        stmt = _hit_statement(len(band_list), len(key_list), len(keys), when is not None, per_band)
+        skip = set(exclude)
         with self._session() as session:
-            conn = session.connection()
-            for first in range(0, len(keys), 50):
-                parts = []
-                for key in keys[first : first + 50]:
-                    stmt = table.select().with_only_columns(table.c.article_id).where(table.c.key == key)
-                    if start is not None and end is not None:
-                        stmt = stmt.where(table.c.story_time >= start, table.c.story_time <= end)
-                    parts.append(stmt.order_by(table.c.story_time.desc()).limit(per_key).subquery().select())
-                ids.update(r[0] for r in conn.execute(union_all(*parts)).all())
-        ids.difference_update(exclude)
-        return list(self.get_many(ids).values()) if ids else []
+            rows = session.connection().execute(stmt, params).all()
+        return [Hit(r[0], r[-2], r[-1], r[1], tuple(r[2:-2])) for r in rows if r[0] not in skip]
 
     def members(self, story_id: int, limit: int = 50) -> list[IndexedArticle]:
         """The indexed articles of one story (the most recent ``limit``)."""
         with self._session() as session:
-            rows = session.exec(
-                self._select()
-                .where(Article.story_id == story_id)
-                .order_by(col(ArticleSignature.story_time).desc())
-                .limit(limit)
-            ).all()
-        return [self._make(r) for r in rows]
+            rows = session.connection().execute(_MEMBERS, {"story_id": story_id, "limit": limit}).all()
+            return [_indexed(r) for r in rows]
 
     def get_many(self, article_ids: Iterable[int]) -> dict[int, IndexedArticle]:
-        ids = sorted(set(article_ids))
         found: dict[int, IndexedArticle] = {}
         with self._session() as session:
-            for start in range(0, len(ids), _BATCH):
-                rows = session.exec(
-                    self._select().where(col(ArticleSignature.article_id).in_(ids[start : start + _BATCH]))
-                ).all()
-                for r in rows:
-                    found[r[0].article_id] = self._make(r)
+            conn = session.connection()
+            for chunk in _chunks(sorted(set(article_ids))):
+                for r in conn.execute(_INDEXED, {"ids": chunk}).all():
+                    found[r[0]] = _indexed(r)
         return found
 
     def links(self, story_id: int) -> list[tuple[Article, LinkRow | None]]:
@@ -340,22 +344,94 @@ class StoryIndex:
             keys = session.exec(select(func.count()).select_from(StoryKey)).one()
         return {"indexed": int(indexed), "bands": int(bands), "keys": int(keys)}
 
-    @staticmethod
-    def _select():
-        return select(ArticleSignature, Article.story_id, Article.source, Article.published_at).join(
-            Article, col(Article.id) == col(ArticleSignature.article_id)
-        )
 
-    @staticmethod
-    def _make(row: Any) -> IndexedArticle:
-        sig, story_id, source, published = row
-        return IndexedArticle(
-            article_id=sig.article_id,
-            story_id=story_id,
-            source=source,
-            language=sig.language,
-            story_time=sig.story_time,
-            published_at=published,
-            packed=sig.packed or "",
-            minhash=bytes(sig.minhash),
-        )
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), _BATCH):
+        yield ids[start : start + _BATCH]
+
+
+_SIG = table_of(ArticleSignature)
+_ART = table_of(Article)
+_INDEXED_COLUMNS = (
+    _SIG.c.article_id,
+    _ART.c.story_id,
+    _ART.c.source,
+    _SIG.c.language,
+    _SIG.c.story_time,
+    _ART.c.published_at,
+    _SIG.c.packed,
+    _SIG.c.minhash,
+)
+# Statements built once: per call only their parameters change (no SQL building per article).
+_INDEXED = (
+    sa_select(*_INDEXED_COLUMNS)
+    .join_from(_SIG, _ART, _ART.c.id == _SIG.c.article_id)
+    .where(_SIG.c.article_id.in_(bindparam("ids", expanding=True)))
+)
+_MEMBERS = (
+    sa_select(*_INDEXED_COLUMNS)
+    .join_from(_SIG, _ART, _ART.c.id == _SIG.c.article_id)
+    .where(_ART.c.story_id == bindparam("story_id"))
+    .order_by(_SIG.c.story_time.desc())
+    .limit(bindparam("limit"))
+)
+_FORGET = tuple(
+    delete(t).where(t.c.article_id.in_(bindparam("ids", expanding=True)))
+    for t in (table_of(SignatureBand), table_of(StoryKey), _SIG)
+)
+_FORGET_LINKS = delete(table_of(StoryLink)).where(
+    table_of(StoryLink).c.article_id.in_(bindparam("ids", expanding=True))
+)
+_SET_STORY = update(_ART).where(_ART.c.id == bindparam("aid")).values(story_id=bindparam("sid"))
+
+
+@lru_cache(maxsize=64)
+def _hit_statement(bands: int, keys: int, groups: int, windowed: bool, per_band: int) -> Any:
+    """Per article found: how many band keys and keys of each group it shares, its language and
+    MinHash. The rows counted are the most recent ``per_band`` per band and ``:l<i>`` per key:
+    a UNION of index range scans on (band_key, story_time) and (key, story_time). Written as SQL
+    text (the same on SQLite and PostgreSQL): compiling it from expressions took ~0.1 s a shape."""
+    parts: list[str] = []
+    for table, column, count, limit, window in (
+        ("signature_band", "band_key", bands, per_band, ("bs", "be")),
+        ("story_key", "key", keys, None, ("ks", "ke")),
+    ):
+        for i in range(count):
+            kind = "0" if table == "signature_band" else f"CAST(:t{i} AS INTEGER)"
+            within = f" AND story_time >= :{window[0]} AND story_time <= :{window[1]}" if windowed else ""
+            parts.append(
+                f"SELECT * FROM (SELECT {kind} AS kind, {column} AS hit_key, article_id FROM {table} "
+                f"WHERE {column} = :{column[0]}{i}{within} "
+                f"ORDER BY story_time DESC LIMIT {limit or f':l{i}'}) AS q{len(parts)}"
+            )
+    sums = ", ".join(f"SUM(CASE WHEN found.kind = {k} THEN 1 ELSE 0 END) AS n{k}" for k in range(groups + 1))
+    sql = (
+        f"SELECT counted.*, s.language, s.minhash FROM (SELECT found.article_id, {sums} FROM ("
+        + " UNION ".join(parts)
+        + ") AS found GROUP BY found.article_id) AS counted "
+        "JOIN story_signature AS s ON s.article_id = counted.article_id"
+    )
+    stmt = text(sql)
+    if windowed:
+        names = (("bs", "be") if bands else ()) + (("ks", "ke") if keys else ())
+        stmt = stmt.bindparams(*(bindparam(name, type_=UTCDateTime) for name in names))
+    return stmt
+
+
+def _size_class(n: int) -> int:
+    """0, or the smallest power of two (at least 8) not below n."""
+    return 0 if n == 0 else max(8, 1 << (n - 1).bit_length())
+
+
+def _indexed(row: Any) -> IndexedArticle:
+    article_id, story_id, source, language, story_time, published, packed, minhash = row
+    return IndexedArticle(
+        article_id=article_id,
+        story_id=story_id,
+        source=source,
+        language=language,
+        story_time=story_time,
+        published_at=published,
+        packed=packed or "",
+        minhash=bytes(minhash),
+    )

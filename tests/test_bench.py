@@ -59,8 +59,9 @@ def test_bench_smoke_run_reports_every_measure() -> None:
         assert data[key] > 0, key
     # The re-crawl of the unchanged site fetches no article page.
     assert data["recrawl_article_requests"] == 0
-    assert set(data["story_ms_per_article"]) == {"30", "300", "3000"}
-    assert all(v > 0 for v in data["story_ms_per_article"].values())
+    for key in ("story_ms_per_article", "story_cpu_ms_per_article"):
+        assert set(data[key]) == {"30", "300", "3000"}
+        assert all(v > 0 for v in data[key].values())
     small, large = data["stored_sizes"]
     assert small < large
     for key in ("digest_seconds", "status_seconds", "ingest_ms_per_article"):

@@ -335,3 +335,41 @@ def test_db_revision_writes_a_revision_chained_onto_the_head(tmp_path):
     assert f"down_revision = '{schema.head()}'" in text_
     # The models equal the head, so autogenerate found nothing to write.
     assert "op." not in text_.split("def upgrade()")[1]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_band_rows_indexed_before_the_story_time_revision_get_their_story_time(kind, tmp_path, request):
+    """Revision 35e954df43c8 fills signature_band.story_time from story_signature, so near copies
+    of articles grouped before it are found without a restory."""
+    from datetime import datetime, timezone
+
+    from monitor.stories import StoryGrouper
+    from storage import Article, ArticleStore
+
+    url = empty_database(kind, tmp_path, request)
+    db = Database(url)
+    store = ArticleStore(db)
+    when = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+    saved = store.save(
+        Article(
+            canonical_url="https://example.org/a",
+            url="https://example.org/a",
+            source="hanoimoi",
+            title="Hà Nội và Mát-xcơ-va ký chương trình hợp tác",
+            body="Chiều 20/11, hai thành phố ký chương trình hợp tác giai đoạn 2027-2029 về giao thông.",
+            language="vi",
+            published_at=when,
+            content_hash="",
+        )
+    )
+    StoryGrouper(db).assign(store.get(saved.article_id))
+    schema.downgrade(db, "d996d8332b8d")
+    db.upgrade()
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        times = conn.execute(text("SELECT DISTINCT story_time FROM signature_band")).scalars().all()
+    engine.dispose()
+    assert len(times) == 1 and times[0] is not None
+    found = times[0] if isinstance(times[0], datetime) else datetime.fromisoformat(times[0])
+    assert found.replace(tzinfo=None) == when.replace(tzinfo=None)
+    db.dispose()

@@ -271,10 +271,19 @@ def test_lsh_index_finds_the_copy_among_many_and_persists(tmp_path, records):
     index = StoryIndex(Database(f"sqlite:///{path}"))
     copy = records["s1-vi-copy"]
     sig = text_signature(copy.title, copy.text)
-    matches = index.near(band_keys(sig, "vi"))
+
+    def near(language: str, when: datetime | None = None):
+        bands = band_keys(sig, language)
+        return index.hits(bands=bands, keys=[], when=when, band_days=30, key_days=3)
+
+    matches = near("vi")
     assert [m.article_id for m in matches] == [original.id]
+    assert matches[0].bands >= 20 and matches[0].keys == ()
     assert similarity(sig, signature_from_bytes(matches[0].minhash)) > 0.8
-    assert index.near(band_keys(sig, "en")) == []  # band keys are per language
+    assert near("en") == []  # band keys are per language
+    # Near copies are searched within the duplicate window around the new article's time.
+    assert [m.article_id for m in near("vi", original.published_at + timedelta(days=29))] == [original.id]
+    assert near("vi", original.published_at + timedelta(days=31)) == []
     assert index.counts()["indexed"] == 151
 
 
@@ -498,3 +507,27 @@ def test_two_processes_grouping_one_event_at_once_make_one_story(database_url, r
     assert founded.how == "new"
     assert out[0].story_id == founded.story_id and out[0].how == "duplicate"
     first_db.dispose(), second_db.dispose()
+
+
+def test_candidates_compared_per_article_are_bounded(tmp_path, records):
+    """However many stored reports share keys with a new one, at most max_candidates are compared
+    in full, the near copies first, and the new report still finds its story."""
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    grouper = StoryGrouper(db, options=StoryOptions(max_candidates=5))
+    rec = records["s1-vi-hnm"]
+    first = grouper.assign(store(db, rec, 0))
+    for n in range(1, 30):  # reprints, each with its own footer line
+        grouper.assign(store(db, rec, n, text=rec.text + f"\nBản tin số {n}."))
+    compared = []
+    original = grouper._candidates
+
+    def spy(*args):
+        found = original(*args)
+        compared.append(found)
+        return found
+
+    grouper._candidates = spy
+    decision = grouper.assign(store(db, records["s1-vi-copy"], 100))
+    assert len(compared[0]) == 5
+    assert all(c.similarity >= 0.5 for c in compared[0])
+    assert decision.story_id == first.story_id and decision.how == "duplicate"

@@ -237,7 +237,7 @@ class StoryFeatures:
 
     # ---------------------------------------------------------- index keys
     def keys(self) -> list[str]:
-        """What a report of the same event would share with this one (see ``StoryIndex.by_keys``):
+        """What a report of the same event would share with this one (see ``StoryIndex.hits``):
         an actor, a named object on the event's day, a place the article is about on that day,
         an amount. Dates are the event's day and, for an undated report, the day before too."""
         days = set()

@@ -59,7 +59,10 @@ class SignatureBand(SQLModel, table=True):
     """
 
     __tablename__ = "signature_band"
-    __table_args__ = (Index("ix_signature_band_article", "article_id"),)
+    __table_args__ = (
+        Index("ix_signature_band_article", "article_id"),
+        Index("ix_signature_band_key_time", "band_key", "story_time"),
+    )
 
     band_key: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     article_id: int = Field(
@@ -67,6 +70,9 @@ class SignatureBand(SQLModel, table=True):
             Integer, ForeignKey("article.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
         )
     )
+    # The article's story time (as in story_signature): near copies are searched in a window,
+    # the most recent first, so a band shared by years of reprints costs a bounded range scan.
+    story_time: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
 class StoryKey(SQLModel, table=True):
