@@ -99,7 +99,7 @@ class StoryOptions:
     min_evidence: float = 4.0
     # Stored articles compared per new article, the most promising first (near copies, then those
     # sharing most actors, objects and amounts): bounds the cost at thousands of articles a day.
-    max_candidates: int = 60
+    max_candidates: int = 40
 
 
 @dataclass(frozen=True)
