@@ -166,6 +166,42 @@ def test_weigh_links_sides_by_sentence(rules: RelevanceModel) -> None:
     assert len(ev.features()) == len(ev2.features())
 
 
+def _evidence(model: RelevanceModel, title: str, body: str):
+    prep, mentions = _mentions(model, title, body)
+    return weigh(prep, mentions)
+
+
+def test_weigh_tells_russian_parties_from_the_word_russian(rules: RelevanceModel) -> None:
+    # A Hanoi party next to a Russian party (a city government) is linked...
+    ev = _evidence(rules, TITLE, BODY)
+    assert ev.russia_party > 0 and ev.party_units >= 1 and ev.party_coop_units >= 1
+    # ...a Hanoi party next to the mere adjective is not.
+    words = _evidence(
+        rules,
+        "Hanoi leaders lay flowers at the Lenin monument",
+        "Hanoi Party Committee leaders laid flowers at the monument on the anniversary of the Russian revolution.",
+    )
+    assert words.russia > 0 and words.hanoi_party > 0
+    assert words.russia_party == 0 and words.party_units == 0 and words.commemoration > 0
+    # A Russian city before an institution word names a Russian body.
+    dept = _evidence(rules, "Выставка", "Департамент культуры Москвы открыл выставку о Пушкине в Ханое.")
+    assert dept.russia_party > 0
+
+
+def test_weigh_marks_russian_bodies_in_hanoi_and_third_countries(rules: RelevanceModel) -> None:
+    house = _evidence(
+        rules, "Film week", "The Russian House in Hanoi opened a week of Russian films for students."
+    )
+    assert house.russia_in_hanoi == 1 and house.hanoi_party == 0 and house.party_units == 0
+    third = _evidence(
+        rules, "Moscow and Beijing sign a metro agreement", "The Moscow government and Beijing signed it."
+    )
+    assert third.third > 0 and third.head_third > 0 and third.third_russia_units >= 1
+    # Hanoi and Moscow named as one (a building) make neither city's body a party.
+    bldg = _evidence(rules, "Торговый центр «Ханой-Москва»", "Торговый центр «Ханой-Москва» открыт.")
+    assert bldg.hanoi_party == 0 and bldg.russia_party == 0
+
+
 def test_decide_is_the_rule(rules: RelevanceModel) -> None:
     prep, mentions = _mentions(rules, TITLE, BODY)
     label, score = decide(weigh(prep, mentions))
