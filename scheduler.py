@@ -27,14 +27,16 @@ import re
 import signal
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from monitor.config import AppConfig, ConfigError
+from monitor.config import AppConfig
+from monitor.jobs import check_schedules, job_specs
 from monitor.schedules import make_trigger, parse_schedule
 from storage import CrawlRunLog, Database
 from storage.models import utcnow
@@ -44,82 +46,39 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("newsmon.daemon")
 
-# The running daemon, for the job functions below: the job store keeps jobs as references
-# to module-level functions plus their arguments, never as bound methods of a live object.
-_ACTIVE: Daemon | None = None
+# The daemons running in this process, by id. The persistent job store keeps a job as a
+# reference to a module-level function plus picklable arguments (APScheduler 3), never as a
+# live object: a stored job names its daemon by id (``sync_jobs`` writes the running
+# daemon's id into every job at start) and the job function finds it here.
+_RUNNING: dict[str, Daemon] = {}
+_RUNNING_GUARD = threading.Lock()
 
 
-def crawl_job(source: str) -> None:
+def _running(daemon_id: str, what: str) -> Daemon | None:
+    with _RUNNING_GUARD:
+        daemon = _RUNNING.get(daemon_id)
+    if daemon is None:
+        logger.warning("%s fired with no daemon %s running; skipped", what, daemon_id)
+    return daemon
+
+
+def crawl_job(daemon_id: str, source: str) -> None:
     """Scheduled crawl of one source (a job store reference: keep the name stable)."""
-    daemon = _ACTIVE
-    if daemon is None:
-        logger.warning("crawl of %s fired with no daemon running; skipped", source)
-        return
-    daemon.crawl(source)
-
-
-def digest_job(schedule: str) -> None:
-    """Scheduled digest (a job store reference: keep the name stable)."""
-    daemon = _ACTIVE
-    if daemon is None:
-        logger.warning("digest (%s) fired with no daemon running; skipped", schedule)
-        return
-    daemon.digest(schedule)
-
-
-def deliveries_job() -> None:
-    """Every minute: deliver what is due of earlier digests (a job store reference: keep the name stable)."""
-    daemon = _ACTIVE
+    daemon = _running(daemon_id, f"crawl of {source}")
     if daemon is not None:
-        daemon.retry_deliveries()
+        daemon.crawl(source)
+
+
+def digest_job(daemon_id: str, schedule: str) -> None:
+    """Scheduled digest (a job store reference: keep the name stable)."""
+    daemon = _running(daemon_id, f"digest ({schedule})")
+    if daemon is not None:
+        daemon.digest(schedule)
 
 
 # How often the daemon looks for digest deliveries whose back-off pause is over.
 DELIVERIES_JOB_ID = "deliveries"
 DELIVERIES_CHECK_SECONDS = 60
-
-
-# ----------------------------------------------------------------------------- schedules
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    """One job the config asks for."""
-
-    id: str
-    kind: str  # crawl | digest
-    arg: str  # the source name, or the digest schedule
-    schedule: str
-    config_key: str  # where the schedule came from, for error messages
-
-    def signature(self, tz_name: str) -> str:
-        # Stored as the job's name: an unchanged signature means "keep the stored job".
-        return f"{self.kind} {self.arg} [{self.schedule}] {tz_name}"
-
-
-def job_specs(config: AppConfig) -> list[JobSpec]:
-    specs: list[JobSpec] = []
-    for name, source in config.enabled_sources().items():
-        key = f"sources.{name}.schedule" if source.schedule else "crawl.default_schedule"
-        specs.append(
-            JobSpec(f"crawl:{name}", "crawl", name, source.schedule or config.crawl.default_schedule, key)
-        )
-    for i, text in enumerate(dict.fromkeys(config.digest.schedules)):
-        specs.append(JobSpec(f"digest:{text}", "digest", text, text, f"digest.schedules[{i}]"))
-    return specs
-
-
-def check_schedules(config: AppConfig) -> list[JobSpec]:
-    """Every job the config asks for, with each schedule checked; ConfigError names the key."""
-    specs = job_specs(config)
-    for spec in specs:
-        try:
-            make_trigger(spec.schedule, config.tz)
-        except ValueError as exc:
-            raise ConfigError(
-                f"{config.config_path or 'config'}: {spec.config_key}: bad schedule {spec.schedule!r}: {exc}"
-            ) from None
-    return specs
 
 
 # ----------------------------------------------------------------------------- reports
@@ -194,6 +153,8 @@ class Daemon:
         self.db = db or Database(config.database_url)
         self.child_env = dict(os.environ if child_env is None else child_env)
         self.cwd = cwd
+        # Names this daemon in its stored jobs (see crawl_job).
+        self.id = uuid.uuid4().hex
         self._parallel = threading.BoundedSemaphore(config.crawl.max_parallel)
         self._source_locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
@@ -547,7 +508,10 @@ class Daemon:
         for spec in specs:
             signature = spec.signature(tz_name)
             existing = scheduler.get_job(spec.id)
+            args = [self.id, spec.arg]
             if existing is not None and existing.name == signature:
+                # Kept with its stored next run time; only the daemon it names is this one.
+                scheduler.modify_job(spec.id, args=args)
                 actions[spec.id] = "kept"
                 continue
             kwargs: dict[str, Any] = {}
@@ -557,7 +521,7 @@ class Daemon:
             scheduler.add_job(
                 crawl_job if spec.kind == "crawl" else digest_job,
                 make_trigger(spec.schedule, self.config.tz),
-                args=[spec.arg],
+                args=args,
                 id=spec.id,
                 name=signature,
                 replace_existing=True,
@@ -568,7 +532,6 @@ class Daemon:
 
     def run_forever(self) -> int:
         """`newsmon run`: schedule until SIGTERM/SIGINT; returns the exit status."""
-        global _ACTIVE
         from monitor.daemon.lock import DatabaseLock
 
         check_schedules(self.config)
@@ -595,7 +558,8 @@ class Daemon:
                 from monitor.metrics import MetricsServer
 
                 metrics = MetricsServer(self.config, self.db, self.config.metrics.listen).start()
-            _ACTIVE = self
+            with _RUNNING_GUARD:
+                _RUNNING[self.id] = self
             web = self._start_web() if self.config.web.enabled else None
             scheduler = self._scheduler()
             scheduler.start(paused=True)
@@ -607,7 +571,8 @@ class Daemon:
                 scheduler, [*abandoned, *(r for r in latest.values() if r.status == "killed")]
             )
             scheduler.add_job(
-                deliveries_job,
+                # Held in memory only, so the job may be this daemon's own method.
+                self.retry_deliveries,
                 "interval",
                 seconds=DELIVERIES_CHECK_SECONDS,
                 id=DELIVERIES_JOB_ID,
@@ -638,7 +603,8 @@ class Daemon:
                 web.stop("the daemon is stopping")
             if metrics is not None:
                 metrics.stop()
-            _ACTIVE = None
+            with _RUNNING_GUARD:
+                _RUNNING.pop(self.id, None)
             lock.release()
 
     def _rerun_cut_short(self, scheduler, abandoned) -> None:
@@ -687,234 +653,3 @@ def _report_from_run(run, result) -> CrawlReport:
     return CrawlReport(
         run.source, run.status, run.id, counts, run.message, result.seconds, result.peak_rss_kb
     )
-
-
-# ----------------------------------------------------------------------------- status
-
-
-@dataclass
-class SourceStatus:
-    name: str
-    enabled: bool
-    schedule: str
-    next_run: datetime | None
-    last_run: dict[str, Any] | None
-    degraded: Any = None  # storage.Degradation: the site's selectors stopped matching
-
-
-@dataclass
-class DaemonStatus:
-    daemon: dict[str, Any] | None
-    sources: list[SourceStatus]
-    digests: list[dict[str, Any]]
-    undelivered_digests: int
-    waiting_articles: int
-    last_digest: dict[str, Any] | None
-    articles: dict[str, int]
-    # Which config and database this status was read from (a person's labels, no password).
-    config_file: str | None = None
-    database: str | None = None
-    database_exists: bool = True
-    delivery: Any = None  # monitor.digest.status.DigestDeliveryStatus
-    workers: list[Any] = field(default_factory=list)  # monitor.cluster.WorkerStatus: `newsmon worker`s
-
-    def as_dict(self, tz: Any) -> dict[str, Any]:
-        def iso(value: datetime | None) -> str | None:
-            return value.astimezone(tz).isoformat(timespec="seconds") if value else None
-
-        return {
-            "config": self.config_file,
-            "database": self.database,
-            "database_exists": self.database_exists,
-            "daemon": self.daemon,
-            "workers": [w.as_dict() for w in self.workers],
-            "sources": [
-                {
-                    "name": s.name,
-                    "enabled": s.enabled,
-                    "schedule": s.schedule,
-                    "next_run": iso(s.next_run),
-                    "last_run": s.last_run,
-                    "degraded": s.degraded.as_dict() if s.degraded else None,
-                }
-                for s in self.sources
-            ],
-            "digests": [{**d, "next_run": iso(d["next_run"])} for d in self.digests],
-            "undelivered_digests": self.undelivered_digests,
-            "articles_waiting_for_digest": self.waiting_articles,
-            "last_digest": self.last_digest,
-            "digest_delivery": self.delivery.as_dict() if self.delivery is not None else None,
-            "articles": self.articles,
-        }
-
-
-def daemon_status(config: AppConfig, db: Database | None) -> DaemonStatus:
-    """Everything `newsmon status` shows. Read without changing anything but one thing: a crawl
-    record whose process is gone from this host is closed as killed (CrawlRunLog.close_dead).
-    ``db`` None means there is no database yet, and the status is the config's alone."""
-    from monitor.daemon.lock import DatabaseLock
-    from monitor.digest.status import digest_delivery_status
-    from storage import ArticleStore
-    from storage.daemon import DaemonLockStore, scheduled_runs
-    from storage.digests import DigestStore
-
-    if db is None:
-        sources = [
-            SourceStatus(name, src.enabled, src.schedule or config.crawl.default_schedule, None, None)
-            for name, src in config.sources.items()
-        ]
-        digests = [{"schedule": text, "next_run": None} for text in config.digest.schedules]
-        from monitor.digest.status import channel_status
-
-        return DaemonStatus(
-            None,
-            sources,
-            digests,
-            0,
-            0,
-            None,
-            {"total": 0},
-            database_exists=False,
-            delivery=channel_status(config),
-        )
-
-    holder = DaemonLockStore(db).current()
-    daemon = None
-    if holder is not None:
-        probe = DatabaseLock(db, stale_after=config.daemon.lock_stale_seconds)
-        daemon = {
-            "running": not probe.is_stale(holder),
-            "mode": holder.mode,
-            "pid": holder.pid,
-            "host": holder.host,
-            "started_at": holder.started_at.isoformat(timespec="seconds"),
-            "heartbeat_age_seconds": round((utcnow() - holder.heartbeat_at).total_seconds(), 1),
-            "rss_kb": holder.rss_kb,
-        }
-    from monitor.cluster_status import worker_statuses
-    from storage.cluster import scheduled_due
-
-    # Next runs: the daemon's job store, or the crawl workers' shared schedule.
-    jobs = {**scheduled_runs(db), **scheduled_due(db)}
-    runs_log = CrawlRunLog(db)
-    latest = runs_log.latest_per_source()
-    sources = [
-        SourceStatus(
-            name,
-            src.enabled,
-            src.schedule or config.crawl.default_schedule,
-            jobs.get(f"crawl:{name}"),
-            latest[name].summary() if name in latest else None,
-            runs_log.degradation(name) if name in latest else None,
-        )
-        for name, src in config.sources.items()
-    ]
-    digests = [{"schedule": text, "next_run": jobs.get(f"digest:{text}")} for text in config.digest.schedules]
-    store = DigestStore(db)
-    labels = ["core", "national"] if config.digest.include_national else ["core"]
-    delivery = digest_delivery_status(config, db)
-    return DaemonStatus(
-        daemon,
-        sources,
-        digests,
-        len(delivery.pending),
-        store.count_candidates(labels),
-        delivery.last_delivered,
-        ArticleStore(db).counts(),
-        delivery=delivery,
-        workers=worker_statuses(config, db),
-    )
-
-
-# How many of a run's error samples `newsmon status` prints (all of them are in --json).
-STATUS_ERROR_SAMPLES = 5
-
-
-def format_status(status: DaemonStatus, tz: Any) -> str:
-    """`newsmon status` as text for a person."""
-
-    def local(value: datetime | None) -> str:
-        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z") if value else "-"
-
-    lines: list[str] = []
-    if status.config_file or status.database:
-        lines.append(f"config: {status.config_file or '-'}")
-        lines.append(
-            f"database: {status.database or '-'}"
-            + ("" if status.database_exists else " (not created yet: nothing crawled so far)")
-        )
-        lines.append("")
-    d = status.daemon
-    if d is None:
-        lines.append("daemon: not running")
-    else:
-        state = "running" if d["running"] else "not running (stale lock: its process is gone)"
-        rss = f", {d['rss_kb'] / 1024:.0f} MiB resident" if d.get("rss_kb") else ""
-        what = "run --once" if d["mode"] == "once" else "daemon"
-        lines.append(
-            f"{what}: {state}, pid {d['pid']} on {d['host']}, since {d['started_at']} UTC, "
-            f"heartbeat {d['heartbeat_age_seconds']:.0f} s ago{rss}"
-        )
-    from monitor.cluster_status import format_workers
-
-    lines.extend(format_workers(status.workers))
-    never = "not scheduled yet (start the daemon: newsmon run)"
-    lines.append("")
-    lines.append("sources:")
-    for s in status.sources:
-        if not s.enabled:
-            lines.append(f"  {s.name} (disabled)  schedule {s.schedule}")
-        else:
-            lines.append(
-                f"  {s.name}  schedule {s.schedule}, next run {local(s.next_run) if s.next_run else never}"
-            )
-        run = s.last_run
-        if run is None:
-            lines.append("    last run: never")
-        else:
-            started = datetime.fromisoformat(run["started_at"]) if run.get("started_at") else None
-            lines.append(
-                f"    last run: {run['status']} at {local(started)}  requests={run['requests']} "
-                f"seen={run['articles_seen']} new={run['new']} updated={run['updated']} "
-                f"duplicates={run['duplicates']} errors={run['errors']} blocked={run['blocked']}"
-            )
-            if run.get("message"):
-                lines.append(f"    {run['message']}")
-            lines.extend(_error_sample_lines(run.get("error_samples") or []))
-            if run.get("error_kinds"):
-                kinds = ", ".join(f"{kind} {n}" for kind, n in run["error_kinds"].items())
-                lines.append(f"    errors by kind: {kinds}")
-        if s.degraded is not None:
-            lines.append(f"    ⚠ {s.degraded.text(tz)}")
-    lines.append("")
-    lines.append("digests:")
-    for dg in status.digests:
-        lines.append(
-            f"  schedule {dg['schedule']}, next run {local(dg['next_run']) if dg['next_run'] else never}"
-        )
-    lines.append(
-        f"  {status.waiting_articles} relevant article(s) waiting for the next digest; "
-        f"{status.undelivered_digests} digest(s) recorded but not delivered yet"
-    )
-    if status.delivery is not None:
-        from monitor.digest.status import format_digest_delivery
-
-        lines.extend(format_digest_delivery(status.delivery, local))
-    lines.append("")
-    a = status.articles
-    rest = ", ".join(f"{k} {v}" for k, v in sorted(a.items()) if k != "total")
-    lines.append(f"articles: {a.get('total', 0)} stored" + (f" ({rest})" if rest else ""))
-    return "\n".join(lines)
-
-
-def _error_sample_lines(samples: list[dict[str, Any]]) -> list[str]:
-    """A run's first error samples, one line each: kind, URL, reason."""
-    lines = [
-        f"    error: {sample.get('kind', '?')}  {sample.get('url', '')}  {sample.get('reason', '')}".rstrip()
-        for sample in samples[:STATUS_ERROR_SAMPLES]
-    ]
-    if len(samples) > STATUS_ERROR_SAMPLES:
-        lines.append(
-            f"    ... and {len(samples) - STATUS_ERROR_SAMPLES} more sample(s) in `newsmon status --json`"
-        )
-    return lines

@@ -345,13 +345,7 @@ def any_db(request, tmp_path):
 def _sync(config: AppConfig, db: Database) -> dict[str, str]:
     from scheduler import Daemon
 
-    daemon = Daemon(config, db=db)
-    sched = daemon._scheduler()
-    sched.start(paused=True)
-    try:
-        return daemon.sync_jobs(sched)
-    finally:
-        sched.shutdown(wait=False)
+    return _sync_with(Daemon(config, db=db), db)
 
 
 def test_jobs_are_kept_replaced_or_removed_by_id(any_db):
@@ -389,6 +383,46 @@ def test_jobs_are_kept_replaced_or_removed_by_id(any_db):
         "digest:cron:0 8 * * 1": "kept",
     }
     assert set(scheduled_runs(any_db)) == {"crawl:hanoimoi", "digest:cron:0 7 * * *", "digest:cron:0 8 * * 1"}
+
+
+def test_stored_jobs_name_the_daemon_that_runs_them(db, caplog):
+    """No module global holds "the" daemon: each stored job names the daemon that runs it,
+    rewritten at every start (its next run time kept), and a job naming no running daemon
+    is skipped with a warning."""
+    import logging
+
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    import scheduler
+
+    config = AppConfig.model_validate({"database_url": db.url, "sources": {"hanoimoi": {}}})
+    first, second = scheduler.Daemon(config, db=db), scheduler.Daemon(config, db=db)
+    assert first.id != second.id
+    assert set(_sync_with(first, db).values()) == {"added"}
+    assert set(_sync_with(second, db).values()) == {"kept"}
+    store = SQLAlchemyJobStore(engine=db.engine)
+    store.start(None, "default")
+    try:
+        stored = {job.id: tuple(job.args) for job in store.get_all_jobs()}
+    finally:
+        store.shutdown()
+    assert stored == {
+        "crawl:hanoimoi": (second.id, "hanoimoi"),
+        "digest:cron:0 7 * * *": (second.id, "cron:0 7 * * *"),
+    }
+    with caplog.at_level(logging.WARNING, logger="newsmon.daemon"):
+        scheduler.crawl_job(second.id, "hanoimoi")  # second is not running
+    assert f"crawl of hanoimoi fired with no daemon {second.id} running; skipped" in caplog.text
+    assert CrawlRunLog(db).latest_per_source() == {}
+
+
+def _sync_with(daemon, db: Database) -> dict[str, str]:
+    sched = daemon._scheduler()
+    sched.start(paused=True)
+    try:
+        return daemon.sync_jobs(sched)
+    finally:
+        sched.shutdown(wait=False)
 
 
 def test_lock_on_either_database(any_db):

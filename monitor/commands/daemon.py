@@ -100,7 +100,8 @@ def run(app: AppContext, once: bool, as_json: bool) -> None:
     """
     from monitor.daemon.lock import LockHeld
     from monitor.daemon.logs import setup_logging
-    from scheduler import Daemon, check_schedules
+    from monitor.jobs import check_schedules
+    from scheduler import Daemon
 
     config = app.config
     try:
@@ -150,7 +151,7 @@ def status(app: AppContext, as_json: bool, check: bool) -> None:
     error samples. Times are in the configured time zone.
     """
     from monitor.health import check_health
-    from scheduler import daemon_status, format_status
+    from monitor.status import daemon_status, format_status
 
     config = app.config
     db = app.read_db  # never creates the database
