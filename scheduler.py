@@ -31,18 +31,20 @@ import uuid
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from monitor.config import AppConfig
+from monitor.crawling import CrawlOutcome, format_counts
 from monitor.jobs import check_schedules, job_specs
 from monitor.schedules import make_trigger, parse_schedule
 from storage import CrawlRunLog, Database
 from storage.models import utcnow
 
 if TYPE_CHECKING:
-    from monitor.daemon.children import ChildProcess
+    from monitor.daemon.children import ChildProcess, ChildResult
+    from monitor.digest import DigestOutcome
 
 logger = logging.getLogger("newsmon.daemon")
 
@@ -85,46 +87,9 @@ DELIVERIES_CHECK_SECONDS = 60
 
 
 @dataclass
-class CrawlReport:
-    """How one crawl run by the daemon ended, as recorded in crawl_run."""
-
-    source: str
-    status: str
-    run_id: int | None
-    counts: dict[str, int] = field(default_factory=dict)
-    message: str | None = None
-    seconds: float = 0.0
-    peak_rss_kb: int | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "status": self.status,
-            "run_id": self.run_id,
-            "message": self.message,
-            "seconds": round(self.seconds, 2),
-            "peak_rss_kb": self.peak_rss_kb,
-            **self.counts,
-        }
-
-
-_COUNT_KEYS = (
-    "requests",
-    "articles_seen",
-    "new",
-    "updated",
-    "unchanged",
-    "duplicates",
-    "errors",
-    "blocked",
-    "not_modified",
-)
-
-
-@dataclass
 class OnceReport:
-    crawls: list[CrawlReport]
-    digest: Any | None  # monitor.digest.DigestOutcome
+    crawls: list[CrawlOutcome]
+    digest: DigestOutcome | None
     interrupted: bool = False
 
     @property
@@ -206,10 +171,10 @@ class Daemon:
         )
         return minutes * 60
 
-    def crawl(self, source: str) -> CrawlReport | None:
+    def crawl(self, source: str) -> CrawlOutcome | None:
         """Crawl one source in a child process and record how it ended; None when it did not
         start (the previous crawl of this source is still running, or the daemon is stopping)."""
-        from monitor.daemon.children import ChildProcess, crawl_command
+        from monitor.daemon.children import ChildProcess, child_command
 
         lock = self._source_lock(source)
         if not lock.acquire(blocking=False):
@@ -225,7 +190,7 @@ class Daemon:
                         return None
                     child = ChildProcess(
                         f"the crawl of {source}",
-                        crawl_command(self.config.config_path, source),
+                        child_command(self.config.config_path, "crawl", source),
                         self.child_env,
                         time_limit=self.time_limit(source),
                         kill_grace=self.config.daemon.kill_grace_seconds,
@@ -248,51 +213,41 @@ class Daemon:
             with self._busy_cond:
                 self._children.pop(key, None)
 
-    def _record(self, source: str, result) -> CrawlReport:
+    def _record(self, source: str, result: ChildResult) -> CrawlOutcome:
+        """How the crawl ended: as the child wrote it, else as its record is closed now."""
         from storage.daemon import close_stopped_crawl
 
-        if result.stop_reason is not None:
-            run = close_stopped_crawl(
-                self.db, source, result.started_at, "killed", f"killed by the daemon: {result.stop_reason}"
-            )
-            report = _report_from_run(run, result)
-        elif result.outcome is None:
-            last = result.stderr_tail.splitlines()[-1] if result.stderr_tail else "no output"
-            run = close_stopped_crawl(
-                self.db,
-                source,
-                result.started_at,
-                "failed",
-                f"the crawl process exited with code {result.returncode}: {last[:300]}",
-            )
-            report = _report_from_run(run, result)
-        else:
-            out = result.outcome
-            report = CrawlReport(
-                source,
-                str(out.get("status", "failed")),
-                out.get("run_id"),
-                {k: int(out.get(k) or 0) for k in _COUNT_KEYS},
-                out.get("message"),
-                result.seconds,
-                result.peak_rss_kb,
-            )
-        c = report.counts
+        measured = {"seconds": result.seconds, "peak_rss_kb": result.peak_rss_kb}
+        outcome, unreadable = None, ""
+        if result.stop_reason is None and result.output is not None:
+            try:
+                outcome = replace(CrawlOutcome.from_json(result.output), **measured)
+            except ValueError as exc:
+                unreadable = f"its result was unreadable ({exc})"
+        if outcome is None:
+            if result.stop_reason is not None:
+                status, message = "killed", f"killed by the daemon: {result.stop_reason}"
+            else:
+                last = result.stderr_tail.splitlines()[-1] if result.stderr_tail else "no output"
+                status = "failed"
+                message = (
+                    f"the crawl process exited with code {result.returncode}: {unreadable or last[:300]}"
+                )
+            run = close_stopped_crawl(self.db, source, result.started_at, status, message)
+            outcome = CrawlOutcome.from_run(run, **measured)
         line = (
-            f"crawl {report.source}: {report.status} run={report.run_id} requests={c.get('requests', 0)} "
-            f"seen={c.get('articles_seen', 0)} new={c.get('new', 0)} updated={c.get('updated', 0)} "
-            f"duplicates={c.get('duplicates', 0)} errors={c.get('errors', 0)} blocked={c.get('blocked', 0)} "
-            f"in {report.seconds:.1f}s"
+            f"crawl {outcome.source}: {outcome.status} run={outcome.run_id} {format_counts(outcome.counts)} "
+            f"in {result.seconds:.1f}s"
         )
-        if report.status in ("ok", "partial"):
+        if outcome.status in ("ok", "partial"):
             logger.info(line)
         else:
-            logger.warning("%s: %s", line, report.message or "no message")
-        return report
+            logger.warning("%s: %s", line, outcome.message or "no message")
+        return outcome
 
     # ------------------------------------------------------------------ digests
 
-    def retry_deliveries(self) -> Any | None:
+    def retry_deliveries(self) -> DigestOutcome | None:
         """Deliver what is due of earlier digests (transient failures whose back-off pause is over)
         in a digest child that composes nothing new. One cheap query first, so an idle daemon
         starts no process."""
@@ -305,13 +260,11 @@ class Daemon:
             return None
         return self.digest("retry of due deliveries", retry_due=True)
 
-    def digest(self, schedule: str = "once", *, retry_due: bool = False) -> Any | None:
+    def digest(self, schedule: str = "once", *, retry_due: bool = False) -> DigestOutcome | None:
         """Send the digest of what is new (`newsmon digest` in a child process, so the daemon
         itself never loads the spiders); problems are logged, never raised. ``retry_due``: only
         deliver what is due of earlier digests."""
-        from dataclasses import fields
-
-        from monitor.daemon.children import ChildProcess, digest_command
+        from monitor.daemon.children import ChildProcess, child_command
         from monitor.digest import DigestOutcome
 
         if self._stopping.is_set():
@@ -325,7 +278,9 @@ class Daemon:
         limit = max(300.0, 10 * self.config.smtp.timeout_seconds)
         key = "deliveries" if retry_due else "digest"
         with self._busy_with():
-            command = digest_command(self.config.config_path, *(["--retry-due"] if retry_due else []))
+            command = child_command(
+                self.config.config_path, "digest", *(["--retry-due"] if retry_due else [])
+            )
             child = ChildProcess(
                 f"the {key}",
                 command,
@@ -342,17 +297,18 @@ class Daemon:
                 result.stop_reason,
             )
             return None
-        if result.outcome is None or "status" not in result.outcome:
-            last = result.stderr_tail.splitlines()[-1] if result.stderr_tail else "no output"
+        try:
+            if result.output is None:
+                raise ValueError(result.stderr_tail.splitlines()[-1] if result.stderr_tail else "no output")
+            outcome = DigestOutcome.from_json(result.output)
+        except ValueError as exc:
             logger.error(
                 "digest (%s) failed: the digest process exited with code %s: %s",
                 schedule,
                 result.returncode,
-                last[:300],
+                str(exc)[:300],
             )
             return None
-        known = {f.name for f in fields(DigestOutcome)}
-        outcome = DigestOutcome(**{k: v for k, v in result.outcome.items() if k in known})
         if outcome.status in ("sent", "outbox"):
             logger.info(
                 "digest (%s): %s, %d article(s), digest %s",
@@ -448,7 +404,7 @@ class Daemon:
             self._install_signals()
         try:
             CrawlRunLog(self.db).mark_abandoned(None, "the crawl's process ended without finishing it")
-            reports: list[CrawlReport] = []
+            reports: list[CrawlOutcome] = []
             with ThreadPoolExecutor(
                 max_workers=max(1, len(names)), thread_name_prefix="newsmon-crawl"
             ) as pool:
@@ -629,11 +585,11 @@ class Daemon:
 
     def _start_web(self) -> ChildProcess:
         """`newsmon web` beside the daemon (`[web] enabled`), stopped when the daemon stops."""
-        from monitor.daemon.children import ChildProcess, newsmon_command
+        from monitor.daemon.children import ChildProcess, child_command
 
         child = ChildProcess(
             "the web server",
-            newsmon_command(self.config.config_path, "web"),
+            child_command(self.config.config_path, "web"),
             self.child_env,
             time_limit=float("inf"),
             kill_grace=self.config.daemon.kill_grace_seconds,
@@ -646,10 +602,3 @@ class Daemon:
     def _lost_lock(self) -> None:
         self.lock_lost = True
         self.request_stop()
-
-
-def _report_from_run(run, result) -> CrawlReport:
-    counts = {k: int(getattr(run, k, 0) or 0) for k in _COUNT_KEYS}
-    return CrawlReport(
-        run.source, run.status, run.id, counts, run.message, result.seconds, result.peak_rss_kb
-    )

@@ -2,35 +2,87 @@
 
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from monitor.config import AppConfig, SourceConfig, did_you_mean
 from monitor.progress import Progress
 from storage import CrawlRunLog, Database
+from storage.models import RUN_COUNT_FIELDS
+
+if TYPE_CHECKING:
+    from storage.models import CrawlRun
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
 class CrawlOutcome:
-    """What one source's crawl did: its run record's summary, or why it did not run."""
+    """How one source's crawl ended: its run record's summary, or why it did not run.
+
+    ``counts`` holds the run's counts (RUN_COUNT_FIELDS); ``details`` the rest of its
+    record's summary (times, error kinds and samples, degradation). A crawl the daemon ran
+    in a child process also has ``seconds`` and ``peak_rss_kb``. The child hands it to the
+    daemon as :meth:`to_json`, read back by :meth:`from_json`.
+    """
 
     source: str
     status: str
-    counts: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
     message: str | None = None
     run_id: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    seconds: float | None = None
+    peak_rss_kb: int | None = None
+
+    @classmethod
+    def from_run(cls, run: CrawlRun, **measured: Any) -> CrawlOutcome:
+        """The outcome a crawl_run record says (``measured``: seconds, peak_rss_kb)."""
+        summary = run.summary()
+        counts = {name: int(summary[name] or 0) for name in RUN_COUNT_FIELDS}
+        details = {
+            k: v for k, v in summary.items() if k not in {*counts, "id", "source", "status", "message"}
+        }
+        return cls(run.source, run.status, counts, run.message, run.id, details, **measured)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        """One flat object: `newsmon crawl --json` and `newsmon run --once --json` print it."""
+        data: dict[str, Any] = {
             "source": self.source,
             "status": self.status,
             "run_id": self.run_id,
             "message": self.message,
             **self.counts,
+            **self.details,
         }
+        if self.seconds is not None:
+            data.update(seconds=round(self.seconds, 2), peak_rss_kb=self.peak_rss_kb)
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> CrawlOutcome:
+        """Read what :meth:`to_json` wrote; ValueError when it is not such an object."""
+        try:
+            data = json.loads(text)
+            return cls(**data)
+        except (TypeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"not a crawl outcome: {exc}") from None
+
+
+# How `format_counts` shows each count; the ones a person reads by default, in order.
+COUNT_LABELS = {"articles_seen": "seen"}
+SHOWN_COUNTS = ("requests", "articles_seen", "new", "updated", "duplicates", "errors", "blocked")
+
+
+def format_counts(counts: Mapping[str, Any], keys: Sequence[str] = SHOWN_COUNTS) -> str:
+    """A run's counts as text for a person: "requests=12 seen=10 new=3 ..." (missing ones 0)."""
+    return " ".join(f"{COUNT_LABELS.get(key, key)}={counts.get(key) or 0}" for key in keys)
 
 
 class UnknownSourceError(Exception):
@@ -186,9 +238,7 @@ def run_crawls(
         if run is None:
             outcomes[name] = CrawlOutcome(name, "failed", message="the crawl did not start")
             continue
-        summary = run.summary()
-        counts = {k: summary[k] for k in summary if k not in ("id", "source", "status", "message")}
-        outcomes[name] = CrawlOutcome(name, run.status, counts, run.message, run.id)
+        outcomes[name] = CrawlOutcome.from_run(run)
     return [outcomes[n] for n in names]
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.config import AppConfig
+from monitor.crawling import format_counts
 from storage import CrawlRunLog, Database
 from storage.models import utcnow
 
@@ -193,11 +194,7 @@ def format_status(status: DaemonStatus, tz: Any) -> str:
             lines.append("    last run: never")
         else:
             started = datetime.fromisoformat(run["started_at"]) if run.get("started_at") else None
-            lines.append(
-                f"    last run: {run['status']} at {local(started)}  requests={run['requests']} "
-                f"seen={run['articles_seen']} new={run['new']} updated={run['updated']} "
-                f"duplicates={run['duplicates']} errors={run['errors']} blocked={run['blocked']}"
-            )
+            lines.append(f"    last run: {run['status']} at {local(started)}  {format_counts(run)}")
             if run.get("message"):
                 lines.append(f"    {run['message']}")
             lines.extend(_error_sample_lines(run.get("error_samples") or []))

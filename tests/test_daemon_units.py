@@ -132,8 +132,9 @@ time.sleep(60)
 
 IGNORES_SIGTERM = """
 import signal, sys, time
+from monitor.daemon.child import write_result
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
-print('{"status": "never"}', flush=True)
+write_result('{"status": "never"}')
 time.sleep(60)
 """
 
@@ -189,7 +190,7 @@ def test_a_child_ignoring_sigterm_is_killed_after_the_grace():
     result = child.run()
     assert result.killed_hard and result.returncode == -9
     assert time.monotonic() - t0 < 4
-    assert result.outcome == {"status": "never"}  # what it printed is still read
+    assert result.output == '{"status": "never"}'  # what it wrote is still read
 
 
 def test_stop_from_another_thread_and_result_of_a_normal_exit():
@@ -211,13 +212,14 @@ def test_stop_from_another_thread_and_result_of_a_normal_exit():
         [
             sys.executable,
             "-c",
-            'import sys; print(\'{"status": "ok", "new": 3}\'); print(\'boom\', file=sys.stderr)',
+            "import sys; from monitor.daemon.child import write_result; "
+            "write_result('{\"status\": \"ok\"}'); print('printed, not read'); print('boom', file=sys.stderr)",
         ],
         dict(os.environ),
         time_limit=30,
     ).run()
-    assert ok.stop_reason is None and ok.returncode == 0 and ok.outcome is not None
-    assert ok.outcome == {"status": "ok", "new": 3} and ok.stderr_tail == "boom"
+    assert ok.stop_reason is None and ok.returncode == 0 and ok.output is not None
+    assert ok.output == '{"status": "ok"}' and ok.stderr_tail == "boom"
 
 
 # ----------------------------------------------------------------------------- records
@@ -299,9 +301,9 @@ def test_bad_schedules_name_their_key(tmp_path):
 
 
 PARENT_RUNNING_A_CHILD = """
-import os, threading, time
-from monitor.daemon.children import ChildProcess, newsmon_command
-child = ChildProcess("mirror", newsmon_command(None, "mirror", "--port", "0"), dict(os.environ), time_limit=60)
+import os, sys, threading, time
+from monitor.daemon.children import ChildProcess, child_command
+child = ChildProcess("web", child_command(sys.argv[1], "web"), dict(os.environ), time_limit=60)
 def report():
     while child.pid is None:
         time.sleep(0.02)
@@ -312,11 +314,18 @@ child.run()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux-only")
-def test_children_die_with_a_daemon_killed_outright():
+def test_children_die_with_a_daemon_killed_outright(tmp_path):
     # A daemon killed with SIGKILL cannot stop its children; the kernel must, or the next
     # daemon would crawl the same source beside an orphan.
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = tmp_path / "newsmon.toml"
+    config.write_text(f'database_url = "{tmp_path / "n.db"}"\n[web]\nport = {port}\n', encoding="utf-8")
     parent = subprocess.Popen(
-        [sys.executable, "-c", PARENT_RUNNING_A_CHILD], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", PARENT_RUNNING_A_CHILD, str(config)], stdout=subprocess.PIPE, text=True
     )
     try:
         pid = int(parent.stdout.readline())

@@ -28,7 +28,7 @@ def crawl(app: AppContext, sources: tuple[str, ...], as_json: bool) -> None:
     Exit status: 0 when every crawl finished (errors on single pages are counted,
     not fatal), 1 when any source failed or was blocked, 2 on bad usage.
     """
-    from monitor.crawling import UnknownSourceError, check_sources, run_crawls
+    from monitor.crawling import UnknownSourceError, check_sources, format_counts, run_crawls
     from monitor.progress import progress_for
 
     config = app.config
@@ -50,14 +50,8 @@ def crawl(app: AppContext, sources: tuple[str, ...], as_json: bool) -> None:
         if as_json:
             click.echo(json.dumps(outcome.as_dict(), ensure_ascii=False))
         else:
-            c = outcome.counts
-            line = f"{outcome.source}: {outcome.status}" + (
-                f"  requests={c.get('requests', 0)} seen={c.get('articles_seen', 0)} new={c.get('new', 0)} "
-                f"updated={c.get('updated', 0)} duplicates={c.get('duplicates', 0)} errors={c.get('errors', 0)} "
-                f"blocked={c.get('blocked', 0)}"
-                if c
-                else ""
-            )
+            counts = f"  {format_counts(outcome.counts)}" if outcome.counts else ""
+            line = f"{outcome.source}: {outcome.status}{counts}"
             click.echo(line)
             if outcome.message:
                 click.echo(f"  {outcome.message}")
@@ -141,6 +135,7 @@ def sources(app: AppContext, as_json: bool) -> None:
     """
     from urllib.parse import urlsplit
 
+    from monitor.crawling import format_counts
     from spiders.registry import spider_classes
     from storage import CrawlRunLog
 
@@ -198,10 +193,8 @@ def sources(app: AppContext, as_json: bool) -> None:
             last = "never crawled"
         else:
             when = run.started_at.astimezone(config.tz).strftime("%Y-%m-%d %H:%M %Z")
-            last = (
-                f"{run.status} at {when}, new={run.new} updated={run.updated} errors={run.errors} "
-                f"not_modified={run.not_modified}"
-            )
+            counts = format_counts(run.summary(), ("new", "updated", "errors", "not_modified"))
+            last = f"{run.status} at {when}, {counts}"
             if run.message:
                 last += f" ({run.message})"
         flag = "" if source.enabled else " (disabled)"

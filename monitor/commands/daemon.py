@@ -17,16 +17,14 @@ from monitor.context import AppContext, pass_app
 
 
 def _print_once(report, as_json: bool) -> None:
+    from monitor.crawling import format_counts
+
     for crawl in report.crawls:
         if as_json:
             click.echo(json.dumps(crawl.as_dict(), ensure_ascii=False))
         else:
-            c = crawl.counts
             click.echo(
-                f"{crawl.source}: {crawl.status}  requests={c.get('requests', 0)} "
-                f"seen={c.get('articles_seen', 0)} new={c.get('new', 0)} updated={c.get('updated', 0)} "
-                f"duplicates={c.get('duplicates', 0)} errors={c.get('errors', 0)} "
-                f"blocked={c.get('blocked', 0)}  ({crawl.seconds:.1f} s)"
+                f"{crawl.source}: {crawl.status}  {format_counts(crawl.counts)}  ({crawl.seconds or 0:.1f} s)"
             )
             if crawl.message:
                 click.echo(f"  {crawl.message}")
@@ -99,14 +97,14 @@ def run(app: AppContext, once: bool, as_json: bool) -> None:
     delivered or had nothing new, 1 otherwise.
     """
     from monitor.daemon.lock import LockHeld
-    from monitor.daemon.logs import setup_logging
+    from monitor.daemon.logs import setup_daemon_logging
     from monitor.jobs import check_schedules
     from scheduler import Daemon
 
     config = app.config
     try:
         specs = check_schedules(config)
-        setup_logging(config, app.verbose)
+        setup_daemon_logging(config, app.verbose)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
@@ -276,6 +274,7 @@ def demo(folder: Path, keep: bool) -> None:
     Exit status: 0 when a digest was received, 1 otherwise.
     """
     from monitor.config import load_config
+    from monitor.crawling import format_counts
     from monitor.mirror import PLANTED_FAULTS, MirrorServer, default_root
     from monitor.smtp_sink import SmtpSink
     from scheduler import Daemon
@@ -315,11 +314,8 @@ def demo(folder: Path, keep: bool) -> None:
 
     click.echo("")
     for crawl in report.crawls:
-        c = crawl.counts
-        click.echo(
-            f"{crawl.source:<14} {crawl.status:<8} new={c.get('new', 0)} seen={c.get('articles_seen', 0)} "
-            f"duplicates={c.get('duplicates', 0)} errors={c.get('errors', 0)}  ({crawl.seconds:.1f} s)"
-        )
+        counts = format_counts(crawl.counts, ("new", "articles_seen", "duplicates", "errors"))
+        click.echo(f"{crawl.source:<14} {crawl.status:<8} {counts}  ({crawl.seconds or 0:.1f} s)")
         planted = PLANTED_FAULTS.get(crawl.source)
         if planted:
             click.echo(

@@ -4,7 +4,6 @@ the whole process group."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import signal
@@ -16,9 +15,10 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, Any
+from pathlib import Path
+from typing import IO
 
-from monitor.daemon.child import PARENT_ENV
+from monitor.daemon.child import PARENT_ENV, RESULT_ENV
 from monitor.daemon.proc import rss_kb
 from storage.models import utcnow
 
@@ -28,21 +28,12 @@ _POLL_SECONDS = 0.2
 _TAIL_BYTES = 4000
 
 
-def newsmon_command(config_path: str | None, *args: str) -> list[str]:
-    """`newsmon [-c CONFIG] ARGS...` as a child, via the wrapper that makes it die with the daemon."""
+def child_command(config_path: str | None, task: str, *args: str) -> list[str]:
+    """A task of monitor.daemon.child (crawl SOURCE, digest, web) as a child process."""
     argv = [sys.executable, "-m", "monitor.daemon.child"]
     if config_path:
         argv += ["-c", config_path]
-    return argv + list(args)
-
-
-def crawl_command(config_path: str | None, source: str) -> list[str]:
-    # -q: no progress lines; the daemon reads the --json summary and keeps stderr for errors.
-    return newsmon_command(config_path, "-q", "crawl", source, "--json")
-
-
-def digest_command(config_path: str | None, *extra: str) -> list[str]:
-    return newsmon_command(config_path, "digest", "--json", *extra)
+    return [*argv, task, *args]
 
 
 @dataclass
@@ -53,8 +44,9 @@ class ChildResult:
     started_at: datetime
     seconds: float
     returncode: int | None
-    # The command's own summary (its `--json` line), when it got far enough to print one.
-    outcome: dict[str, Any] | None = None
+    # What it wrote to the result file the daemon named (a crawl's or digest's outcome as
+    # JSON), when it got that far.
+    output: str | None = None
     # Why the daemon stopped it (time limit, shutdown); None when it ended by itself.
     stop_reason: str | None = None
     # The last lines it wrote to stderr, for a crash message.
@@ -67,7 +59,8 @@ class ChildResult:
 class ChildProcess:
     """One child process (a crawl of one source, or a digest). ``run()`` blocks until it
     ends; ``stop(reason)`` from any thread makes it end: SIGTERM to its process group
-    (Scrapy closes the crawl and its record), then SIGKILL after ``kill_grace`` seconds."""
+    (Scrapy closes the crawl and its record), then SIGKILL after ``kill_grace`` seconds.
+    The child finds the file for its result in the environment (RESULT_ENV)."""
 
     name: str
     argv: list[str]
@@ -89,13 +82,15 @@ class ChildProcess:
         t0 = time.monotonic()
         env = dict(self.env)
         env[PARENT_ENV] = str(os.getpid())
-        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        with tempfile.TemporaryDirectory(prefix="newsmon-child-") as folder, tempfile.TemporaryFile() as err:
+            result_file = Path(folder) / "result.json"
+            env[RESULT_ENV] = str(result_file)
             # Its own session and process group: a terminal's Ctrl-C reaches only the daemon,
             # which decides what happens to crawls; and a kill reaches anything the crawl started.
             proc = subprocess.Popen(
                 self.argv,
                 stdin=subprocess.DEVNULL,
-                stdout=out,
+                stdout=subprocess.DEVNULL,
                 stderr=err,
                 env=env,
                 cwd=self.cwd,
@@ -135,14 +130,14 @@ class ChildProcess:
             if stop_reason is not None:
                 # Whatever the crawl itself started must not outlive it.
                 _signal_group(proc.pid, signal.SIGKILL)
-            outcome = _last_json_line(out)
+            output = result_file.read_text(encoding="utf-8") if result_file.exists() else None
             tail = _tail(err)
         return ChildResult(
             self.name,
             started_at,
             time.monotonic() - t0,
             proc.returncode,
-            outcome,
+            output,
             stop_reason,
             tail,
             peak,
@@ -155,21 +150,6 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
         os.killpg(pgid, sig)
     except (ProcessLookupError, PermissionError):
         pass
-
-
-def _last_json_line(stream: IO[bytes]) -> dict[str, Any] | None:
-    stream.seek(0)
-    found = None
-    for raw in stream.read().decode("utf-8", "replace").splitlines():
-        line = raw.strip()
-        if line.startswith("{"):
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(value, dict):
-                found = value
-    return found
 
 
 def _tail(stream: IO[bytes]) -> str:

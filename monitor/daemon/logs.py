@@ -6,15 +6,14 @@ from __future__ import annotations
 import logging
 
 from monitor.config import AppConfig
+from monitor.logs import setup_logging
 
 
-def setup_logging(config: AppConfig, verbose: int = 0) -> None:
+def setup_daemon_logging(config: AppConfig, verbose: int = 0) -> None:
     """Replace the CLI's default (warnings only) with the config's level and log file.
 
     Raises OSError when the log file cannot be opened.
     """
-    from monitor.cli import setup_logging as cli_logging
-
     level = (
         logging.DEBUG
         if verbose >= 2
@@ -23,7 +22,7 @@ def setup_logging(config: AppConfig, verbose: int = 0) -> None:
         else getattr(logging, config.log_level)
     )
     log_file = str(config.resolve_path(config.log_file)) if config.log_file else None
-    cli_logging(level, log_file)
+    setup_logging(level, log_file)
     if verbose < 1:
         # APScheduler logs every job start and finish at INFO; the daemon's own lines say what matters.
         logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -76,6 +77,18 @@ class DigestOutcome:
 
     def as_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if k not in ("html", "text")}
+
+    def to_json(self) -> str:
+        """The outcome without the digest's body: a digest child hands this to the daemon."""
+        return json.dumps(self.as_dict(), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> DigestOutcome:
+        """Read what :meth:`to_json` wrote; ValueError when it is not such an object."""
+        try:
+            return cls(**json.loads(text))
+        except (TypeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"not a digest outcome: {exc}") from None
 
 
 @dataclass

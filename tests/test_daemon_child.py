@@ -1,0 +1,39 @@
+"""The daemon reads what its crawl and digest children did from the result each child
+writes (the same dataclass, serialised once), not from anything they print: real child
+processes against the offline mirror."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from monitor.config import load_config
+from monitor.crawling import CrawlOutcome
+from scheduler import Daemon
+from storage import CrawlRunLog, Database
+
+
+def test_the_daemon_reads_each_childs_result(tmp_path: Path, mirror) -> None:
+    path = tmp_path / "newsmon.toml"
+    path.write_text(
+        f'database_url = "n.db"\nmirror = "{mirror.url}"\n[sources.kinhtedothi]\n[digest]\noutbox = "outbox"\n',
+        encoding="utf-8",
+    )
+    config = load_config(path, env={})
+    db = Database(config.database_url)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
+    daemon = Daemon(config, db=db, child_env=env, cwd=str(tmp_path))
+
+    outcome = daemon.crawl("kinhtedothi")
+
+    (run,) = CrawlRunLog(db).latest_per_source().values()
+    assert outcome is not None and outcome.status == "ok" and outcome.counts["new"] > 0
+    # Everything the child's crawl recorded, as the daemon read it, plus what the daemon measured.
+    assert outcome == CrawlOutcome.from_run(run, seconds=outcome.seconds, peak_rss_kb=outcome.peak_rss_kb)
+    assert outcome.details["finished_at"] and outcome.seconds and outcome.seconds > 0
+    assert outcome.peak_rss_kb and outcome.peak_rss_kb > 1000
+
+    digest = daemon.digest("once")
+
+    assert digest is not None and digest.status == "outbox" and digest.item_count > 0
+    assert digest.outbox_path and Path(digest.outbox_path).exists()
