@@ -25,9 +25,9 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # Per try (connect included): with RETRY_TIMES, an entry point that never answers costs
-# at most 45 s, and ReachabilityWatch ends a crawl whose site answered nothing in 30 s.
+# at most 45 s, and ReachabilityWatch ends a crawl whose site answered nothing in 30 s
+# (crawl.unreachable_after_seconds).
 DOWNLOAD_TIMEOUT = 15
-NEWSMON_UNREACHABLE_AFTER = 30
 REDIRECT_MAX_TIMES = 5
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024

@@ -207,6 +207,11 @@ class CrawlConfig(_Strict):
     timeout_seconds: float = Field(default=15, gt=0, le=300)
     # A crawl whose site has answered nothing after this long ends as failed (0 = never).
     unreachable_after_seconds: float = Field(default=30, ge=0)
+    # Feeds, listing pages and sitemaps are fetched with If-None-Match / If-Modified-Since, so an
+    # unchanged one costs a 304; validators older than conditional_max_age_hours are not sent
+    # (0 = no limit), so articles that failed to load are found again at least that often.
+    conditional_requests: bool = True
+    conditional_max_age_hours: float = Field(default=24, ge=0)
     # Hosts ("host" or "host:port") that may be fetched although they are not public
     # addresses (an intranet site, a local test server). Everything else must resolve
     # to a public address; the mirror is always allowed.

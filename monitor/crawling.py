@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from monitor.config import AppConfig, SourceConfig, did_you_mean
+from monitor.config import AppConfig, did_you_mean
 from monitor.progress import Progress
 from storage import CrawlRunLog, Database
 from storage.models import RUN_COUNT_FIELDS
@@ -102,38 +102,23 @@ def check_sources(config: AppConfig, names: list[str] | None) -> list[str]:
 
 
 def crawl_settings(config: AppConfig, source_name: str) -> dict[str, Any]:
-    """Per-crawl Scrapy settings for one source, derived from the config."""
-    source = config.sources.get(source_name, SourceConfig())
+    """Per-crawl Scrapy settings for one source: Scrapy's own names derived from the config,
+    and the validated config itself, once, as the source's SourceCrawl (spiders/resources.py)."""
+    from spiders.resources import CRAWL_SETTING, SourceCrawl
+
+    crawl = SourceCrawl(config, source_name)
     values: dict[str, Any] = {
-        "NEWSMON_DATABASE_URL": config.database_url,
-        "NEWSMON_SOURCE": source_name,
-        "NEWSMON_CONFIG_PATH": config.config_path,
-        "NEWSMON_MAX_PAGES": source.max_pages or config.crawl.max_pages,
-        "NEWSMON_REFRESH_HOURS": source.refresh_hours
-        if source.refresh_hours is not None
-        else config.crawl.refresh_hours,
-        "NEWSMON_PROXY": source.proxy or config.crawl.proxy,
-        "NEWSMON_TERMS_FILE": str(config.resolve_path(config.relevance.terms_file))
-        if config.relevance.terms_file
-        else None,
-        "NEWSMON_MODEL_FILE": str(config.resolve_path(config.relevance.model_file))
-        if config.relevance.model_file
-        else None,
-        "NEWSMON_SOURCE_CONFIG": source.model_dump(),
-        "NEWSMON_ALLOWED_HOSTS": list(config.crawl.allowed_hosts),
-        "NEWSMON_UNREACHABLE_AFTER": config.crawl.unreachable_after_seconds,
+        CRAWL_SETTING: crawl,
         "DOWNLOAD_TIMEOUT": config.crawl.timeout_seconds,
         "DOWNLOAD_DELAY": config.crawl.delay_seconds,
         "AUTOTHROTTLE_START_DELAY": max(config.crawl.delay_seconds, 0.1),
         "LOG_LEVEL": config.log_level,
     }
-    user_agent = source.user_agent or config.crawl.user_agent
-    if user_agent:
-        values["USER_AGENT"] = user_agent
+    if crawl.user_agent:
+        values["USER_AGENT"] = crawl.user_agent
     if config.mirror:
         # The mirror is on loopback and ours: no reason to wait between requests.
         values.update(
-            NEWSMON_MIRROR=config.mirror,
             DOWNLOAD_DELAY=0,
             AUTOTHROTTLE_ENABLED=False,
             CONCURRENT_REQUESTS_PER_DOMAIN=8,

@@ -20,12 +20,14 @@ class NewsmonSettings:
         return cls(crawler)
 
     def update_settings(self, settings: Settings) -> None:
-        if settings.get("NEWSMON_SOURCE"):
+        from spiders.resources import CRAWL_SETTING
+
+        if settings.get(CRAWL_SETTING) is not None:
             return  # started by `newsmon crawl` / the daemon, with these settings already
         from monitor.config import load_config
         from monitor.crawling import crawl_settings
 
-        config = load_config(settings.get("NEWSMON_CONFIG_PATH"))
+        config = load_config()
         source = self.crawler.spidercls.name
         for key, value in crawl_settings(config, source).items():
             if settings.getpriority(key) is None or settings.getpriority(key) < 40:  # below -s (cmdline)

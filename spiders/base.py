@@ -24,7 +24,7 @@ from spiders.extensions import note_error
 from spiders.items import ArticleItem
 from spiders.middlewares import ARTICLE_META
 from spiders.page import COPYRIGHT_RES, FIELDS, Fields, Page, fold, main_text_paragraphs, metadata_fields
-from spiders.resources import crawler_articles, crawler_entry_points
+from spiders.resources import crawler_articles, crawler_entry_points, source_crawl
 from storage.urls import strip_tracking
 
 logger = logging.getLogger(__name__)
@@ -116,10 +116,10 @@ class NewsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.max_pages = crawler.settings.getint("NEWSMON_MAX_PAGES", 3)
-        spider.source_name = crawler.settings.get("NEWSMON_SOURCE") or spider.name
-        source_config = crawler.settings.getdict("NEWSMON_SOURCE_CONFIG")
-        if source_config.get("discover") is False:
+        crawl = source_crawl(crawler)
+        spider.max_pages = crawl.max_pages
+        spider.source_name = crawl.name
+        if not crawl.source.discover:
             spider.discover_entry_points = False
         return spider
 

@@ -22,7 +22,6 @@ import asyncio
 import email.utils
 import ipaddress
 import logging
-import os
 import re
 import socket
 import time
@@ -48,7 +47,7 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 from spiders.extensions import CONNECT_KINDS, UNREACHABLE_REASON_KEY, note_error
 from spiders.ledger import DELIBERATE_KINDS, index_ledger
 from spiders.middlewares import ARTICLE_META, REAL_URL_META
-from spiders.resources import crawler_articles
+from spiders.resources import crawler_articles, source_crawl
 
 logger = logging.getLogger(__name__)
 
@@ -67,12 +66,7 @@ def _real_url(request: Request) -> str:
 
 
 def source_name(crawler: Crawler) -> str:
-    spider = getattr(crawler, "spider", None)
-    return (
-        crawler.settings.get("NEWSMON_SOURCE")
-        or getattr(spider, "source_name", None)
-        or getattr(spider, "name", "")
-    )
+    return source_crawl(crawler).name
 
 
 def fetch_failed(crawler: Crawler, request: Request, kind: str, reason: str) -> AccountedFailure:
@@ -139,9 +133,9 @@ class UrlGuardMiddleware:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        settings = crawler.settings
-        self.mirror = (settings.get("NEWSMON_MIRROR") or os.environ.get("NEWSMON_MIRROR") or "").rstrip("/")
-        allowed = [str(h).lower() for h in settings.getlist("NEWSMON_ALLOWED_HOSTS")]
+        crawl = source_crawl(crawler)
+        self.mirror = crawl.mirror or ""
+        allowed = list(crawl.config.crawl.allowed_hosts)
         if self.mirror:
             host, port, _ = _host_port(self.mirror)
             allowed.append(f"{host}:{port}" if port else host)

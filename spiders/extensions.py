@@ -11,7 +11,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from spiders.health import degraded_fields, describe
-from spiders.resources import crawler_runs
+from spiders.resources import crawler_runs, source_crawl
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ def run_status(
 
 
 class ReachabilityWatch:
-    """Ends a crawl whose site has not answered anything within NEWSMON_UNREACHABLE_AFTER seconds.
+    """Ends a crawl whose site has not answered anything within ``crawl.unreachable_after_seconds``.
 
     With packets dropped, each request would otherwise wait its download timeout,
     retries included, entry point after entry point. Any response (a 404, robots.txt)
@@ -121,7 +121,7 @@ class ReachabilityWatch:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.after = crawler.settings.getfloat("NEWSMON_UNREACHABLE_AFTER", 30)
+        self.after = source_crawl(crawler).config.crawl.unreachable_after_seconds
         self.answered = False
         self._call = None
 
@@ -176,7 +176,7 @@ class CrawlRunRecorder:
         return ext
 
     def spider_opened(self, spider) -> None:
-        source = self.crawler.settings.get("NEWSMON_SOURCE") or spider.name
+        source = source_crawl(self.crawler).name
         self.run_id = crawler_runs(self.crawler).start(source, pid=os.getpid(), host=socket.gethostname())
         self.crawler.stats.set_value("newsmon/run_id", self.run_id)
         # The counts so far go to the record every few seconds: a crawl killed outright (time
@@ -223,7 +223,7 @@ class CrawlRunRecorder:
         if degraded:
             note = f"degraded: {describe(degraded)} (the site's markup may have changed; see {degraded['sample_url']})"
             message = f"{message}; {note}" if message else note
-            logger.warning("crawl %s: %s", self.crawler.settings.get("NEWSMON_SOURCE") or spider.name, note)
+            logger.warning("crawl %s: %s", source_crawl(self.crawler).name, note)
         run = crawler_runs(self.crawler).finish(
             self.run_id,
             status,

@@ -2,7 +2,7 @@
 
 Where to look (feeds, sitemaps, listing pages with a link pattern) and, optionally,
 CSS selectors for the fields come from the source's ``[sources.NAME]`` table, which
-reaches the crawl as the Scrapy setting NEWSMON_SOURCE_CONFIG. Without selectors the
+reaches the crawl validated, in its SourceCrawl (spiders/resources.py). Without selectors the
 fields come from the page's own metadata (JSON-LD NewsArticle, og:/article: meta
 tags, ``<title>``, ``<html lang>``) and the body from trafilatura's main-text
 extraction, run offline on the HTML already downloaded.
@@ -22,6 +22,7 @@ from monitor.config import SourceConfig
 from spiders.base import NewsSpider
 from spiders.dates import VIETNAM
 from spiders.page import Fields, Page, split_tags, text_of
+from spiders.resources import source_crawl
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +60,7 @@ class GenericSpider(NewsSpider):
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        raw = crawler.settings.getdict("NEWSMON_SOURCE_CONFIG")
-        spider.configure(SourceConfig.model_validate(raw) if raw else SourceConfig())
+        spider.configure(source_crawl(crawler).source)
         return spider
 
     def configure(self, source: SourceConfig) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import AsyncIterator, Iterable
 from datetime import timedelta
 from typing import Any
@@ -14,7 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from spiders.resources import crawler_articles
+from spiders.resources import crawler_articles, source_crawl
 from storage import try_canonicalize
 from storage.models import utcnow
 
@@ -42,7 +41,7 @@ def real_url(mirror: str, url: str, scheme: str = "https") -> str:
 
 
 class MirrorMiddleware:
-    """Sends every request to the offline mirror when NEWSMON_MIRROR is set.
+    """Sends every request to the offline mirror when the config names one (``mirror``).
 
     The rest of Scrapy (and the database) only ever sees the real site's URLs:
     requests are rewritten on the way out and responses renamed on the way back.
@@ -54,7 +53,7 @@ class MirrorMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> MirrorMiddleware:
-        return cls(crawler.settings.get("NEWSMON_MIRROR") or os.environ.get("NEWSMON_MIRROR"), crawler.stats)
+        return cls(source_crawl(crawler).mirror, crawler.stats)
 
     def process_request(self, request: Request, spider=None) -> Request | None:
         if not self.mirror or request.url.startswith(self.mirror + "/"):
@@ -85,13 +84,12 @@ class SourceProxyMiddleware:
     HttpProxyMiddleware; a source's configured proxy wins over them.
     """
 
-    def __init__(self, proxy: str | None, mirrored: bool) -> None:
-        self.proxy = None if mirrored else proxy
+    def __init__(self, proxy: str | None) -> None:
+        self.proxy = proxy
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SourceProxyMiddleware:
-        s = crawler.settings
-        return cls(s.get("NEWSMON_PROXY"), bool(s.get("NEWSMON_MIRROR") or os.environ.get("NEWSMON_MIRROR")))
+        return cls(source_crawl(crawler).proxy)
 
     def process_request(self, request: Request, spider=None) -> None:
         if self.proxy and "proxy" not in request.meta:
@@ -102,15 +100,14 @@ class KnownArticleFilter:
     """Drops requests for articles that are already stored, before they are scheduled.
 
     Each callback's output is checked against storage in one batch (not one query
-    per link). Articles fetched longer ago than NEWSMON_REFRESH_HOURS are
-    requested again; 0 means never. Within one crawl, each canonical URL is
+    per link). Articles fetched longer ago than ``refresh_hours`` (the source's, else
+    ``crawl.refresh_hours``) are requested again; 0 means never. Within one crawl, each canonical URL is
     requested once, whatever tracking parameters its links carry.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        hours = crawler.settings.getfloat("NEWSMON_REFRESH_HOURS", 0)
-        self.refresh = timedelta(hours=hours) if hours > 0 else None
+        self.refresh = source_crawl(crawler).refresh
         self.scheduled: set[str] = set()
 
     @classmethod
@@ -169,22 +166,22 @@ class ConditionalRequestMiddleware:
     finishes normally: a killed crawl may not have fetched the articles an index
     listed, so its next poll must see that index whole; nor for an index page something
     below which failed (see spiders/ledger.py). Validators older than
-    NEWSMON_CONDITIONAL_MAX_AGE_HOURS (default 24; 0 = no limit) are not sent, so
+    ``crawl.conditional_max_age_hours`` (default 24; 0 = no limit) are not sent, so
     articles that failed to load are found again at least that often.
-    Off with NEWSMON_CONDITIONAL_REQUESTS = False.
+    Off with ``crawl.conditional_requests = false``.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        settings = crawler.settings
-        self.enabled = settings.getbool("NEWSMON_CONDITIONAL_REQUESTS", True)
-        hours = settings.getfloat("NEWSMON_CONDITIONAL_MAX_AGE_HOURS", 24)
-        refresh = settings.getfloat("NEWSMON_REFRESH_HOURS", 0)
-        if refresh > 0:
+        crawl = source_crawl(crawler)
+        self.enabled = crawl.config.crawl.conditional_requests
+        hours = crawl.config.crawl.conditional_max_age_hours
+        max_age = timedelta(hours=hours) if hours > 0 else None
+        if crawl.refresh is not None:
             # Stored articles due for a refresh are found through the indexes: read them whole that often.
-            hours = min(hours, refresh) if hours > 0 else refresh
-        self.max_age = timedelta(hours=hours) if hours > 0 else None
-        self.source = settings.get("NEWSMON_SOURCE") or getattr(crawler.spidercls, "name", "")
+            max_age = min(max_age, crawl.refresh) if max_age is not None else crawl.refresh
+        self.max_age = max_age
+        self.source = crawl.name
         self._known: dict[str, Any] | None = None
         self._fetched: dict[str, tuple[str | None, str | None]] = {}
         self._confirmed: set[str] = set()
@@ -360,7 +357,7 @@ class IndexLinkMiddleware:
         make = getattr(spider, "article_request", None)
         if make is None:
             return
-        source = self.crawler.settings.get("NEWSMON_SOURCE") or getattr(spider, "source_name", spider.name)
+        source = source_crawl(self.crawler).name
         for url in crawler_articles(self.crawler).due_failures(source):
             request = make(url)
             if request is not None:

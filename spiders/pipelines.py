@@ -14,7 +14,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 
 from spiders.extensions import note_error
 from spiders.items import ArticleItem
-from spiders.resources import crawler_articles
+from spiders.resources import crawler_articles, source_crawl
 from spiders.writer import ArticleWriter
 from storage import Article, SaveResult, content_fingerprint
 
@@ -101,9 +101,9 @@ class RelevancePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RelevancePipeline:
-        return cls(
-            crawler, crawler.settings.get("NEWSMON_TERMS_FILE"), crawler.settings.get("NEWSMON_MODEL_FILE")
-        )
+        crawl = source_crawl(crawler)
+        relevance = crawl.config.relevance
+        return cls(crawler, crawl.resolved(relevance.terms_file), crawl.resolved(relevance.model_file))
 
     def model(self) -> RelevanceModel:
         if self._model is None:

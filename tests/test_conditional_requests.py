@@ -13,8 +13,10 @@ import scrapy
 from scrapy.http import Request, Response
 from scrapy.utils.test import get_crawler
 
+from monitor.config import AppConfig
 from monitor.mirror import MirrorServer, default_root
 from spiders.middlewares import REAL_URL_META, ConditionalRequestMiddleware, NotModified
+from spiders.resources import CRAWL_SETTING, SourceCrawl
 from storage import Database
 from storage.http_cache import HttpValidatorStore
 from storage.models import utcnow
@@ -123,8 +125,9 @@ class _Spider(scrapy.Spider):
 def make_mw(tmp_path):
     db_url = f"sqlite:///{tmp_path / 'v.db'}"
 
-    def make(source: str = "tass", **settings) -> ConditionalRequestMiddleware:
-        crawler = get_crawler(_Spider, {"NEWSMON_DATABASE_URL": db_url, "NEWSMON_SOURCE": source, **settings})
+    def make(source: str = "tass", **crawl) -> ConditionalRequestMiddleware:
+        config = AppConfig.model_validate({"database_url": db_url, "crawl": crawl})
+        crawler = get_crawler(_Spider, {CRAWL_SETTING: SourceCrawl(config, source)})
         return ConditionalRequestMiddleware(crawler)
 
     make.store = HttpValidatorStore(Database(db_url))
@@ -209,10 +212,10 @@ def test_old_validators_are_not_used(make_mw):
     make_mw().process_request(stale)
     assert b"If-None-Match" not in stale.headers  # a full fetch at least daily by default
     unlimited = feed_request()
-    make_mw(NEWSMON_CONDITIONAL_MAX_AGE_HOURS=0).process_request(unlimited)
+    make_mw(conditional_max_age_hours=0).process_request(unlimited)
     assert unlimited.headers[b"If-None-Match"] == b'"v1"'
     off = feed_request()
-    make_mw(NEWSMON_CONDITIONAL_REQUESTS=False, NEWSMON_CONDITIONAL_MAX_AGE_HOURS=0).process_request(off)
+    make_mw(conditional_requests=False, conditional_max_age_hours=0).process_request(off)
     assert b"If-None-Match" not in off.headers
 
 

@@ -284,9 +284,12 @@ def test_non_public_or_non_http_urls_are_refused(url):
 
     from scrapy.utils.test import get_crawler
 
+    from monitor.config import AppConfig
     from spiders.downloads import UrlGuardMiddleware
+    from spiders.resources import CRAWL_SETTING, SourceCrawl
 
-    guard = UrlGuardMiddleware(get_crawler(settings_dict={"NEWSMON_ALLOWED_HOSTS": ["127.0.0.1:9"]}))
+    config = AppConfig.model_validate({"crawl": {"allowed_hosts": ["127.0.0.1:9"]}})
+    guard = UrlGuardMiddleware(get_crawler(settings_dict={CRAWL_SETTING: SourceCrawl(config, "probe")}))
     assert asyncio.run(guard.refusal(url)) is not None
     assert asyncio.run(guard.refusal("http://127.0.0.1:9/feed")) is None  # listed explicitly
     assert asyncio.run(guard.refusal("https://93.184.215.14/page")) is None  # a public address literal

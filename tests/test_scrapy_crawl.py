@@ -36,3 +36,28 @@ def test_scrapy_crawl_uses_newsmons_settings(workspace: Workspace, mirror):
     run = CrawlRunLog(db).latest("hanoimoi")
     assert run is not None and run.status == "partial" and run.new == 43
     assert ArticleStore(db).counts()["total"] == 43
+
+
+def test_a_crawl_gets_the_validated_config_once(tmp_path):
+    """One config object reaches every component of a crawl: no NEWSMON_* values dumped into
+    the settings to be parsed and validated again, no second reading of the TOML file."""
+    from scrapy.crawler import Crawler
+
+    from monitor.config import load_config
+    from monitor.crawling import scrapy_settings
+    from spiders.registry import spider_for
+    from spiders.resources import CRAWL_SETTING, source_crawl
+
+    path = tmp_path / "newsmon.toml"
+    path.write_text(
+        '[crawl]\nmax_pages = 5\nconditional_max_age_hours = 6\n[sources.hanoimoi]\nproxy = "http://p.example:3128"\n',
+        encoding="utf-8",
+    )
+    config = load_config(path, env={})
+    settings = scrapy_settings(config, "hanoimoi")
+    assert [key for key in settings.attributes if key.startswith("NEWSMON_")] == [CRAWL_SETTING]
+    crawler = Crawler(spider_for("hanoimoi", None), settings)  # copies the settings
+    path.unlink()  # nothing reads the file again
+    crawl = source_crawl(crawler)
+    assert crawl.config is config and crawl.name == "hanoimoi"
+    assert (crawl.max_pages, crawl.proxy) == (5, "http://p.example:3128")
