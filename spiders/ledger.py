@@ -59,8 +59,7 @@ class IndexLedger:
 
 
 def index_ledger(crawler: Crawler) -> IndexLedger:
-    ledger = getattr(crawler, "_newsmon_ledger", None)
-    if ledger is None:
-        ledger = IndexLedger()
-        crawler._newsmon_ledger = ledger
-    return ledger
+    """The crawl's ledger (one per crawl, kept with its SourceCrawl)."""
+    from spiders.resources import source_crawl
+
+    return source_crawl(crawler).ledger

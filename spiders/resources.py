@@ -18,6 +18,7 @@ from storage import ArticleStore, CrawlRunLog, Database
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
+    from spiders.ledger import IndexLedger
     from storage.entry_points import EntryPointStore
 
 # The Scrapy setting that carries the crawl's SourceCrawl (an object, not a value to parse).
@@ -43,6 +44,13 @@ class SourceCrawl:
     @cached_property
     def database(self) -> Database:
         return Database(self.config.database_url)
+
+    @cached_property
+    def ledger(self) -> IndexLedger:
+        """Which index pages led to which requests (spiders/ledger.py)."""
+        from spiders.ledger import IndexLedger
+
+        return IndexLedger()
 
     @property
     def mirror(self) -> str | None:
