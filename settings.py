@@ -74,8 +74,6 @@ ITEM_PIPELINES = {
     "spiders.pipelines.RelevancePipeline": 200,
     "spiders.pipelines.StoragePipeline": 300,
 }
-# `scrapy crawl NAME` from a checkout: the same per-source settings as `newsmon crawl NAME`.
-ADDONS = {"spiders.addon.NewsmonSettings": 0}
 EXTENSIONS = {
     "spiders.extensions.CrawlRunRecorder": 500,
     "spiders.extensions.ReachabilityWatch": 510,

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import feedparser
 import scrapy
 from scrapy.http import Response, TextResponse
+from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
@@ -25,6 +26,7 @@ from spiders.items import ArticleItem
 from spiders.middlewares import ARTICLE_META
 from spiders.page import COPYRIGHT_RES, FIELDS, Fields, Page, fold, main_text_paragraphs, metadata_fields
 from spiders.resources import crawler_articles, crawler_entry_points, source_crawl
+from spiders.standalone import apply_newsmon_config
 from storage.urls import strip_tracking
 
 logger = logging.getLogger(__name__)
@@ -112,6 +114,13 @@ class NewsSpider(scrapy.Spider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.max_pages = 3
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        # Scrapy calls this before it makes the spider and its components: the moment to put
+        # newsmon's config on a crawl `scrapy crawl NAME` started (newsmon's own have it).
+        apply_newsmon_config(settings, cls.name)
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):

@@ -1,6 +1,6 @@
 """What one crawl shares: the source's validated configuration and one database handle.
 
-monitor.crawling (or, for `scrapy crawl NAME`, the add-on in spiders/addon.py) puts one
+monitor.crawling (or, for `scrapy crawl NAME`, spiders/standalone.py) puts one
 :class:`SourceCrawl` on the crawler's settings under :data:`CRAWL_SETTING`; every
 component reads it from there with :func:`source_crawl`. The config is validated once,
 when it is loaded, and never dumped into settings or read from the TOML file again here.
@@ -87,7 +87,7 @@ def source_crawl(crawler: Crawler) -> SourceCrawl:
     if not isinstance(crawl, SourceCrawl):
         raise RuntimeError(
             f"this crawl has no {CRAWL_SETTING} setting: start it with `newsmon crawl` or, from a "
-            "checkout, `scrapy crawl NAME` (whose add-on reads newsmon's config)"
+            "checkout, `scrapy crawl NAME` (which reads newsmon's config)"
         )
     return crawl
 
