@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from monitor.config import AppConfig, did_you_mean
+from monitor.crawl_settings import crawl_settings
 from monitor.progress import Progress
 from storage import CrawlRunLog, Database
 from storage.models import RUN_COUNT_FIELDS
@@ -99,32 +100,6 @@ def check_sources(config: AppConfig, names: list[str] | None) -> list[str]:
         named = ", ".join(f"{n!r}{did_you_mean(n, config.sources)}" for n in unknown)
         raise UnknownSourceError(f"unknown source {named}; configured: {known}")
     return names
-
-
-def crawl_settings(config: AppConfig, source_name: str) -> dict[str, Any]:
-    """Per-crawl Scrapy settings for one source: Scrapy's own names derived from the config,
-    and the validated config itself, once, as the source's SourceCrawl (spiders/resources.py)."""
-    from spiders.resources import CRAWL_SETTING, SourceCrawl
-
-    crawl = SourceCrawl(config, source_name)
-    values: dict[str, Any] = {
-        CRAWL_SETTING: crawl,
-        "DOWNLOAD_TIMEOUT": config.crawl.timeout_seconds,
-        "DOWNLOAD_DELAY": config.crawl.delay_seconds,
-        "AUTOTHROTTLE_START_DELAY": max(config.crawl.delay_seconds, 0.1),
-        "LOG_LEVEL": config.log_level,
-    }
-    if crawl.user_agent:
-        values["USER_AGENT"] = crawl.user_agent
-    if config.mirror:
-        # The mirror is on loopback and ours: no reason to wait between requests.
-        values.update(
-            DOWNLOAD_DELAY=0,
-            AUTOTHROTTLE_ENABLED=False,
-            CONCURRENT_REQUESTS_PER_DOMAIN=8,
-            RETRY_TIMES=1,
-        )
-    return values
 
 
 # Scrapy defaults newsmon never uses (cookies, the HTTP cache, telnet, remote control and

@@ -14,7 +14,7 @@ def apply_newsmon_config(settings: BaseSettings, source: str) -> None:
     if settings.get(CRAWL_SETTING) is not None:
         return
     from monitor.config import load_config
-    from monitor.crawling import crawl_settings
+    from monitor.crawl_settings import crawl_settings
 
     for key, value in crawl_settings(load_config(), source).items():
         priority = settings.getpriority(key)
