@@ -217,11 +217,14 @@ class Daemon:
         """How the crawl ended: as the child wrote it, else as its record is closed now."""
         from storage.daemon import close_stopped_crawl
 
-        measured = {"seconds": result.seconds, "peak_rss_kb": result.peak_rss_kb}
         outcome, unreadable = None, ""
         if result.stop_reason is None and result.output is not None:
             try:
-                outcome = replace(CrawlOutcome.from_json(result.output), **measured)
+                outcome = replace(
+                    CrawlOutcome.from_json(result.output),
+                    seconds=result.seconds,
+                    peak_rss_kb=result.peak_rss_kb,
+                )
             except ValueError as exc:
                 unreadable = f"its result was unreadable ({exc})"
         if outcome is None:
@@ -234,7 +237,7 @@ class Daemon:
                     f"the crawl process exited with code {result.returncode}: {unreadable or last[:300]}"
                 )
             run = close_stopped_crawl(self.db, source, result.started_at, status, message)
-            outcome = CrawlOutcome.from_run(run, **measured)
+            outcome = CrawlOutcome.from_run(run, seconds=result.seconds, peak_rss_kb=result.peak_rss_kb)
         line = (
             f"crawl {outcome.source}: {outcome.status} run={outcome.run_id} {format_counts(outcome.counts)} "
             f"in {result.seconds:.1f}s"

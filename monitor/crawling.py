@@ -40,14 +40,16 @@ class CrawlOutcome:
     peak_rss_kb: int | None = None
 
     @classmethod
-    def from_run(cls, run: CrawlRun, **measured: Any) -> CrawlOutcome:
-        """The outcome a crawl_run record says (``measured``: seconds, peak_rss_kb)."""
+    def from_run(
+        cls, run: CrawlRun, *, seconds: float | None = None, peak_rss_kb: int | None = None
+    ) -> CrawlOutcome:
+        """The outcome a crawl_run record says, with what the daemon measured of its process."""
         summary = run.summary()
         counts = {name: int(summary[name] or 0) for name in RUN_COUNT_FIELDS}
         details = {
             k: v for k, v in summary.items() if k not in {*counts, "id", "source", "status", "message"}
         }
-        return cls(run.source, run.status, counts, run.message, run.id, details, **measured)
+        return cls(run.source, run.status, counts, run.message, run.id, details, seconds, peak_rss_kb)
 
     def as_dict(self) -> dict[str, Any]:
         """One flat object: `newsmon crawl --json` and `newsmon run --once --json` print it."""

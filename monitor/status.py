@@ -84,7 +84,9 @@ def daemon_status(config: AppConfig, db: Database | None) -> DaemonStatus:
             SourceStatus(name, src.enabled, src.schedule or config.crawl.default_schedule, None, None)
             for name, src in config.sources.items()
         ]
-        digests = [{"schedule": text, "next_run": None} for text in config.digest.schedules]
+        digests: list[dict[str, Any]] = [
+            {"schedule": text, "next_run": None} for text in config.digest.schedules
+        ]
         from monitor.digest.status import channel_status
 
         return DaemonStatus(

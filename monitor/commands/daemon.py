@@ -314,8 +314,8 @@ def demo(folder: Path, keep: bool) -> None:
 
     click.echo("")
     for crawl in report.crawls:
-        counts = format_counts(crawl.counts, ("new", "articles_seen", "duplicates", "errors"))
-        click.echo(f"{crawl.source:<14} {crawl.status:<8} {counts}  ({crawl.seconds or 0:.1f} s)")
+        shown = format_counts(crawl.counts, ("new", "articles_seen", "duplicates", "errors"))
+        click.echo(f"{crawl.source:<14} {crawl.status:<8} {shown}  ({crawl.seconds or 0:.1f} s)")
         planted = PLANTED_FAULTS.get(crawl.source)
         if planted:
             click.echo(
