@@ -7,10 +7,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from monitor.config import load_config
 from monitor.crawling import CrawlOutcome
 from scheduler import Daemon
 from storage import CrawlRunLog, Database
+
+pytestmark = pytest.mark.slow  # whole processes: a crawl child and a digest child
 
 
 def test_the_daemon_reads_each_childs_result(tmp_path: Path, mirror) -> None:
