@@ -85,7 +85,7 @@ def site_key(config: AppConfig, source: str) -> str:
 
 
 def wanted_jobs(config: AppConfig) -> list[WantedJob]:
-    from scheduler import check_schedules
+    from monitor.jobs import check_schedules
 
     return [WantedJob(spec.id, spec.kind, spec.arg, spec.schedule) for spec in check_schedules(config)]
 
