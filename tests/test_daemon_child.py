@@ -4,7 +4,6 @@ processes against the offline mirror."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -13,20 +12,19 @@ from monitor.config import load_config
 from monitor.crawling import CrawlOutcome
 from scheduler import Daemon
 from storage import CrawlRunLog, Database
+from tests.helpers.workspace import Workspace
 
 pytestmark = pytest.mark.slow  # whole processes: a crawl child and a digest child
 
 
 def test_the_daemon_reads_each_childs_result(tmp_path: Path, mirror) -> None:
-    path = tmp_path / "newsmon.toml"
-    path.write_text(
-        f'database_url = "n.db"\nmirror = "{mirror.url}"\n[sources.kinhtedothi]\n[digest]\noutbox = "outbox"\n',
-        encoding="utf-8",
+    ws = Workspace(tmp_path)
+    config = load_config(
+        ws.write_config(f'mirror = "{mirror.url}"\n[sources.kinhtedothi]\n[digest]\noutbox = "outbox"\n'),
+        env={},
     )
-    config = load_config(path, env={})
     db = Database(config.database_url)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
-    daemon = Daemon(config, db=db, child_env=env, cwd=str(tmp_path))
+    daemon = Daemon(config, db=db, child_env=ws.env(), cwd=str(tmp_path))
 
     outcome = daemon.crawl("kinhtedothi")
 
