@@ -10,6 +10,7 @@ import difflib
 import logging
 import os
 import re
+import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from email.errors import HeaderParseError
@@ -18,7 +19,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import tomllib
 from pydantic import (
     AfterValidator,
     BaseModel,

@@ -17,13 +17,12 @@ import logging
 import mimetypes
 import threading
 import time
+import tomllib
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
-
-import tomllib
 
 logger = logging.getLogger(__name__)
 

@@ -3,10 +3,10 @@ mirror through Scrapy's real downloader over loopback HTTP."""
 
 from __future__ import annotations
 
+import tomllib
 from datetime import datetime
 
 import pytest
-import tomllib
 from scrapy.http import HtmlResponse, Request
 
 from monitor.config import SourceConfig

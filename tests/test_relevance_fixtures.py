@@ -11,11 +11,11 @@ them, so they measure how well its rules carry to new phrasing.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from monitor.relevance import LABELS, RelevanceModel
 

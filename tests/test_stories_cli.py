@@ -4,10 +4,10 @@ sites (vi, en, ru), `restory`, `stories`, `articles --json`, and `eval-stories`.
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from storage import Article, ArticleStore, Database
 from tests.helpers.workspace import Workspace

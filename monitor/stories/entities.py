@@ -9,12 +9,11 @@ folding (NFC, case, Vietnamese diacritics) is the relevance model's own.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 from monitor.relevance.text import fold, normalize
 

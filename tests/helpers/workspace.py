@@ -8,9 +8,8 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
-
 import tomllib
+from pathlib import Path
 
 from monitor.mirror import MirrorServer
 

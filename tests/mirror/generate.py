@@ -18,12 +18,12 @@ import html
 import json
 import shutil
 import sys
+import tomllib
 import unicodedata
 from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
 
-import tomllib
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 HERE = Path(__file__).resolve().parent
