@@ -131,6 +131,12 @@ class Daemon:
         self._stop_requested = threading.Event()
         self._signals = 0
         self.lock_lost = False
+        # Instant notifications after each crawl (run_forever only): one `newsmon notify` child at
+        # a time, in a thread of its own; a crawl ending while it runs asks for one more run.
+        self.notify_after_crawls = False
+        self._notify_guard = threading.Lock()
+        self._notify_running = False
+        self._notify_again = False
 
     # ------------------------------------------------------------------ one crawl
 
@@ -199,9 +205,12 @@ class Daemon:
                     result = self._run_child(f"crawl {source}", child)
                 finally:
                     self._parallel.release()
-                return self._record(source, result)
+                report = self._record(source, result)
         finally:
             lock.release()
+        if self.notify_after_crawls:
+            self.notify_soon()
+        return report
 
     def _run_child(self, key: str, child):
         """Run a child, registered so that shutdown can stop it."""
@@ -328,6 +337,87 @@ class Daemon:
             )
         return outcome
 
+    # ------------------------------------------------------------------ instant notifications
+
+    def retry_due(self) -> None:
+        """Every minute: deliver what is due of earlier digests and of instant notifications."""
+        self.retry_deliveries()
+        self.retry_notifications()
+
+    def retry_notifications(self) -> None:
+        """Send instant notifications whose back-off pause (or hourly cap) is over; one cheap check
+        first, so an idle daemon starts no process."""
+        if self._stopping.is_set() or not any(c.mode == "instant" for c in self.config.notify):
+            return
+        from monitor.notify.service import instant_due
+
+        if instant_due(self.config, self.db):
+            self.notify_soon()
+
+    def notify_soon(self) -> None:
+        """Run `newsmon notify` in a thread of its own (never holding up the crawl that asked)."""
+        if self._stopping.is_set() or not any(c.mode == "instant" for c in self.config.notify):
+            return
+        with self._notify_guard:
+            if self._notify_running:
+                self._notify_again = True
+                return
+            self._notify_running = True
+        threading.Thread(target=self._notify_loop, name="notify", daemon=True).start()
+
+    def _notify_loop(self) -> None:
+        while True:
+            try:
+                self.notify()
+            except Exception:  # logged; the next crawl tries again
+                logger.exception("notify run failed")
+            with self._notify_guard:
+                if not self._notify_again or self._stopping.is_set():
+                    self._notify_running = False
+                    return
+                self._notify_again = False
+
+    def notify(self) -> dict[str, Any] | None:
+        """`newsmon notify` in a child process: new stories to the instant-mode channels. Problems
+        are logged, never raised."""
+        from monitor.daemon.children import ChildProcess, newsmon_command
+
+        if self._stopping.is_set():
+            return None
+        timeout = max((c.timeout_seconds for c in self.config.notify), default=20)
+        with self._busy_with():
+            child = ChildProcess(
+                "the notify run",
+                newsmon_command(self.config.config_path, "notify", "--json"),
+                self.child_env,
+                time_limit=max(300.0, 20 * timeout),
+                kill_grace=self.config.daemon.kill_grace_seconds,
+                cwd=self.cwd,
+            )
+            result = self._run_child("notify", child)
+        if result.stop_reason is not None:
+            logger.warning("notify stopped: %s; what it recorded is sent by the next run", result.stop_reason)
+            return None
+        if result.outcome is None or "channels" not in result.outcome:
+            last = result.stderr_tail.splitlines()[-1] if result.stderr_tail else "no output"
+            logger.error(
+                "notify failed: the notify process exited with code %s: %s", result.returncode, last[:300]
+            )
+            return None
+        for channel in result.outcome["channels"]:
+            for error in channel.get("refused", []):
+                logger.error("notify %s: refused for good: %s", channel.get("name"), error)
+            for error in channel.get("retry", []):
+                logger.warning("notify %s: retried later: %s", channel.get("name"), error)
+            if channel.get("messages"):
+                logger.info(
+                    "notify %s: %d message(s), %d story(ies)",
+                    channel.get("name"),
+                    channel.get("messages", 0),
+                    channel.get("stories", 0),
+                )
+        return result.outcome
+
     # ------------------------------------------------------------------ stopping
 
     def request_stop(self) -> None:
@@ -419,6 +509,8 @@ class Daemon:
                     if report is not None:
                         reports.append(report)
             interrupted = self._stop_requested.is_set()
+            if not interrupted and any(c.mode == "instant" for c in self.config.notify):
+                self.notify()
             digest = None if interrupted else self.digest("once")
             return OnceReport(reports, digest, interrupted)
         finally:
@@ -519,6 +611,7 @@ class Daemon:
                 metrics = MetricsServer(self.config, self.db, self.config.metrics.listen).start()
             with _RUNNING_GUARD:
                 _RUNNING[self.id] = self
+            self.notify_after_crawls = True
             web = self._start_web() if self.config.web.enabled else None
             scheduler = self._scheduler()
             scheduler.start(paused=True)
@@ -531,7 +624,7 @@ class Daemon:
             )
             scheduler.add_job(
                 # Held in memory only, so the job may be this daemon's own method.
-                self.retry_deliveries,
+                self.retry_due,
                 "interval",
                 seconds=DELIVERIES_CHECK_SECONDS,
                 id=DELIVERIES_JOB_ID,

@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "relevance",
     "rescore",
     "digest",
+    "notify",
     "daemon",
     "stories",
     "db",

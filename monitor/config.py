@@ -314,6 +314,95 @@ class WebConfig(_Strict):
         return value.rstrip("/") if value else None
 
 
+NOTIFY_LABEL_SETS = (("core",), ("core", "national"))
+
+
+class NotifyConfig(_Strict):
+    """One chat channel (`[[notify]]`): an Apprise URL, which labels, and digest or instant mode."""
+
+    name: str | None = None  # default: the URL's scheme, or the variable's name
+    url: str | None = None
+    # The variable holding the URL, for URLs with a secret in them (a bot token): never in the file.
+    url_env: str | None = None
+    label: list[str] = Field(default_factory=lambda: ["core"])
+    mode: Literal["digest", "instant"] = "digest"
+    # instant mode: at most this many messages an hour; stories beyond it are folded into the next one.
+    max_per_hour: int | None = Field(default=None, ge=1)
+    timeout_seconds: float = Field(default=20, gt=0, le=300)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[\w.-]{1,64}", value):
+            raise ValueError("must be 1-64 letters, digits, '.', '_' or '-' (it names the channel in logs)")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$", value.strip()):
+            raise ValueError("must be an Apprise URL like tgram://BOTTOKEN/CHATID or slack://A/B/C/#channel")
+        return value.strip() if value else value
+
+    @field_validator("url_env")
+    @classmethod
+    def _url_env(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError("must be the name of an environment variable, like NEWSMON_NOTIFY_TELEGRAM")
+        return value
+
+    @field_validator("label", mode="before")
+    @classmethod
+    def _label(cls, value: Any) -> list[str]:
+        labels = [value] if isinstance(value, str) else value
+        if not isinstance(labels, list) or tuple(sorted(set(labels), key=str)) not in NOTIFY_LABEL_SETS:
+            raise ValueError('must be "core", or ["core", "national"]')
+        return sorted(set(labels))
+
+    @model_validator(mode="after")
+    def _complete(self) -> NotifyConfig:
+        if bool(self.url) == bool(self.url_env):
+            raise ValueError(
+                'give the channel\'s Apprise URL as url = "..." or, when it holds a secret such as a '
+                'bot token, url_env = "VARIABLE" naming the environment variable that holds it (one of the two)'
+            )
+        if self.mode == "digest" and self.max_per_hour is not None:
+            raise ValueError('max_per_hour applies to mode = "instant" only')
+        if self.mode == "instant" and self.max_per_hour is None:
+            self.max_per_hour = DEFAULT_MAX_PER_HOUR
+        return self
+
+    @property
+    def service(self) -> str:
+        """The URL's scheme, when the URL is in the file."""
+        return self.url.partition("://")[0].lower() if self.url else "?"
+
+
+DEFAULT_MAX_PER_HOUR = 10
+
+
+def _name_channels(channels: list[NotifyConfig]) -> list[str]:
+    """Give unnamed channels a name (the URL's scheme or the variable's name, numbered when taken);
+    problems with names given twice."""
+    taken = [c.name for c in channels if c.name]
+    problems = [
+        f"notify[{i}].name: {c.name!r} is used by another [[notify]] entry too"
+        for i, c in enumerate(channels)
+        if c.name and taken.count(c.name) > 1
+    ]
+    for channel in channels:
+        if channel.name:
+            continue
+        base = (channel.service if channel.url else (channel.url_env or "notify").lower())[:60]
+        name, n = base, 1
+        while name in taken:
+            n += 1
+            name = f"{base}-{n}"
+        channel.name = name
+        taken.append(name)
+    return problems
+
+
 class AppConfig(_Strict):
     database_url: str = DEFAULT_DATABASE_URL
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -329,6 +418,7 @@ class AppConfig(_Strict):
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
     web: WebConfig = Field(default_factory=WebConfig)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
+    notify: list[NotifyConfig] = Field(default_factory=list)
     # Where the config came from, for relative paths and messages; not a TOML key.
     config_path: str | None = Field(default=None, exclude=True)
 
@@ -351,7 +441,7 @@ class AppConfig(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> AppConfig:
         """Checks across keys, all reported at once: a half-configured daemon must not start."""
-        problems = [*_spider_problems(self), *_smtp_problems(self)]
+        problems = [*_spider_problems(self), *_smtp_problems(self), *_name_channels(self.notify)]
         if problems:
             raise ValueError("\n".join(problems))
         return self

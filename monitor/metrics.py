@@ -45,10 +45,12 @@ class NewsmonCollector(Collector):
         yield crawls
 
         errors = CounterMetricFamily(
-            "newsmon_fetch_errors", "Pages that could not be fetched or read, by source", labels=["source"]
+            "newsmon_fetch_errors",
+            "Pages that could not be fetched or read, by source and kind (http_404, timeout, ...)",
+            labels=["source", "kind"],
         )
-        for source, n in sorted(stats.crawl_errors_by_source(self.db).items()):
-            errors.add_metric([source], n)
+        for (source, kind), n in sorted(stats.crawl_errors_by_source_kind(self.db).items()):
+            errors.add_metric([source, kind], n)
         yield errors
 
         articles = GaugeMetricFamily(
@@ -66,6 +68,16 @@ class NewsmonCollector(Collector):
         for state, n in sorted(stats.digests_by_status(self.db).items()):
             digests.add_metric([state], n)
         yield digests
+
+        notifications = GaugeMetricFamily(
+            "newsmon_notifications",
+            "Chat notifications ([[notify]]) by channel, mode and delivery state: digest messages in "
+            "digest mode, stories in instant mode",
+            labels=["channel", "mode", "state"],
+        )
+        for (channel, mode, state), n in sorted(stats.notifications_by_channel_state(self.db).items()):
+            notifications.add_metric([channel, mode, state], n)
+        yield notifications
 
         health = check_health(self.config, self.db, in_daemon=True)
         now = health.checked_at

@@ -26,12 +26,41 @@ from storage.models import Delivery, utcnow
 OPEN_STATUSES = ("pending", "sending")
 
 
-def _due(now: datetime, stale_after: timedelta):
-    pending = (col(Delivery.status) == "pending") & (
-        col(Delivery.next_attempt_at).is_(None) | (col(Delivery.next_attempt_at) <= now)
+def due_clause(model, now: datetime, stale_after: timedelta):
+    """Rows of an outbox table (Delivery, Notification) to attempt now: pending and past their
+    back-off pause, or claimed by a process that has not finished within ``stale_after``."""
+    pending = (col(model.status) == "pending") & (
+        col(model.next_attempt_at).is_(None) | (col(model.next_attempt_at) <= now)
     )
-    stale = (col(Delivery.status) == "sending") & (col(Delivery.last_attempt_at) < now - stale_after)
+    stale = (col(model.status) == "sending") & (col(model.last_attempt_at) < now - stale_after)
     return pending | stale
+
+
+def claim_values(model, token: str, now: datetime) -> dict:
+    """The columns of an outbox row claimed by one process (``token``) for one attempt."""
+    return {"status": "sending", "claim": token, "last_attempt_at": now, "attempts": col(model.attempts) + 1}
+
+
+def sent_values(now: datetime) -> dict:
+    """The columns of an outbox row that went through."""
+    return {"status": "sent", "sent_at": now, "claim": None, "next_attempt_at": None}
+
+
+def failed_values(error: str, kind: str, next_attempt_at: datetime | None) -> dict:
+    """The columns of an outbox row that failed: back to pending when transient with a next
+    attempt, else failed for good."""
+    retry = kind == "transient" and next_attempt_at is not None
+    return {
+        "status": "pending" if retry else "failed",
+        "last_error": error[:2000],
+        "error_kind": kind,
+        "claim": None,
+        "next_attempt_at": next_attempt_at if retry else None,
+    }
+
+
+def _due(now: datetime, stale_after: timedelta):
+    return due_clause(Delivery, now, stale_after)
 
 
 class DeliveryStore:
@@ -70,9 +99,7 @@ class DeliveryStore:
                 update(Delivery)
                 .where(col(Delivery.digest_id) == digest_id)
                 .where(_due(now, stale_after))
-                .values(
-                    status="sending", claim=token, last_attempt_at=now, attempts=col(Delivery.attempts) + 1
-                )
+                .values(**claim_values(Delivery, token, now))
             )
         with self.db.session() as session:
             return list(
@@ -90,27 +117,18 @@ class DeliveryStore:
             return
         with self.db.session() as session:
             session.execute(
-                update(Delivery)
-                .where(col(Delivery.id).in_(ids))
-                .values(status="sent", sent_at=now or utcnow(), claim=None, next_attempt_at=None)
+                update(Delivery).where(col(Delivery.id).in_(ids)).values(**sent_values(now or utcnow()))
             )
 
     def mark_failed(
         self, delivery_id: int, error: str, *, kind: str, next_attempt_at: datetime | None = None
     ) -> None:
         """A transient failure with ``next_attempt_at`` goes back to pending; otherwise the row is failed."""
-        retry = kind == "transient" and next_attempt_at is not None
         with self.db.session() as session:
             session.execute(
                 update(Delivery)
                 .where(col(Delivery.id) == delivery_id)
-                .values(
-                    status="pending" if retry else "failed",
-                    last_error=error[:2000],
-                    error_kind=kind,
-                    claim=None,
-                    next_attempt_at=next_attempt_at if retry else None,
-                )
+                .values(**failed_values(error, kind, next_attempt_at))
             )
 
     def reopen(

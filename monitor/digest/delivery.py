@@ -12,8 +12,8 @@ with back-off, on the recorded bytes). Retrying inside one call is how other too
 digest twice: a timeout after the server accepted DATA looks like a failure, and an
 immediate resend duplicates it.
 
-Channels are looked up by name in ``CHANNELS`` (``email``, ``outbox``): another one (a chat
-service) is a function of the same shape.
+Channels are looked up by name in ``CHANNELS`` (``email``, ``outbox``, ``chat``: the digest-mode
+`[[notify]]` channels, destination: the channel's name; monitor.notify).
 """
 
 from __future__ import annotations
@@ -280,13 +280,18 @@ def write_outbox(config: AppConfig, digest_id: int, created_stamp: str, raw_mess
 
 @dataclass(frozen=True)
 class Message:
-    """What a channel delivers: the recorded digest's bytes and what names its files."""
+    """What a channel delivers: the recorded digest's bytes and what names its files; for chat
+    channels, its subject and stories (``items``: monitor.digest.content.Item, headline first;
+    ``overflow``: stories beyond digest.max_items, counted only)."""
 
     digest_id: int
     sender: str
     raw_message: str
     html: str
     created_stamp: str  # local time, for outbox file names
+    subject: str = ""
+    items: tuple = ()
+    overflow: int = 0
 
 
 def email_channel(
@@ -307,8 +312,17 @@ def outbox_channel(
     return ChannelResult([Attempt(d, True) for d in destinations], outbox_path=path)
 
 
+def chat_channel(
+    config: AppConfig, message: Message, destinations: Sequence[str], env: Mapping[str, str] | None
+) -> ChannelResult:
+    """The digest in short form to each `[[notify]]` channel named in ``destinations``."""
+    from monitor.notify.channels import send_digest
+
+    return send_digest(config, message, destinations, os.environ if env is None else env)
+
+
 Channel = Callable[[AppConfig, Message, Sequence[str], "Mapping[str, str] | None"], ChannelResult]
-CHANNELS: dict[str, Channel] = {"email": email_channel, "outbox": outbox_channel}
+CHANNELS: dict[str, Channel] = {"email": email_channel, "outbox": outbox_channel, "chat": chat_channel}
 
 
 def destinations(config: AppConfig, recipients: Sequence[str]) -> list[tuple[str, str]]:

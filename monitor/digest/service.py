@@ -35,6 +35,7 @@ from monitor.digest.delivery import (
     send_smtp,
 )
 from monitor.digest.render import build_message, new_message_id, render_html, render_text
+from monitor.notify.channels import CHAT, chat_destinations, digest_items
 from storage import CrawlRunLog, Database
 from storage.deliveries import DeliveryStore
 from storage.digests import DigestConflict, DigestStore, NewItem
@@ -113,7 +114,8 @@ def next_attempt_at(attempts: int, now: datetime) -> datetime:
     return now + min(BACKOFF_CAP, BACKOFF_FIRST * 2 ** max(0, attempts - 1))
 
 
-def _source_labels(config: AppConfig, names: Sequence[str]) -> dict[str, str]:
+def source_labels(config: AppConfig, names: Sequence[str]) -> dict[str, str]:
+    """Each source's display name (its spider's label), the name itself when there is none."""
     labels = {name: name for name in names}
     try:
         from spiders.registry import spider_classes
@@ -162,7 +164,7 @@ def compose(config: AppConfig, db: Database, articles: Sequence[Article], *, now
     runs = runs_log.since(None, window)
     sources = list(config.enabled_sources())
     names = list(dict.fromkeys([*sources, *(r.source for r in runs), *(a.source for a in articles)]))
-    labels = _source_labels(config, names)
+    labels = source_labels(config, names)
 
     items = [make_item(group, tz, labels) for group in group_stories(articles)]
     newest_first = sorted(items, key=lambda i: (i.when, i.article_id), reverse=True)
@@ -231,12 +233,21 @@ def attempt_digest(
         return None
     digest = store.get(digest_id)
     assert digest is not None
+    items, overflow = ((), 0)
+    if any(row.channel == CHAT for row in rows):
+        try:
+            items, overflow = digest_items(config, db, digest_id)
+        except Exception:  # the chat channels then fail transiently; email goes on
+            log.exception("digest %s: cannot read its stories for the chat channels", digest_id)
     message = Message(
         digest.id,
         digest.sender,
         digest.raw_message,
         digest.html,
         digest.created_at.astimezone(config.tz).strftime("%Y%m%d-%H%M%S"),
+        digest.subject,
+        items,
+        overflow,
     )
     report = AttemptReport(digest)
     give_up = now - digest.created_at >= timedelta(hours=config.digest.retry_hours)
@@ -415,7 +426,8 @@ def run_digest(
             article_count=content.article_count,
         )
         try:
-            digest = DigestStore(db).create(digest, _items(content), destinations(config, recipients))
+            chats = chat_destinations(config, [i.section for i in content.core + content.national])
+            digest = DigestStore(db).create(digest, _items(content), destinations(config, recipients) + chats)
             break
         except DigestConflict:
             # Another digest run recorded some of these articles a moment ago: compose again without them.
@@ -478,7 +490,8 @@ def retry_digest(
         raise DigestActionError(f"no digest {digest_id}")
     rows = DeliveryStore(db).for_digest(digest_id)
     recipients = list(config.digest.recipients)
-    wanted = destinations(config, recipients)
+    sections = {i.section for i in DigestStore(db).items(digest_id) if i.role == "headline"}
+    wanted = destinations(config, recipients) + chat_destinations(config, sections)
     done = {(r.channel, r.destination) for r in rows if r.status == "sent"}
     todo = [w for w in wanted if w not in done]
     if config.smtp.host and not recipients:

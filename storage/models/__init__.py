@@ -34,6 +34,7 @@ from storage.models.digests import (  # noqa: E402
 from storage.models.entry_points import EntryPoint, EntryPointCheck  # noqa: E402
 from storage.models.feedback import Feedback  # noqa: E402
 from storage.models.http_cache import HttpValidator  # noqa: E402
+from storage.models.notifications import Notification  # noqa: E402
 from storage.models.runs import RUN_COUNT_FIELDS, RUN_STATUSES, CrawlRun  # noqa: E402
 from storage.models.search import ArticleSearch  # noqa: E402
 from storage.models.stories import ArticleSignature, SignatureBand, StoryKey, StoryLink  # noqa: E402
@@ -59,6 +60,7 @@ __all__ = [
     "Feedback",
     "FailedUrl",
     "HttpValidator",
+    "Notification",
     "RELEASED_STATUSES",
     "RUN_COUNT_FIELDS",
     "RUN_STATUSES",
