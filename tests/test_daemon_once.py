@@ -11,6 +11,7 @@ from monitor.daemon.lock import DatabaseLock
 from monitor.smtp_sink import SmtpSink
 from storage import Database
 from storage.daemon import DaemonLockStore
+from tests.helpers.chat import ChatServer
 from tests.helpers.daemon import daemon_pids_for, loopback_config, runs_of
 from tests.helpers.workspace import Workspace
 
@@ -20,8 +21,15 @@ pytestmark = pytest.mark.slow  # whole processes: crawls, daemons, servers
 @pytest.fixture(scope="module")
 def once(tmp_path_factory, mirror):
     ws = Workspace(tmp_path_factory.mktemp("once"))
-    with SmtpSink() as sink:
-        ws.write_config(loopback_config(mirror.url, sink.port, "[sources.hanoimoi]\n[sources.kinhtedothi]\n"))
+    with SmtpSink() as sink, ChatServer() as chat:
+        # Chat channels ride along: instant-mode (after the crawls) and digest-mode (with the mail).
+        channels = (
+            f'[[notify]]\nname = "alerts"\nurl = "{chat.url("alerts")}"\nmode = "instant"\nmax_per_hour = 3\n'
+            f'[[notify]]\nname = "team"\nurl = "{chat.url("team")}"\n'
+        )
+        ws.write_config(
+            loopback_config(mirror.url, sink.port, "[sources.hanoimoi]\n[sources.kinhtedothi]\n" + channels)
+        )
         first = ws.run("run", "--once", "--json", timeout=120)
         after_first = len(sink.messages)
         second = ws.run("run", "--once", "--json", timeout=120)
@@ -34,6 +42,7 @@ def once(tmp_path_factory, mirror):
             "after_first": after_first,
             "second": second,
             "messages": list(sink.messages),
+            "chat": {path: chat.messages(path) for path in ("alerts", "team")},
             "status_text": status_text,
             "status": status,
         }
@@ -62,6 +71,21 @@ def test_once_crawls_every_source_then_sends_the_digest(once):
     assert DaemonLockStore(Database(ws.db_url)).current() is None
     assert all(r.status != "running" for s in ("hanoimoi", "kinhtedothi") for r in runs_of(ws.db_url, s))
     assert daemon_pids_for(ws.config_path) == []
+
+
+def test_once_sends_new_stories_to_the_chat_channels(once):
+    from storage.notifications import NotificationStore
+
+    chat, db = once["chat"], Database(once["ws"].db_url)
+    # Instant mode: every new core story recorded once; 3 messages (the cap), the last folding the rest.
+    rows = NotificationStore(db).rows("alerts")
+    assert rows and all(r.status == "sent" and r.label == "core" for r in rows)
+    assert len({r.story_id for r in rows}) == len(rows)
+    assert len(chat["alerts"]) == min(3, len(rows))
+    assert sum(m["message"].count("• ") for m in chat["alerts"]) == len(rows)
+    # Digest mode: one message for the one digest, its subject as the title; none for the empty second run.
+    (team,) = chat["team"]
+    assert team["title"] == once["messages"][0]["Subject"]
 
 
 def test_once_again_finds_nothing_new_and_sends_nothing(once):

@@ -5,72 +5,25 @@ message), and the SMTP sink for the email digest. Nothing here leaves the machin
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
+from monitor.config import ConfigError, load_config
 from monitor.digest import run_digest
 from monitor.metrics import NewsmonCollector
 from monitor.notify.service import run_notify
 from monitor.relevance import RelevanceModel
 from monitor.smtp_sink import SmtpSink
-from monitor.config import ConfigError, load_config
 from storage import Database
 from storage.models import CrawlRun, Notification, utcnow
 from storage.notifications import NotificationStore
-from tests.test_digest import NATIONAL_BODY, NATIONAL_TITLE, VI_BODY, VI_LEAD, VI_TITLE, add_article
+from tests.helpers.chat import ChatServer
+from tests.helpers.digest import NATIONAL_BODY, NATIONAL_TITLE, VI_BODY, VI_LEAD, VI_TITLE, add_article
 
 SECRET = "s3cr3t-T0KEN-4242"
-
-
-class ChatServer:
-    """Records every POST (path, JSON body); answers each path with the next queued status (200
-    when none is queued)."""
-
-    def __init__(self) -> None:
-        self.posts: list[tuple[str, dict]] = []
-        self.replies: dict[str, list[int]] = {}
-        self._lock = threading.Lock()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                path = self.path.split("?")[0]
-                with server._lock:
-                    server.posts.append((path, json.loads(body or b"{}")))
-                    queued = server.replies.get(path) or []
-                    code = queued.pop(0) if queued else 200
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def url(self, path: str) -> str:
-        return f"json://127.0.0.1:{self.port}/{path}"
-
-    def messages(self, path: str) -> list[dict]:
-        with self._lock:
-            return [body for p, body in self.posts if p == f"/{path}"]
-
-    def __enter__(self) -> ChatServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture
