@@ -123,38 +123,20 @@ class NotificationStore:
                 ).all()
             )
 
-    def release(self, ids: Iterable[int]) -> None:
-        """Give claimed rows back untried (pending, due now)."""
+    def _set(self, ids: Iterable[int], values: dict) -> None:
         ids = list(ids)
         if ids:
             with self.db.session() as session:
-                session.execute(
-                    update(Notification)
-                    .where(col(Notification.id).in_(ids))
-                    .values(status="pending", claim=None, attempts=col(Notification.attempts) - 1)
-                )
+                session.execute(update(Notification).where(col(Notification.id).in_(ids)).values(**values))
 
     def mark_sent(self, ids: Iterable[int], *, now: datetime) -> None:
-        ids = list(ids)
-        if ids:
-            with self.db.session() as session:
-                session.execute(
-                    update(Notification)
-                    .where(col(Notification.id).in_(ids))
-                    .values(**sent_values(now), message=uuid.uuid4().hex)
-                )
+        """Rows that went out in one message (they share its token in ``message``)."""
+        self._set(ids, {**sent_values(now), "message": uuid.uuid4().hex})
 
     def mark_failed(
         self, ids: Iterable[int], error: str, *, kind: str, next_attempt_at: datetime | None = None
     ) -> None:
-        ids = list(ids)
-        if ids:
-            with self.db.session() as session:
-                session.execute(
-                    update(Notification)
-                    .where(col(Notification.id).in_(ids))
-                    .values(**failed_values(error, kind, next_attempt_at))
-                )
+        self._set(ids, failed_values(error, kind, next_attempt_at))
 
     def messages_sent_since(self, channel: str, since: datetime) -> int:
         """How many messages this channel was sent since ``since`` (rows sent together count once)."""

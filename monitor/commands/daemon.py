@@ -64,7 +64,9 @@ def _plan(app: AppContext, specs) -> str:
     for channel in config.notify:
         # The channel's service and where its URL comes from; never the URL itself.
         where = f"URL from ${channel.url_env}" if channel.url_env else f"{channel.service}://"
-        when = f"{channel.mode}, at most {channel.max_per_hour}/h" if channel.mode == "instant" else channel.mode
+        when = (
+            f"{channel.mode}, at most {channel.max_per_hour}/h" if channel.mode == "instant" else channel.mode
+        )
         lines.append(f"chat channel {channel.name}: {where}, {' + '.join(channel.label)}, {when}")
     return "\n".join(lines)
 
