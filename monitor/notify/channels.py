@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
+from monitor.config import AppConfig, NotifyConfig
 from monitor.digest.content import Item, group_stories, make_item
 from monitor.digest.delivery import PERMANENT, TRANSIENT, Attempt, ChannelResult, Message
 from monitor.notify.send import ChatTarget, post
 from monitor.notify.text import digest_message
-from monitor.config import AppConfig, NotifyConfig
 from storage import Database
 
 CHAT = "chat"

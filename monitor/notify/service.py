@@ -21,12 +21,12 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
+from monitor.config import AppConfig, NotifyConfig
 from monitor.digest.content import Item, make_item
 from monitor.digest.delivery import PERMANENT, TRANSIENT, Attempt, claim_stale_after
 from monitor.notify.channels import target
 from monitor.notify.send import post, service_of
 from monitor.notify.text import instant_message
-from monitor.config import AppConfig, NotifyConfig
 from storage import Database
 from storage.models import Notification, utcnow
 from storage.notifications import NewStory, NotificationStore
