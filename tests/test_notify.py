@@ -71,6 +71,7 @@ def instant_config(workspace, url: str, *, cap: int = 10, extra: str = "") -> No
     )
 
 
+@pytest.mark.slow  # runs `newsmon` processes
 def test_instant_one_message_per_new_story_within_the_hourly_cap(workspace, model, chat) -> None:
     stories = Stories(workspace, model)
     ids = [stories.add() for _ in range(3)]
@@ -104,6 +105,7 @@ def test_instant_one_message_per_new_story_within_the_hourly_cap(workspace, mode
     assert {r.status for r in stories.rows("desk")} == {"sent"} and len(stories.rows("desk")) == 4
 
 
+@pytest.mark.slow  # runs `newsmon` processes
 def test_5xx_leaves_it_pending_and_a_later_run_sends_it_once(workspace, model, chat) -> None:
     stories = Stories(workspace, model)
     story = stories.add()
@@ -127,6 +129,7 @@ def test_5xx_leaves_it_pending_and_a_later_run_sends_it_once(workspace, model, c
     assert row.status == "sent" and row.attempts == 2
 
 
+@pytest.mark.slow  # runs `newsmon` processes
 def test_connection_refused_is_transient(workspace, model, chat) -> None:
     stories = Stories(workspace, model)
     stories.add()
@@ -137,6 +140,7 @@ def test_connection_refused_is_transient(workspace, model, chat) -> None:
     assert [r.status for r in stories.rows("desk")] == ["pending"]
 
 
+@pytest.mark.slow  # runs `newsmon` processes
 def test_4xx_is_refused_for_good_and_blocks_nothing_newer(workspace, model, chat) -> None:
     stories = Stories(workspace, model)
     stories.add()
@@ -153,6 +157,7 @@ def test_4xx_is_refused_for_good_and_blocks_nothing_newer(workspace, model, chat
     assert len(chat.messages("desk")) == 2  # the refused one was not tried again
 
 
+@pytest.mark.slow  # runs `newsmon` processes
 def test_secret_url_from_the_environment_is_never_logged_or_stored(workspace, model, chat) -> None:
     stories = Stories(workspace, model)
     stories.add()
@@ -172,6 +177,7 @@ def test_secret_url_from_the_environment_is_never_logged_or_stored(workspace, mo
     assert unset.returncode == 1 and "NEWSMON_NOTIFY_TEST is not set" in unset.stderr
 
 
+@pytest.mark.slow  # runs `newsmon` processes
 def test_digest_mode_one_message_per_digest_and_a_failing_channel_never_stops_the_email(
     workspace, model, chat
 ) -> None:
@@ -210,6 +216,7 @@ def test_digest_mode_one_message_per_digest_and_a_failing_channel_never_stops_th
         assert core and national
 
 
+@pytest.mark.slow  # runs `newsmon` processes
 def test_a_permanently_refused_channel_does_not_hold_back_the_email(workspace, model, chat) -> None:
     stories = Stories(workspace, model)
     stories.add()
@@ -229,6 +236,7 @@ def test_a_permanently_refused_channel_does_not_hold_back_the_email(workspace, m
         assert second["status"] == "sent" and sink.wait_for(2) and len(chat.messages("gone")) == 2
 
 
+@pytest.mark.slow  # runs `newsmon` processes
 def test_notify_test_messages_every_channel_and_records_nothing(workspace, chat) -> None:
     workspace.write_config(
         f'[sources.hanoimoi]\n[[notify]]\nname = "team"\nurl = "{chat.url("team")}"\n'
@@ -268,6 +276,7 @@ def test_bad_notify_entries_are_clear_errors(workspace, entry: str, message: str
     assert message in str(error.value)
 
 
+@pytest.mark.slow  # runs `newsmon` processes
 def test_a_bad_notify_entry_stops_the_command_with_one_line_naming_it(workspace) -> None:
     workspace.write_config('[sources.hanoimoi]\n[[notify]]\nurl = "json://h/p"\nmax_per_hour = 5\n')
     result = workspace.run("notify")
@@ -281,14 +290,15 @@ def test_metrics_count_fetch_errors_by_kind_and_notifications_by_state(workspace
     stories.add()
     instant_config(workspace, chat.url("desk"))
     chat.replies["/desk"] = [400]
-    workspace.run("notify")
+    config = load_config(workspace.config_path, env={})
+    assert run_notify(config, stories.db, env={}).channels[0].refused
     with stories.db.session() as session:
         session.add(
             CrawlRun(source="hanoimoi", status="partial", errors=3, error_kinds={"http_404": 2, "timeout": 1})
         )
         session.add(CrawlRun(source="hanoimoi", status="partial", errors=2, error_kinds={"http_404": 1}))
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(NewsmonCollector(load_config(workspace.config_path, env={}), stories.db))
+    registry.register(NewsmonCollector(config, stories.db))
     text = generate_latest(registry).decode()
     assert 'newsmon_fetch_errors_total{kind="http_404",source="hanoimoi"} 3.0' in text
     assert 'newsmon_fetch_errors_total{kind="timeout",source="hanoimoi"} 1.0' in text
