@@ -21,7 +21,7 @@ from sqlmodel import col, select
 
 from storage.db import Database
 from storage.deliveries import claim_values, due_clause, failed_values, sent_values
-from storage.models import Article, Notification
+from storage.models import Article, Notification, row_id
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,8 @@ class NotificationStore:
                         col(Article.story_id).in_(ids[start : start + 500])
                     )
                 ).all():
-                    members.setdefault(story_id, []).append(article_id)
+                    if story_id is not None and article_id is not None:
+                        members.setdefault(story_id, []).append(article_id)
         return members
 
     def record(self, channel: str, stories: Sequence[NewStory], *, now: datetime) -> int:
@@ -193,7 +194,7 @@ class NotificationStore:
         ids = list(set(ids))
         with self.db.session() as session:
             return {
-                a.id: a
+                row_id(a): a
                 for start in range(0, len(ids), 500)
                 for a in session.exec(select(Article).where(col(Article.id).in_(ids[start : start + 500])))
             }

@@ -28,7 +28,7 @@ from monitor.notify.channels import target
 from monitor.notify.send import post, service_of
 from monitor.notify.text import instant_message
 from storage import Database
-from storage.models import Notification, utcnow
+from storage.models import Notification, row_id, utcnow
 from storage.notifications import NewStory, NotificationStore
 
 log = logging.getLogger(__name__)
@@ -80,17 +80,17 @@ def new_stories(db: Database, channel: NotifyConfig, *, now: datetime) -> list[N
     groups = group_stories(articles)
     story_ids = [g[0].story_id for g in groups if g[0].story_id is not None]
     members = store.story_members(story_ids)
-    ids = {a.id for g in groups for a in g} | {m for ms in members.values() for m in ms}
+    ids = {row_id(a) for g in groups for a in g} | {m for ms in members.values() for m in ms}
     known = store.known_stories(channel.name or "", story_ids, ids)
     fresh = []
     for group in groups:
         head = group[0]
-        reports = [a.id for a in group] + members.get(head.story_id, [])
+        reports = [row_id(a) for a in group] + (members.get(head.story_id, []) if head.story_id else [])
         if head.story_id is not None and head.story_id in known:
             continue
         if any(("article", i) in known for i in reports):
             continue
-        fresh.append(NewStory(head.id, head.story_id, head.label or "core"))
+        fresh.append(NewStory(row_id(head), head.story_id, head.label or "core"))
     return fresh
 
 
@@ -106,7 +106,8 @@ def _items(config: AppConfig, db: Database, rows: list[Notification]) -> list[It
         head = articles.get(row.article_id)
         if head is None:  # pruned since: say what is known
             continue
-        others = [articles[m] for m in members.get(row.story_id, []) if m != head.id and m in articles]
+        story = members.get(row.story_id, []) if row.story_id is not None else []
+        others = [articles[m] for m in story if m != head.id and m in articles]
         items.append(make_item([head, *others], config.tz, labels))
     return items
 
@@ -133,7 +134,7 @@ def deliver(
     give_up = timedelta(hours=config.digest.retry_hours)
     batches = _batches(rows, room)
     for n, batch in enumerate(batches):
-        ids = [r.id for r in batch]
+        ids = [row_id(r) for r in batch]
         items = _items(config, db, batch)
         if not items:
             store.mark_failed(ids, "the story's articles are gone (pruned)", kind=PERMANENT)
@@ -157,7 +158,7 @@ def deliver(
             log.error("notify %s: %d story(ies) refused for good: %s", name, len(batch), error)
             continue
         # The service is not taking messages now: this batch and the untried ones wait together.
-        rest = [r.id for later in batches[n:] for r in later]
+        rest = [row_id(r) for later in batches[n:] for r in later]
         when = next_attempt_at(max(r.attempts for r in batch), now)
         store.mark_failed(rest, error, kind=TRANSIENT, next_attempt_at=when)
         report.retry.append(error)
