@@ -1,7 +1,7 @@
 """notification: instant chat notifications per channel and story
 
 Revision ID: 2070170b36dd
-Revises: d996d8332b8d
+Revises: 35e954df43c8
 Create Date: 2026-12-02 14:14:00.659812
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "2070170b36dd"
-down_revision = "d996d8332b8d"
+down_revision = "35e954df43c8"
 branch_labels = None
 depends_on = None
 
