@@ -21,6 +21,7 @@ APScheduler 3.x decides *when*; this module decides *how*:
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -380,7 +381,7 @@ class Daemon:
     def notify(self) -> dict[str, Any] | None:
         """`newsmon notify` in a child process: new stories to the instant-mode channels. Problems
         are logged, never raised."""
-        from monitor.daemon.children import ChildProcess, newsmon_command
+        from monitor.daemon.children import ChildProcess, child_command
 
         if self._stopping.is_set():
             return None
@@ -388,7 +389,7 @@ class Daemon:
         with self._busy_with():
             child = ChildProcess(
                 "the notify run",
-                newsmon_command(self.config.config_path, "notify", "--json"),
+                child_command(self.config.config_path, "notify"),
                 self.child_env,
                 time_limit=max(300.0, 20 * timeout),
                 kill_grace=self.config.daemon.kill_grace_seconds,
@@ -398,13 +399,16 @@ class Daemon:
         if result.stop_reason is not None:
             logger.warning("notify stopped: %s; what it recorded is sent by the next run", result.stop_reason)
             return None
-        if result.outcome is None or "channels" not in result.outcome:
+        try:
+            outcome = json.loads(result.output or "")
+            channels = outcome["channels"]
+        except (ValueError, KeyError, TypeError):
             last = result.stderr_tail.splitlines()[-1] if result.stderr_tail else "no output"
             logger.error(
                 "notify failed: the notify process exited with code %s: %s", result.returncode, last[:300]
             )
             return None
-        for channel in result.outcome["channels"]:
+        for channel in channels:
             for error in channel.get("refused", []):
                 logger.error("notify %s: refused for good: %s", channel.get("name"), error)
             for error in channel.get("retry", []):
@@ -416,7 +420,7 @@ class Daemon:
                     channel.get("messages", 0),
                     channel.get("stories", 0),
                 )
-        return result.outcome
+        return outcome
 
     # ------------------------------------------------------------------ stopping
 

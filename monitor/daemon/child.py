@@ -1,7 +1,7 @@
 """Entry point of the daemon's children: `python -m monitor.daemon.child [-c CONFIG] TASK ...`.
 
-TASK is ``crawl SOURCE``, ``digest [--retry-due]`` or ``web``: the work of `newsmon crawl`,
-`newsmon digest` and `newsmon web`, done by the same library functions (not through the
+TASK is ``crawl SOURCE``, ``digest [--retry-due]``, ``notify`` or ``web``: the work of `newsmon crawl`,
+`newsmon digest`, `newsmon notify` and `newsmon web`, done by the same library functions (not through the
 command line). A crawl or digest writes its outcome as JSON to the file the daemon names in
 NEWSMON_CHILD_RESULT (``CrawlOutcome.to_json``/``DigestOutcome.to_json``; the daemon reads it
 back with ``from_json``). Errors go to stderr, whose last lines the daemon keeps.
@@ -82,6 +82,17 @@ def _digest(config: AppConfig, args: argparse.Namespace) -> int:
     return 1 if outcome.status in ("pending", "failed") else 0
 
 
+def _notify(config: AppConfig, _args: argparse.Namespace) -> int:
+    import json
+
+    from monitor.notify.service import run_notify
+    from storage import Database
+
+    outcome = run_notify(config, Database(config.database_url))
+    write_result(json.dumps(outcome.as_dict(), ensure_ascii=False))
+    return 0 if outcome.ok else 1
+
+
 def _web(config: AppConfig, _args: argparse.Namespace) -> int:
     from monitor.web.security import TOKEN_ENV, WebSecurityError
     from monitor.web.server import serve
@@ -95,7 +106,7 @@ def _web(config: AppConfig, _args: argparse.Namespace) -> int:
     return 0
 
 
-TASKS = {"crawl": _crawl, "digest": _digest, "web": _web}
+TASKS = {"crawl": _crawl, "digest": _digest, "notify": _notify, "web": _web}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -104,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     tasks = parser.add_subparsers(dest="task", required=True)
     tasks.add_parser("crawl").add_argument("source")
     tasks.add_parser("digest").add_argument("--retry-due", action="store_true")
+    tasks.add_parser("notify")
     tasks.add_parser("web")
     return parser
 
