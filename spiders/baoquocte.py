@@ -15,6 +15,7 @@ import re
 
 from scrapy.http import Response
 
+from spiders import SPIDER_LABELS
 from spiders.base import PAGE_META, NewsSpider
 from spiders.page import Fields, Page, text_of
 
@@ -25,7 +26,7 @@ LISTING_PAGE_SIZE = 15
 
 class BaoquocteSpider(NewsSpider):
     name = "baoquocte"
-    label = "Thế giới & Việt Nam"
+    label = SPIDER_LABELS["baoquocte"]
     site_host = "baoquocte.vn"
     language = "vi"
     languages = ("vi",)

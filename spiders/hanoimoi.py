@@ -11,6 +11,7 @@ import re
 
 from scrapy.http import Response
 
+from spiders import SPIDER_LABELS
 from spiders.base import NewsSpider
 from spiders.page import Fields, Page, text_of
 
@@ -19,7 +20,7 @@ CATEGORIES = ("chinh-tri", "kinh-te", "do-thi", "the-gioi", "xa-hoi", "van-hoa")
 
 class HanoimoiSpider(NewsSpider):
     name = "hanoimoi"
-    label = "Hà Nội Mới"
+    label = SPIDER_LABELS["hanoimoi"]
     site_host = "hanoimoi.vn"
     language = "vi"
     languages = ("vi",)

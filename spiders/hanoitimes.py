@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from scrapy.http import Response
 
+from spiders import SPIDER_LABELS
 from spiders.base import NewsSpider
 from spiders.page import Fields, Page, text_of
 
@@ -27,7 +28,7 @@ DATELINE = re.compile(r"^\s*THE HANOI TIMES\s*[—–-]+\s*")
 
 class HanoitimesSpider(NewsSpider):
     name = "hanoitimes"
-    label = "The Hanoi Times"
+    label = SPIDER_LABELS["hanoitimes"]
     site_host = "hanoitimes.vn"
     language = "en"
     languages = ("en",)

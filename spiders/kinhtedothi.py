@@ -14,6 +14,7 @@ import re
 
 from scrapy.http import Response
 
+from spiders import SPIDER_LABELS
 from spiders.base import NewsSpider
 from spiders.page import Fields, Page, text_of
 
@@ -22,7 +23,7 @@ CATEGORIES = ("thoi-su", "kinh-te", "van-hoa")
 
 class KinhtedothiSpider(NewsSpider):
     name = "kinhtedothi"
-    label = "Kinh tế & Đô thị"
+    label = SPIDER_LABELS["kinhtedothi"]
     site_host = "kinhtedothi.vn"
     language = "vi"
     languages = ("vi",)

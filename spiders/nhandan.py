@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from spiders import SPIDER_LABELS
 from spiders.cms import CmsSpider
 
 CATEGORIES = (("chinhtri", 1171), ("kinhte", 1185), ("thegioi", 1231))
@@ -19,7 +20,7 @@ CATEGORIES = (("chinhtri", 1171), ("kinhte", 1185), ("thegioi", 1231))
 
 class NhandanSpider(CmsSpider):
     name = "nhandan"
-    label = "Nhân Dân"
+    label = SPIDER_LABELS["nhandan"]
     site_host = "nhandan.vn"
     language = "vi"
     languages = ("vi",)

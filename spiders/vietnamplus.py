@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from spiders import SPIDER_LABELS
 from spiders.cms import CmsSpider
 
 _NEWS_MONTHS = re.compile(r"/sitemaps/news-\d{4}-\d{1,2}\.xml$")
@@ -24,7 +25,7 @@ _NEWS_MONTHS = re.compile(r"/sitemaps/news-\d{4}-\d{1,2}\.xml$")
 
 class VietnamplusSpider(CmsSpider):
     name = "vietnamplus"
-    label = "VietnamPlus"
+    label = SPIDER_LABELS["vietnamplus"]
     site_host = "www.vietnamplus.vn"
     language = "vi"
     languages = ("vi",)
@@ -50,7 +51,7 @@ class VietnamplusSpider(CmsSpider):
 
 class VietnamplusEnSpider(CmsSpider):
     name = "vietnamplus_en"
-    label = "VietnamPlus (English)"
+    label = SPIDER_LABELS["vietnamplus_en"]
     site_host = "en.vietnamplus.vn"
     language = "en"
     languages = ("en",)
@@ -68,7 +69,7 @@ class VietnamplusEnSpider(CmsSpider):
 
 class VietnamplusRuSpider(CmsSpider):
     name = "vietnamplus_ru"
-    label = "Вьетнам+ (VietnamPlus, Russian)"
+    label = SPIDER_LABELS["vietnamplus_ru"]
     site_host = "ru.vietnamplus.vn"
     language = "ru"
     languages = ("ru",)

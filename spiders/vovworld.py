@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import re
 
+from spiders import SPIDER_LABELS
 from spiders.cms import CmsSpider
 
 
 class VovworldSpider(CmsSpider):
     name = "vovworld"
-    label = "VOV World (Голос Вьетнама)"
+    label = SPIDER_LABELS["vovworld"]
     site_host = "vovworld.vn"
     language = "ru"
     languages = ("ru",)

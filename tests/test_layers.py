@@ -159,6 +159,19 @@ def test_storage_imports_nothing_above_it(graph: Graph) -> None:
     assert imports_from(graph, "storage", ("spiders", "monitor", "settings", "scheduler")) == {}
 
 
+def test_deliveries_name_sources_without_the_spiders(graph: Graph) -> None:
+    """The digest and the chat messages read display names from the spiders package's own data
+    (its __init__ imports nothing): a process that only delivers never loads Scrapy or a spider."""
+    delivering = {
+        name: sorted(t for t in targets if t.split(".")[0] == "spiders")
+        for name, targets in graph.items()
+        if name.startswith(("monitor.digest", "monitor.notify"))
+    }
+    assert "monitor.digest.service" in delivering
+    assert {t for targets in delivering.values() for t in targets} == {"spiders"}
+    assert graph["spiders"] == set()
+
+
 # ----------------------------------------------------------------------------- the checker itself
 
 

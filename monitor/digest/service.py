@@ -115,20 +115,13 @@ def next_attempt_at(attempts: int, now: datetime) -> datetime:
 
 
 def source_labels(config: AppConfig, names: Sequence[str]) -> dict[str, str]:
-    """Each source's display name (its spider's label), the name itself when there is none."""
-    labels = {name: name for name in names}
-    try:
-        from spiders.registry import spider_classes
+    """Each source's display name (its site spider's label), the name itself when there is none."""
+    from spiders import SPIDER_LABELS
 
-        classes = spider_classes()
-    except Exception as exc:  # labels are cosmetic; never fail a digest over them
-        log.warning("cannot read spider labels: %s", exc)
-        return labels
+    labels = {}
     for name in names:
         source = config.sources.get(name)
-        cls = classes.get((source.spider if source else None) or name)
-        if cls is not None and getattr(cls, "label", ""):
-            labels[name] = cls.label
+        labels[name] = SPIDER_LABELS.get((source.spider if source else None) or name, name)
     return labels
 
 
