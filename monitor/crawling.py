@@ -248,7 +248,9 @@ def _stop_on_signals(crawlers: dict[str, Any]) -> None:
     import signal
 
     from scrapy.utils.defer import deferred_from_coro
-    from twisted.internet import reactor
+    from twisted.internet import reactor as _reactor
+
+    reactor: Any = _reactor  # its IReactorTime/IReactorCore methods are invisible to mypy without mypy-zope
 
     from spiders.extensions import CrawlRunRecorder
 

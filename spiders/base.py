@@ -88,6 +88,9 @@ class NewsSpider(scrapy.Spider):
     #: Only child sitemaps matching this are followed, newest first, at most sitemap_children of them.
     sitemap_follow: re.Pattern[str] | None = None
     sitemap_children: int = 2
+    #: The configured source this crawl feeds, set by from_crawler (or `newsmon parse`); declared
+    #: only, as getattr(self, "source_name", self.name) falls back to the spider's name without it.
+    source_name: str
     article_url_re: re.Pattern[str] = re.compile(r".")
     skip_url_re: re.Pattern[str] | None = None
     #: AMP/mobile article URL → the normal one (pattern, replacement), applied before requesting.
@@ -266,7 +269,11 @@ class NewsSpider(scrapy.Spider):
         """A page looked at for entry points could not be fetched: nothing is lost (the
         configured entry points are crawled anyway), so it is logged, not an error."""
         self.crawler.stats.inc_value("newsmon/discovery/failed")
-        logger.info("entry-point discovery: %s failed: %s", failure.request.url, failure.value)
+        logger.info(
+            "entry-point discovery: %s failed: %s",
+            failure.request.url,  # type: ignore[attr-defined]  # Scrapy sets it on errback failures
+            failure.value,
+        )
 
     def is_article_url(self, url: str) -> bool:
         if not url or not self.article_url_re.search(url):
@@ -328,10 +335,10 @@ class NewsSpider(scrapy.Spider):
             )
         number = response.meta.get(PAGE_META, 1)
         if number < self.max_pages:
-            href = self.next_page(page, response)
-            if href:
+            next_href = self.next_page(page, response)
+            if next_href:
                 yield self.index_request(
-                    response.urljoin(href), "listing", self.parse_listing, page=number + 1
+                    response.urljoin(next_href), "listing", self.parse_listing, page=number + 1
                 )
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
@@ -411,7 +418,7 @@ class NewsSpider(scrapy.Spider):
         """One article page as an item, outside any crawl bookkeeping; ArticleParseError if unreadable."""
         if not isinstance(response, TextResponse):
             raise ArticleParseError(
-                f"not an HTML page ({response.headers.get('Content-Type', b'?').decode()})"
+                f"not an HTML page ({(response.headers.get('Content-Type') or b'?').decode()})"
             )
         page = Page.from_response(response)
         return self.build_item(page, self.extract_fields(page, response), response)
@@ -494,6 +501,7 @@ class NewsSpider(scrapy.Spider):
             canonical = response.url  # a canonical pointing off-site is not trusted for identity
             layers["canonical_url"] = "default"
         language = self.pick_language(site, metadata, layers)
+        assert response.request is not None  # response.meta (just below) needs it as well
         seen = [
             response.url,
             *response.meta.get("redirect_urls", []),
@@ -579,7 +587,7 @@ class NewsSpider(scrapy.Spider):
     # ----------------------------------------------------------------- errors
 
     def on_error(self, failure: Failure) -> None:
-        request = failure.request
+        request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on errback failures
         kind = request.meta.get(KIND_META, "request")
         url = request.meta.get("newsmon_real_url") or request.url
         from scrapy.exceptions import IgnoreRequest

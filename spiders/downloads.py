@@ -185,7 +185,8 @@ class UrlGuardMiddleware:
                 infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
             except (socket.gaierror, UnicodeError, OSError):
                 infos = []
-            self._resolved[key] = sorted({info[4][0] for info in infos})
+            # info[4][0] is the address string (INET/INET6 sockaddr); str() tells mypy so.
+            self._resolved[key] = sorted({str(info[4][0]) for info in infos})
         return self._resolved[key]
 
 
@@ -208,15 +209,16 @@ class RedirectGuardMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response, spider=None) -> Response:
+        location = response.headers.get(b"Location")
         if (
             response.status not in REDIRECT_STATUSES
-            or b"Location" not in response.headers
+            or location is None
             or request.meta.get("dont_redirect")
             or not _accounted(request)
         ):
             return response
         here = response.url
-        target = urljoin(here, response.headers[b"Location"].decode("latin-1").strip())
+        target = urljoin(here, location.decode("latin-1").strip())
         chain = [*request.meta.get("redirect_urls", []), here]
         if _fragmentless(target) in {_fragmentless(u) for u in chain}:
             raise fetch_failed(
@@ -431,7 +433,7 @@ class ResponseCheckMiddleware:
             raise fetch_failed(self.crawler, request, f"http_{response.status}", f"HTTP {response.status}")
         if isinstance(response, HtmlResponse):
             encoding = choose_encoding(
-                response.body, response.headers.get(b"Content-Type", b"").decode("latin-1")
+                response.body, (response.headers.get(b"Content-Type") or b"").decode("latin-1")
             )
             if encoding and encoding != response.encoding:
                 response = response.replace(encoding=encoding)

@@ -123,7 +123,7 @@ class ReachabilityWatch:
         self.crawler = crawler
         self.after = source_crawl(crawler).config.crawl.unreachable_after_seconds
         self.answered = False
-        self._call = None
+        self._call: Any = None  # an IDelayedCall (zope interface: opaque to mypy without mypy-zope)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ReachabilityWatch:
@@ -135,8 +135,9 @@ class ReachabilityWatch:
 
     def spider_opened(self, spider) -> None:
         if self.after > 0:
-            from twisted.internet import reactor
+            from twisted.internet import reactor as _reactor
 
+            reactor: Any = _reactor  # its IReactorTime methods are invisible to mypy without mypy-zope
             self._call = reactor.callLater(self.after, self._check)
 
     def response_received(self, *args, **kwargs) -> None:
@@ -217,7 +218,7 @@ class CrawlRunRecorder:
         spider = self.crawler.spider
         stats = self.crawler.stats.get_stats()
         counts = run_counts(stats)
-        host = getattr(spider, "site_host", None) or getattr(spider, "name", "")
+        host = getattr(spider, "site_host", None) or getattr(spider, "name", None) or ""
         status, message = run_status(counts, stats, reason, host)
         degraded = degraded_fields(stats, getattr(spider, "selector_fields", ()))
         if degraded:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -46,7 +47,7 @@ class GenericSpider(NewsSpider):
     builtin_source = False  # only sources that name it in the config use it
     language = ""
     languages: tuple[str, ...] = ()
-    selector_fields = ()
+    selector_fields: Sequence[str] = ()
     page_language_first = True  # a site-wide config language yields to the page's own
 
     # Every link; the source's link_pattern (applied by article_request) picks the articles.

@@ -223,6 +223,7 @@ class ConditionalRequestMiddleware:
         fresh = row is not None and (self.max_age is None or utcnow() - row.fetched_at <= self.max_age)
         request.meta[CONDITIONAL_META] = bool(fresh)
         if fresh:
+            assert row is not None  # fresh implies a row
             if row.etag:
                 request.headers[b"If-None-Match"] = row.etag
             if row.last_modified:

@@ -147,6 +147,7 @@ def sources(app: AppContext, as_json: bool) -> None:
     for name, source in config.sources.items():
         cls = classes.get(source.spider or name)
         kind = "unknown" if cls is None else "generic" if cls.name == "generic" else "site"
+        languages: list[str]
         if kind == "generic":
             where = [*source.feeds, *source.sitemaps, *source.listing_pages]
             host = (urlsplit(where[0]).hostname or "") if where else ""
@@ -154,7 +155,8 @@ def sources(app: AppContext, as_json: bool) -> None:
             languages = list(source.languages or ())
         else:
             label = getattr(cls, "label", "") if cls else ""
-            languages = list(source.languages or (getattr(cls, "languages", ()) if cls else ()))
+            fallback: tuple[str, ...] = getattr(cls, "languages", ()) if cls else ()
+            languages = [*(source.languages or fallback)]
         run = latest.get(name)
         degraded = runs_log.degradation(name) if run and runs_log is not None else None
         # A configured entry point's failure is counted by the download middlewares under its HTTP

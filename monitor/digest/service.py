@@ -135,6 +135,7 @@ def delivery_problems(db: Database, since: datetime | None, tz) -> list[Delivery
         for d in DeliveryStore(db).failed_since(since, newest=shown)
     ]
     for digest in DigestStore(db).with_status(["failed"], since=since, newest=shown):
+        assert digest.id is not None  # a stored row
         if not any(p.digest_id == digest.id for p in problems):
             problems.append(
                 DeliveryProblem(
@@ -226,14 +227,15 @@ def attempt_digest(
         return None
     digest = store.get(digest_id)
     assert digest is not None
-    items, overflow = ((), 0)
+    items: tuple[Item, ...] = ()
+    overflow = 0
     if any(row.channel == CHAT for row in rows):
         try:
             items, overflow = digest_items(config, db, digest_id)
         except Exception:  # the chat channels then fail transiently; email goes on
             log.exception("digest %s: cannot read its stories for the chat channels", digest_id)
     message = Message(
-        digest.id,
+        digest_id,
         digest.sender,
         digest.raw_message,
         digest.html,
@@ -427,6 +429,7 @@ def run_digest(
             if attempt == 2:
                 outcome.error = "another digest run took these articles"
                 return outcome
+    assert digest.id is not None  # create() returns the stored row
     report = attempt_digest(config, db, digest.id, now=now, env=env)
     if report is None:  # no destination at all: settle says failed
         report = AttemptReport(DigestStore(db).settle(digest.id, now=now))
@@ -440,6 +443,7 @@ def _nothing_new(db: Database, outcome: DigestOutcome, subject: str | None) -> D
     if outcome.delivered:
         last = outcome.delivered[-1]
         digest = DigestStore(db).get(last["digest_id"])
+        assert digest is not None  # delivered by this run a moment ago
         outcome.status = "outbox" if digest.status == "outbox" else "sent"
         outcome.digest_id, outcome.message_id = digest.id, digest.message_id
         outcome.item_count, outcome.subject, outcome.outbox_path = (
@@ -450,6 +454,7 @@ def _nothing_new(db: Database, outcome: DigestOutcome, subject: str | None) -> D
         return outcome
     if outcome.retried:  # attempted, delivered nowhere new
         digest = DigestStore(db).get(outcome.retried[-1])
+        assert digest is not None  # attempted by this run a moment ago
         outcome.status = "failed" if digest.status in ("failed", "dropped") else "pending"
         outcome.digest_id, outcome.message_id, outcome.subject = digest.id, digest.message_id, digest.subject
         outcome.item_count = digest.article_count

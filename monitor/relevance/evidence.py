@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .text import Prepared
 
@@ -339,7 +339,7 @@ def weigh(prep: Prepared, mentions: list[Mention]) -> Evidence:
             if m.side == "russia" and m.kind in _RUSSIA_PARTY_KINDS:
                 head["party"] += m.weight
     coop, neg, russia = total("cooperation"), total("negative"), total("russia")
-    base = dict(
+    base: dict[str, Any] = dict(
         mentions=tuple(mentions),
         party_weights=party,
         russia=russia,
@@ -364,7 +364,7 @@ def weigh(prep: Prepared, mentions: list[Mention]) -> Evidence:
         commemoration=total("marker", ("commemoration",)),
     )
     if not russia > 0:
-        return Evidence(**base)  # type: ignore[arg-type]
+        return Evidence(**base)
 
     vietnam_seen = base["vietnam"] > 0
     # Per-sentence sums, kept only for sentences with mentions (dicts keyed by
@@ -486,7 +486,7 @@ def weigh(prep: Prepared, mentions: list[Mention]) -> Evidence:
         venue_party_units=sum(1 for k in venue_unit if rp_unit.get(k, 0.0) > 0 and hp_unit.get(k, 0.0) == 0),
     )
     return Evidence(
-        **base,  # type: ignore[arg-type]
+        **base,
         core_link=core_link,
         core_units=len(set(core_units)),
         hanoi_russia_units=sum(1 for k, w in h_unit.items() if w > 0 and r_unit.get(k, 0.0) > 0),

@@ -91,7 +91,7 @@ class Lexicon:
         self, words: list[str]
     ) -> list[tuple[str, str | None, tuple[str, ...], tuple[list[Any], ...]]]:
         """`word_info` of each word; words seen before cost one dict lookup."""
-        infos = list(map(self._word_cache.get, words))
+        infos: list[Any] = list(map(self._word_cache.get, words))
         if None in infos:
             info = self.word_info
             infos = [x or info(w) for x, w in zip(infos, words)]
