@@ -98,6 +98,7 @@ class RelevancePipeline:
         self.terms_file = Path(terms_file) if terms_file else None
         self.model_file = Path(model_file) if model_file else None
         self._model: RelevanceModel | None = None
+        self._load_error: str | None = None  # a failed load is tried once per crawl, not per article
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RelevancePipeline:
@@ -105,21 +106,23 @@ class RelevancePipeline:
         relevance = crawl.config.relevance
         return cls(crawler, crawl.resolved(relevance.terms_file), crawl.resolved(relevance.model_file))
 
-    def model(self) -> RelevanceModel:
-        if self._model is None:
+    def model(self) -> RelevanceModel | None:
+        if self._model is None and self._load_error is None:
             from monitor.relevance import RelevanceModel
 
-            self._model = RelevanceModel.load(self.terms_file, model_file=self.model_file)
+            try:
+                self._model = RelevanceModel.load(self.terms_file, model_file=self.model_file)
+            except Exception as exc:  # a broken terms or model file: every article says so
+                self._load_error = f"cannot load the relevance model: {exc}"
         return self._model
 
     def process_item(self, item: ArticleItem, spider=None) -> ArticleItem:
-        try:
-            model = self.model()
-        except Exception as exc:  # a broken terms or model file: every article says so
-            reason = f"cannot load the relevance model: {exc}"
+        model = self.model()
+        if model is None:
+            reason = self._load_error or "cannot load the relevance model"
             note_error(self.crawler, "relevance", item.url, reason)
             crawler_articles(self.crawler).record_failure(item.url, item.source, reason)
-            raise DropItem(f"{item.url}: {reason}") from None
+            raise DropItem(f"{item.url}: {reason}")
         judgement = model.judge(item.title, item.body, lead=item.lead, lang=item.language)
         item.judgement = {**judgement.to_dict(), "version": model.version}
         return item
