@@ -120,6 +120,9 @@ class RelevanceModel:
     def __init__(self, lexicon: Lexicon, classifier: RelevanceClassifier | None = None) -> None:
         self._lex = lexicon
         self.classifier = classifier
+        # (id of one of this lexicon's term lists, text words as written) -> the
+        # terms whose accents those words fit (see `_take`).
+        self._passing: dict[tuple[int, Any], list[Term]] = {}
         parts = RULES_VERSION + lexicon.digest + (f"+{classifier.digest}" if classifier else "")
         self.version = hashlib.sha256(parts.encode()).hexdigest()[:12]
 
@@ -202,31 +205,30 @@ class RelevanceModel:
     def _take(
         self, prep: Prepared, i: int, L: int, terms: list[Term], found: dict[tuple[int, int, str], Match]
     ) -> None:
-        # Unaccented text words (most of them) pass the accent check as is.
-        if L == 1:
-            got = prep.orig[i]
-            for term in terms:
-                if got is not None:
-                    want = term.accented[0] if len(term.accented) == 1 else None
-                    if want is not None and got != want and not _word_accents_ok(got, want):
-                        continue
-                if term.check and not self._check(term.check, prep, i, 1):
-                    continue
-                key = (i, i + 1, term.side)
-                old = found.get(key)
-                if old is None or term.weight > old.term.weight:
-                    found[key] = Match(i, i + 1, term, term.side, term.kind, prep.token_unit[i])
-            return
-        plain = not any(prep.orig[i : i + L])
-        for term in terms:
-            if not plain and not _accents_ok(prep, i, L, term):
-                continue
+        got = prep.orig[i] if L == 1 else tuple(prep.orig[i : i + L])
+        # Unaccented text words (most of them) pass the accent check as is;
+        # for the others the terms that pass depend only on the words as
+        # written, so the check is done once per (terms, words) and cached.
+        if got is None or (L > 1 and not any(got)):
+            passing = terms
+        else:
+            ck = (id(terms), got)
+            passing = self._passing.get(ck)  # type: ignore[assignment]
+            if passing is None:
+                passing = _accent_passing(terms, got, L)
+                if len(self._passing) > 100_000:  # bound memory in long-running processes
+                    self._passing.clear()
+                self._passing[ck] = passing
+        unit = prep.token_unit[i]
+        j = i + L
+        for term in passing:
             if term.check and not self._check(term.check, prep, i, L):
                 continue
-            key = (i, i + L, term.side)
+            side = term.side
+            key = (i, j, side)
             old = found.get(key)
             if old is None or term.weight > old.term.weight:
-                found[key] = Match(i, i + L, term, term.side, term.kind, prep.token_unit[i])
+                found[key] = Match(i, j, term, side, term.kind, unit)
 
     def _resolve(self, found: dict[tuple[int, int, str], Match]) -> list[Match]:
         # A longer phrase of the same side hides the shorter ones inside it
@@ -354,10 +356,11 @@ class RelevanceModel:
         """The mentions as readers see them, strongest first (at most 40)."""
         out: list[Reason] = []
         seen: set[tuple[str, str, str, str]] = set()
+        starts, ends, text, units = prep.starts, prep.ends, prep.text, prep.units
+        cache = _REASONS
         for m, party in zip(ev.mentions, ev.party_weights):
-            a, b = prep.starts[m.i], prep.ends[m.j - 1]
-            phrase = prep.text[a:b]
-            field_ = prep.units[m.unit].field
+            phrase = text[starts[m.i] : ends[m.j - 1]]
+            field_ = units[m.unit].field
             kind = m.kind
             if m.side == "pair" and m.weight > 0 and party == 0:
                 kind = f"{kind}-unconfirmed"
@@ -365,10 +368,26 @@ class RelevanceModel:
             if key in seen:
                 continue
             seen.add(key)
-            out.append(Reason(phrase=phrase, side=m.side, field=field_, kind=kind, weight=round(m.weight, 3)))
+            # Reasons are immutable and recur (the same phrase in the same
+            # place and weight): one shared instance each.
+            rkey = (phrase, m.side, field_, kind, m.weight)
+            r = cache.get(rkey)
+            if r is None:
+                r = Reason(phrase=phrase, side=m.side, field=field_, kind=kind, weight=round(m.weight, 3))
+                if len(cache) > 50_000:  # bound memory in long-running processes
+                    cache.clear()
+                cache[rkey] = r
+            out.append(r)
         # Strongest first so a reader sees why at a glance; cap the list.
-        out.sort(key=lambda r: -r.weight)
+        out.sort(key=_NEG_WEIGHT)
         return out[:40]
+
+
+_REASONS: dict[tuple[str, str, str, str, float], Reason] = {}
+
+
+def _NEG_WEIGHT(r: Reason) -> float:
+    return -r.weight
 
 
 def _from_probabilities(p: dict[str, float]) -> tuple[str, float]:
@@ -382,22 +401,21 @@ def _from_probabilities(p: dict[str, float]) -> tuple[str, float]:
     return label, 0.3 * (1.0 - p["none"])
 
 
-def _accents_ok(prep: Prepared, i: int, L: int, term: Term) -> bool:
-    """A word written with diacritics only matches the same diacritics or none."""
-    acc = term.accented
-    orig = prep.orig
-    if len(acc) == 1 and L == 1:
-        pairs = [(orig[i], acc[0])]
-    elif len(acc) == L:
-        pairs = [(orig[i + k], acc[k]) for k in range(L)]
-    else:
-        return True
-    for got, want in pairs:
-        if got is None or want is None or got == want:
-            continue
-        if not _word_accents_ok(got, want):
-            return False
-    return True
+def _accent_passing(terms: list[Term], got: Any, L: int) -> list[Term]:
+    """The terms of `terms` that words `got` (one word, or a tuple of L) may stand for:
+    a word written with diacritics only matches the same diacritics or none."""
+    out = []
+    for term in terms:
+        acc = term.accented
+        if L == 1:
+            want = acc[0] if len(acc) == 1 else None
+            if want is not None and got != want and not _word_accents_ok(got, want):
+                continue
+        elif len(acc) == L:
+            if not all(g is None or w is None or g == w or _word_accents_ok(g, w) for g, w in zip(got, acc)):
+                continue
+        out.append(term)
+    return out
 
 
 _ACCENTS_OK: dict[tuple[str, str], bool] = {}
