@@ -101,12 +101,12 @@ def is_plain(ch: str) -> bool:
     return fold_char(ch) == ch.lower() or not ch.isalpha()
 
 
-_TOKEN_RE = re.compile(r"[^\W_]+")
-# The same words as a capturing split: separators and words alternate, so word
-# offsets are running sums of part lengths, computed in C.
-_SPLIT_RE = re.compile(r"([^\W_]+)")
-# Equal to _SPLIT_RE on text without "_" (nearly all), and faster.
-_SPLIT_W_RE = re.compile(r"(\w+)")
+# Words are runs of letters and digits ([^\W_]+). They are found as the runs
+# between separators ([\W_]+) by a capturing split, so that separators and
+# words alternate and word offsets are running sums of part lengths, computed
+# in C; on text without "_" (nearly all) the separators are simply \W+.
+_SEP_RE = re.compile(r"(\W+)")
+_SEP_U_RE = re.compile(r"([\W_]+)")
 
 
 # A token is a plain tuple (start, end, folded word) into the normalised text:
@@ -133,9 +133,17 @@ def _split_words(text: str) -> tuple[list[int], list[int], list[str]]:
     low = text.lower()
     if len(low) != len(text):
         low = fold(text)
-    parts = (_SPLIT_RE if "_" in low else _SPLIT_W_RE).split(low)
-    offs = list(accumulate(map(len, parts)))
-    return offs[0:-1:2], offs[1::2], parts[1::2]
+    # Split at the separators: words and separators alternate, word first
+    # (only the first and the last word can be empty), so word offsets are
+    # running sums of part lengths. Faster than splitting at the words.
+    parts = (_SEP_U_RE if "_" in low else _SEP_RE).split(low)
+    offs = [0, *accumulate(map(len, parts))]
+    starts, ends, words = offs[0::2], offs[1::2], parts[0::2]
+    if not words[-1]:
+        del starts[-1], ends[-1], words[-1]
+    if words and not words[0]:
+        del starts[0], ends[0], words[0]
+    return starts, ends, words
 
 
 def _fold_word(w: str) -> str:
@@ -261,7 +269,13 @@ _DATELINE_RES = (
 
 
 def _dateline(line: str) -> tuple[int, int] | None:
+    # The first pattern needs a bracket or a slash, the last a dash: lines
+    # without one are not tried against it.
     for k, rx in enumerate(_DATELINE_RES):
+        if k == 0 and "(" not in line and "/" not in line:
+            continue
+        if k == 2 and "-" not in line:
+            continue
         m = rx.match(line)
         if m and (k < 2 or m.group("place").isupper()):
             return m.start("place"), m.end("place")
@@ -306,6 +320,63 @@ def _line_weight(line: str, is_last: bool) -> float:
     return 1.0
 
 
+def _add_block(
+    block: str,
+    base: int,
+    field: str,
+    detect_lead: bool,
+    title_key: str | None,
+    para: int,
+    units: list[Unit],
+    datelines: list[tuple[int, int]],
+) -> int:
+    """Cut one block (title, lead or body) starting at offset `base` of the
+    joined text into weighted units; returns the next paragraph index."""
+    lines = block.split("\n")
+    offset = base
+    stripped = [ln.strip() for ln in lines]
+    last_i = -1
+    for i in range(len(stripped) - 1, -1, -1):
+        if stripped[i]:
+            last_i = i
+            break
+    lead_taken = not detect_lead
+    in_links = False  # inside a "Related news" / "Xem thêm" list
+    is_title = field == "title"
+    is_body = field == "body"
+    n_key = len(title_key) if title_key else -1
+    for i, line in enumerate(lines):
+        lstart, lend = offset, offset + len(line)
+        offset = lend + 1
+        st = stripped[i]
+        if not st:
+            continue
+        w = _line_weight(st, i == last_i and not is_title)
+        if _LINKS_HEADER_RE.match(st):
+            in_links = True
+        elif in_links and w < 1.0:
+            w = 0.0  # an item of the link list
+        elif w >= 1.0 and st[-1] in ".!?":
+            in_links = False
+        if is_body and len(st) == n_key and fold(line).strip() == title_key:
+            w = 0.0  # the title repeated as the first line of the body
+        f = field
+        if not lead_taken and w >= 1.0 and len(line.split()) >= 12:
+            f = "lead"
+            lead_taken = True
+        if is_title:
+            units.append(Unit(lstart, lend, "title", para, 1.0))
+        else:
+            if i < 12:
+                span = _dateline(line)
+                if span:
+                    datelines.append((lstart + span[0], lstart + span[1]))
+            for s, e in _split_sentences(block, lstart - base, lend - base):
+                units.append(Unit(base + s, base + e, f, para, w))
+        para += 1
+    return para
+
+
 def prepare(title: str, body: str, lead: str = "") -> Prepared:
     """Join title, lead and body into one normalised text cut into weighted units.
 
@@ -315,65 +386,22 @@ def prepare(title: str, body: str, lead: str = "") -> Prepared:
     title_n = normalize(title).strip()
     lead_n = normalize(lead).strip()
     body_n = normalize(body)
-    parts: list[str] = []
+    title_key = fold(title_n).strip() if title_n else None
     units: list[Unit] = []
     datelines: list[tuple[int, int]] = []
-    pos = 0
-    para = 0
-
-    def add_block(block: str, field: str, detect_lead: bool) -> None:
-        nonlocal pos, para
-        base = pos
-        parts.append(block)
-        parts.append("\n")
+    blocks: list[str] = []
+    pos = para = 0
+    for block, field_name, detect_lead in (
+        (title_n.replace("\n", " ") if title_n else None, "title", False),
+        (lead_n or None, "lead", False),
+        (body_n, "body", not lead_n),
+    ):
+        if block is None:
+            continue
+        para = _add_block(block, pos, field_name, detect_lead, title_key, para, units, datelines)
+        blocks.append(block)
         pos += len(block) + 1
-        lines = block.split("\n")
-        title_key = fold(title_n).strip() if title_n else None
-        offset = base
-        nonempty = [i for i, ln in enumerate(lines) if ln.strip()]
-        last_i = nonempty[-1] if nonempty else -1
-        lead_taken = not detect_lead
-        in_links = False  # inside a "Related news" / "Xem thêm" list
-        for i, line in enumerate(lines):
-            lstart, lend = offset, offset + len(line)
-            offset = lend + 1
-            if not line.strip():
-                continue
-            w = _line_weight(line, i == last_i and field != "title")
-            if _LINKS_HEADER_RE.match(line.strip()):
-                in_links = True
-            elif in_links and w < 1.0:
-                w = 0.0  # an item of the link list
-            elif w >= 1.0 and line.rstrip()[-1:] in ".!?":
-                in_links = False
-            if (
-                field == "body"
-                and title_key
-                and len(line.strip()) == len(title_key)
-                and fold(line).strip() == title_key
-            ):
-                w = 0.0  # the title repeated as the first line of the body
-            f = field
-            if not lead_taken and w >= 1.0 and len(line.split()) >= 12:
-                f = "lead"
-                lead_taken = True
-            if field in ("body", "lead"):
-                span = _dateline(line) if i < 12 else None
-                if span:
-                    datelines.append((lstart + span[0], lstart + span[1]))
-            if field == "title":
-                units.append(Unit(lstart, lend, "title", para, 1.0))
-            else:
-                for s, e in _split_sentences(block, lstart - base, lend - base):
-                    units.append(Unit(base + s, base + e, f, para, w))
-            para += 1
-
-    if title_n:
-        add_block(title_n.replace("\n", " "), "title", False)
-    if lead_n:
-        add_block(lead_n, "lead", False)
-    add_block(body_n, "body", not lead_n)
-    text = "".join(parts)
+    text = "\n".join(blocks) + "\n"
     starts, ends, words = _split_words(text)
     # A token belongs to the first unit that ends after its start (units are
     # in text order): cut the token list at each unit's end, in C.
