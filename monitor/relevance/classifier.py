@@ -68,25 +68,30 @@ def text_keys(prep: Prepared) -> set[str]:
     cross-validation, half the cost; title 3- and 5-grams beside the 4-grams
     gave the same cross-validated figures at three times the keys.)"""
     keys: set[str] = set()
-    for part in key_parts(prep):
-        keys.update(part)
+    for prefix, part in key_parts(prep):
+        keys.update(part if not prefix else [prefix + k for k in part])
     return keys
 
 
-def key_parts(prep: Prepared) -> list[list[str]]:
-    """The keys of `text_keys`, in lists that may repeat a key: the folded
-    words, then the title's words and character n-grams. Built with C-level
-    list operations: this runs for every article with a Russian side."""
+def key_parts(prep: Prepared) -> list[tuple[str, list[str]]]:
+    """The keys of `text_keys` as (prefix, keys without it) in lists that
+    may repeat a key: the folded words, then the title's words ("T:") and
+    character n-grams ("c:"). Built with C-level list operations: this runs
+    for every article with a Russian side."""
     folded = prep.folded
-    parts = [folded]
+    parts = [("", folded)]
     units = prep.units
     if units and units[0].field == "title":
         u = units[0]
         n_title = bisect_right(prep.token_unit, 0)
-        parts.append(["T:" + w for w in folded[:n_title]])
+        parts.append(("T:", folded[:n_title]))
         title = " " + fold(prep.text[u.start : u.end]) + " "
-        parts.append(["c:" + title[i : i + n] for n in (4,) for i in range(len(title) - n + 1)])
+        parts.append(("c:", [title[i : i + n] for n in _TITLE_NGRAMS for i in range(len(title) - n + 1)]))
     return parts
+
+
+_TITLE_NGRAMS = (4,)
+_PREFIXES = ("T:", "c:")
 
 
 def evidence_vector(ev: Evidence, rule_label: str) -> list[float]:
@@ -110,14 +115,18 @@ class RelevanceClassifier:
     _known: frozenset[str] = field(default=frozenset(), repr=False)
     _ev_coef: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     _intercept: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
-    # Judging: key -> row + 1 of `_rows` (row 0 is unused, so a miss, None,
-    # and no key are both falsy and one `filter` drops them).
-    _row_of: dict[str, int] = field(default_factory=dict, repr=False)
+    # Judging: key prefix ("", "T:", "c:") -> key without it -> row + 1 of
+    # `_rows` (row 0 is unused, so a miss, None, and no key are both falsy
+    # and one `filter` drops them).
+    _row_of: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
     _rows: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
 
     def __post_init__(self) -> None:
         self._known = frozenset(self.vocabulary)
-        self._row_of = {w: k + 1 for w, k in self.vocabulary.items()}
+        self._row_of = {}
+        for w, k in self.vocabulary.items():
+            prefix = w[:2] if w[:2] in _PREFIXES else ""
+            self._row_of.setdefault(prefix, {})[w[len(prefix) :]] = k + 1
         self._rows = np.vstack([np.zeros((1, self.text_coef.shape[1])), self.text_coef])
         # (x - mean) / scale @ coef == x @ (coef / scale) - (mean / scale) @ coef
         self._ev_coef = self.ev_coef / self.ev_scale[:, None]
@@ -141,12 +150,13 @@ class RelevanceClassifier:
     def _key_rows(self, prep: Prepared) -> np.ndarray:
         """Rows (+1) of the vocabulary keys of `text_keys(prep)`, sorted and
         unique: the same keys, found without building the key set (one dict
-        lookup per word)."""
-        get = self._row_of.get
+        lookup per word, in the dict of its prefix)."""
         found: list[int] = []
-        for part in key_parts(prep):
-            found += filter(None, map(get, part))
-        return np.unique(np.array(found, dtype=np.intp))
+        for prefix, part in key_parts(prep):
+            rows = self._row_of.get(prefix)
+            if rows:
+                found += filter(None, map(rows.get, part))
+        return np.array(sorted(set(found)), dtype=np.intp)
 
     def logits(self, evidence: list[float], keys: set[str]) -> np.ndarray:
         """Per-label scores (LABEL_ORDER) of one article's features."""
