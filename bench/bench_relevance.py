@@ -7,6 +7,10 @@ run time, never copied; synthetic articles when absent), mostly on-topic and
 so the slow path; (b) a typical crawl: every mirror fixture article
 (tests/mirror/src), mostly unrelated local news. One core, one process.
 
+Prints the CPU model and the load averages at start and end, the median and
+spread of articles/s over the rounds, and whether the goal (>= 2,000
+articles/s on one core, median round, typical crawl mix) is met.
+
 Without --baseline the same model without its trained classifier (rules only)
 is timed side by side, so the classifier's cost shows as a ratio.
 With --baseline REV (a git revision, e.g. HEAD~1) the model package as it was
@@ -22,6 +26,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
+import platform
 import random
 import statistics
 import subprocess
@@ -87,6 +93,37 @@ def load_baseline(rev: str, tmp: Path) -> Any:
 
 
 CLOCK = time.thread_time
+GOAL = 2000  # articles/s on one core, median round, typical crawl mix (issue 12)
+
+
+def cpu_model() -> str:
+    """The CPU's model name (Linux /proc/cpuinfo), else what platform knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def load_avg() -> str:
+    try:
+        one, five, fifteen = os.getloadavg()
+        return f"load average {one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min)"
+    except OSError:
+        return "load average unknown"
+
+
+def spread(rates: list[float]) -> str:
+    """Median articles/s of the rounds, with their spread."""
+    q = statistics.quantiles(rates, n=4) if len(rates) > 1 else [rates[0]] * 3
+    sd = statistics.stdev(rates) if len(rates) > 1 else 0.0
+    return (
+        f"median {statistics.median(rates):.0f} articles/s, quartiles {q[0]:.0f}–{q[2]:.0f}, "
+        f"range {min(rates):.0f}–{max(rates):.0f}, sd {sd:.0f} ({100 * sd / statistics.mean(rates):.0f}%)"
+    )
+
 
 Article = tuple[str, str, str]  # title, body, lead
 
@@ -120,8 +157,11 @@ def crawl_mix() -> tuple[str, list[Article]]:
     )
 
 
-def measure(name: str, articles: list[Article], model: Any, base: Any, rounds: int, label: str) -> None:
-    """Rounds of the current and baseline model alternate over one article set."""
+def measure(
+    name: str, articles: list[Article], model: Any, base: Any, rounds: int, label: str
+) -> tuple[float, float | None]:
+    """Rounds of the current and baseline model alternate over one article set;
+    returns the median articles/s of each (None without a baseline)."""
     n = len(articles)
     chars = statistics.mean(len(t) + len(b) + len(ld) for t, b, ld in articles)
     for m in (model, base):  # warm caches once, as a long-running process would be
@@ -144,29 +184,35 @@ def measure(name: str, articles: list[Article], model: Any, base: Any, rounds: i
         per_article.append((CLOCK() - t) / 5)
     med, best = statistics.median(cur), min(cur)
     print(f"== {name}, mean {chars:.0f} chars/article")
+    print(f"  judge, warm, per round of {n} articles over {rounds} rounds: {spread([n / t for t in cur])}")
     print(
-        f"  judge, warm: median {med / n * 1e6:.0f} us/article = {n / med:.0f} articles/s "
-        f"(best round {best / n * 1e6:.0f} us/article = {n / best:.0f} articles/s) over {rounds} rounds"
+        f"    = {med / n * 1e6:.0f} us/article by median round (best round {best / n * 1e6:.0f} us/article)"
     )
     print(
         f"  judge, median single article: {statistics.median(per_article) * 1e6:.0f} us "
         f"(90th percentile {sorted(per_article)[int(0.9 * n)] * 1e6:.0f} us); "
         f"ratio of median article to the 1 ms budget: {statistics.median(per_article) / 1e-3:.2f}"
     )
-    print(f"  against the target of 2,000 articles/s on one core: {n / med / 2000:.2f}x")
+    print(f"  against the target of {GOAL:,} articles/s on one core: {n / med / GOAL:.2f}x")
+    bmed = None
     if base is not None:
         bmed, bbest = statistics.median(old), min(old)
-        print(
-            f"  baseline {label}: median {bmed / n * 1e6:.0f} us/article = {n / bmed:.0f} articles/s "
-            f"(best round {bbest / n * 1e6:.0f} us/article)"
-        )
+        print(f"  baseline {label}: {spread([n / t for t in old])}")
         print(
             f"  speed-up over {label}: {bmed / med:.2f}x by median round, {bbest / best:.2f}x by best round"
+            f"; per-round ratios {spread_ratio(old, cur)}"
         )
     print(
         f"  (CPU time; the timed rounds took {wall:.2f} s wall for {cpu_all:.2f} s CPU"
         f"{': the machine was busy' if wall > 1.2 * cpu_all else ''})"
     )
+    return n / med, (n / bmed if bmed else None)
+
+
+def spread_ratio(old: list[float], cur: list[float]) -> str:
+    """Baseline time over current time of each pair of neighbouring rounds."""
+    r = sorted(o / c for o, c in zip(old, cur))
+    return f"median {statistics.median(r):.2f}x, range {r[0]:.2f}–{r[-1]:.2f}x"
 
 
 def main() -> None:
@@ -175,6 +221,8 @@ def main() -> None:
     ap.add_argument("--baseline", metavar="REV", help="also time the model at this git revision, interleaved")
     args = ap.parse_args()
 
+    print(f"CPU: {cpu_model()} ({os.cpu_count()} logical cores); Python {platform.python_version()}")
+    print(f"at start: {load_avg()}")
     t0 = time.perf_counter()
     model = RelevanceModel.load()
     load_s = time.perf_counter() - t0
@@ -199,7 +247,16 @@ def main() -> None:
     measure(dev_name, dev, model, base, args.rounds, label)
     if (ROOT / "tests" / "mirror" / "src").is_dir():
         crawl_name, crawl = crawl_mix()
-        measure(crawl_name, crawl, model, base, args.rounds, label)
+        rate, base_rate = measure(crawl_name, crawl, model, base, args.rounds, label)
+        met = "MET" if rate >= GOAL else "NOT MET"
+        extra = ""
+        if base_rate is not None and args.baseline:
+            extra = f" ({args.baseline}: {base_rate:.0f}/s, {'met' if base_rate >= GOAL else 'not met'})"
+        print(
+            f"goal: >= {GOAL:,} articles/s on one core (median round, typical crawl mix): {met}, "
+            f"{rate:.0f}/s{extra}"
+        )
+    print(f"at end: {load_avg()}")
     tmpdir.cleanup()
 
 
