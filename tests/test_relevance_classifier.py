@@ -209,3 +209,57 @@ def test_decide_is_the_rule(rules: RelevanceModel) -> None:
     prep, mentions = _mentions(rules, "Hanoi traffic", "Hanoi's ring road 4 will open next year.")
     label, score = decide(weigh(prep, mentions))
     assert label == "none" and score < 0.3
+
+
+def test_a_hanoi_moscow_name_beside_a_building_word_is_a_name_not_the_cities(rules: RelevanceModel) -> None:
+    # With the Moscow mayor speaking (city-level framing), a centre named
+    # "Hanoi-Moscow" still makes no Hanoi party...
+    named = _evidence(
+        rules,
+        "Moscow mayor opens the Hanoi-Moscow complex",
+        "The mayor of Moscow opened the Hanoi-Moscow complex, a hotel and trade centre, on Friday.",
+    )
+    assert named.hanoi_party == 0 and named.pair > 0 and not named.both_parties
+    # ...while "Hanoi-Moscow cooperation" is the two cities.
+    framing = _evidence(
+        rules,
+        "Hanoi-Moscow cooperation",
+        "The mayor of Moscow and the Hanoi People's Committee reviewed Hanoi-Moscow cooperation on Friday.",
+    )
+    assert framing.hanoi_party > 0 and framing.both_parties
+
+
+@pytest.mark.parametrize(
+    "title,body",
+    [
+        ("Hanoitourist ký hợp đồng", "Hanoitourist ký hợp đồng với Công ty lữ hành Sever của Nga."),
+        ("Hanoi firm signs deal", "A Hanoi firm signed a deal with a Russian tour company on Friday."),
+        ("Ханойская фирма", "Ханойская фирма подписала договор с российской туристической компанией."),
+    ],
+    ids=["vi", "en", "ru"],
+)
+def test_russian_next_to_an_institution_word_is_a_russian_party(
+    rules: RelevanceModel, title: str, body: str
+) -> None:
+    # A firm the terms do not know by name, made Russian by "Nga"/"Russian".
+    ev = _evidence(rules, title, body)
+    assert ev.russia_party > 0, [(m.side, m.kind) for m in ev.mentions]
+    # The language, or a centre that studies Russia, is not a Russian body.
+    for text in (
+        "Khoa tiếng Nga Trường Đại học Hà Nội tổ chức hội thảo.",
+        "Trung tâm nghiên cứu Nga của Viện Hàn lâm tổ chức hội thảo.",
+        "A Russian studies centre opened at a Hanoi university.",
+    ):
+        assert _evidence(rules, "Hội thảo", text).russia_party == 0, text
+
+
+def test_core_needs_a_russian_party_not_the_word_russia(rules: RelevanceModel) -> None:
+    title = "Hanoi youth union holds a contest on Vietnam-Russia friendship"
+    body = (
+        "The Hanoi Youth Union held a contest on the history of Vietnam-Russia friendship and cooperation "
+        "for students of the city's universities.\nThe Hanoi Youth Union will hold the contest every year."
+    )
+    ev = _evidence(rules, title, body)
+    assert ev.hanoi_party > 0 and ev.russia > 0 and ev.russia_party == 0 and not ev.both_parties
+    assert decide(ev)[0] != "core"
+    assert RelevanceModel.load().judge(title, body).label != "core"

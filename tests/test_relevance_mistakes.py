@@ -92,6 +92,27 @@ CORE_EVENTS = [
     ),
     (
         "ru",
+        "В Ханое прошёл уличный праздник «Добро пожаловать в Москву»",
+        "Уличный праздник «Добро пожаловать в Москву» открылся в Ханое в рамках Дней Москвы во Вьетнаме.\n"
+        "Его провели правительство Москвы и Народный комитет Ханоя: на пешеходной улице у озера Возвращённого "
+        "меча работали павильоны московских музеев, театров и кафе.",
+    ),
+    (
+        "ru",
+        "Ханойское общество дружбы с Россией провело фестиваль песни",
+        "Ханойское общество вьетнамско-российской дружбы провело фестиваль русской песни, на который пришёл "
+        "посол России во Вьетнаме.\nПосол поблагодарил членов общества и пообещал, что посольство поддержит "
+        "следующий фестиваль.",
+    ),
+    (
+        "vi",
+        "Xanh Pê-téc-bua sẽ mở trung tâm văn hóa tại Hà Nội",
+        "Chính quyền thành phố Xanh Pê-téc-bua và UBND thành phố Hà Nội đã thống nhất mở một trung tâm văn hóa "
+        "của Xanh Pê-téc-bua tại Hà Nội.\nTrung tâm sẽ giới thiệu văn hóa, du lịch và giáo dục của thành phố Nga "
+        "cho người dân Thủ đô.",
+    ),
+    (
+        "ru",
         "Санкт-Петербург и Ханой откроют центр петербургской культуры",
         "Вице-губернатор Санкт-Петербурга и руководство Народного комитета Ханоя договорились открыть в Ханое "
         "центр Санкт-Петербурга.\nЦентр будет содействовать сотрудничеству в образовании, туризме и торговле.",
@@ -146,6 +167,32 @@ NO_COOPERATION = [
 ]
 
 
+# Found by cross-validation (round 4): a Hanoi body holds a talk, quiz or
+# seminar *about* Vietnam–Russia relations, with no Russian body, firm, city or
+# institution taking part. The labeling rules need a Russian party for core.
+NO_RUSSIAN_PARTY = [
+    (
+        "vi",
+        "Thành đoàn Hà Nội thi tìm hiểu về tình hữu nghị Việt - Nga",
+        "Thành đoàn Hà Nội vừa tổ chức cuộc thi tìm hiểu lịch sử quan hệ hữu nghị Việt Nam - Liên bang Nga cho "
+        "đoàn viên các trường đại học.\nBan giám khảo là các giảng viên lịch sử của Thủ đô; giải nhất thuộc về "
+        "đội của một trường cao đẳng.",
+    ),
+    (
+        "en",
+        "Hanoi library hosts talk on Vietnam-Russia ties",
+        "The Hanoi Library held a talk on seventy-five years of Vietnam-Russia relations for readers on Saturday.\n"
+        "A retired Vietnamese diplomat recalled the cooperation between the two countries in energy and education.",
+    ),
+    (
+        "ru",
+        "В Ханое прошёл семинар об истории вьетнамско-российских отношений",
+        "Народный комитет района Бадинь провёл для чиновников семинар об истории отношений Вьетнама и России.\n"
+        "Докладчик, вьетнамский историк, рассказал о помощи советских специалистов в 1960-е годы.",
+    ),
+]
+
+
 def _why(j) -> list:
     return [(r.side, r.kind, r.phrase, r.weight) for r in j.reasons[:8]]
 
@@ -182,3 +229,12 @@ def test_events_with_hanoi_and_russian_partners_are_core(
 def test_tourism_and_embassy_school_are_none(model: RelevanceModel, lang: str, title: str, body: str) -> None:
     j = model.judge(title, body, lang=lang)
     assert j.label == "none", (j.score, _why(j))
+
+
+@pytest.mark.parametrize("lang,title,body", NO_RUSSIAN_PARTY, ids=[c[0] for c in NO_RUSSIAN_PARTY])
+def test_hanoi_body_on_vietnam_russia_ties_without_a_russian_party_is_not_core(
+    model: RelevanceModel, lang: str, title: str, body: str
+) -> None:
+    j = model.judge(title, body, lang=lang)
+    assert j.label != "core", (j.score, _why(j))
+    assert RelevanceModel.load(rules_only=True).judge(title, body, lang=lang).label != "core"

@@ -107,8 +107,9 @@ def test_cross_validation_through_the_command(workspace) -> None:
     assert sum(result["labels"][lab]["support"] for lab in ("core", "national", "none")) == N_EXAMPLES
     spread = result["cv"]["folds"]["core"]["recall"]
     assert spread["min"] <= spread["mean"] <= spread["max"]
-    plain = workspace.run("eval-relevance", str(EXAMPLES), "--cv", "3", check=True)
-    assert "3-fold cross-validation" in plain.stdout and "±" in plain.stdout
+    # Another seed is another assignment of texts to folds, said in the heading.
+    plain = workspace.run("eval-relevance", str(EXAMPLES), "--cv", "3", "--seed", "1", check=True)
+    assert "3-fold cross-validation (seed 1)" in plain.stdout and "±" in plain.stdout
 
 
 def test_bad_model_file_is_a_clear_error(workspace, tmp_path: Path) -> None:

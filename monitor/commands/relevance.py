@@ -236,6 +236,13 @@ def _read_files(files: tuple[str, ...]) -> LabeledSet:
     help="K-fold cross-validation: train on K-1 folds with train-relevance's trainer, judge the rest.",
 )
 @click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="With --cv: which random assignment of texts to folds (to check how stable the figures are).",
+)
+@click.option(
     "--feedback",
     "use_feedback",
     is_flag=True,
@@ -250,6 +257,7 @@ def eval_relevance(
     ctx: click.Context,
     files: tuple[str, ...],
     cv: int | None,
+    seed: int,
     use_feedback: bool,
     rules_only: bool,
     as_json: bool,
@@ -290,13 +298,13 @@ def eval_relevance(
         if rules_only:
             raise click.UsageError("--cv trains classifiers; it cannot be --rules-only")
         try:
-            result_cv = cross_validate(rel_model, data, cv)
+            result_cv = cross_validate(rel_model, data, cv, seed=seed)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
         metrics = result_cv.pooled
         wrong = result_cv.misjudged
         spread = summarize_folds(result_cv)
-        version = f"{cv}-fold cross-validation over terms {rel_model.version}"
+        version = f"{cv}-fold cross-validation (seed {seed}) over terms {rel_model.version}"
     else:
         pairs: list[tuple[str, str]] = []
         wrong = []

@@ -101,12 +101,21 @@ def _institution_names(prep: Prepared, mentions: list[Mention]) -> list[Mention]
     for m in mentions:
         if m.side == "institution":
             continue
-        if m.weight > 0 and m.i not in paired:
+        if m.side == "pair" and m.kind == "named" and m.weight > 0:
+            # ... and such a pair next to an institution word is that thing's
+            # name ("Trung tâm Thương mại Hà Nội - Moskva", "комплекс
+            # «Ханой-Москва»"): a building, not the two cities acting.
+            if names_institution(prep, m, inst_at, other_at):
+                m = Mention(m.i, m.j, m.side, "name", m.unit, m.weight)
+        elif m.weight > 0 and m.i not in paired:
             if m.side == "hanoi" and m.kind == "place" and names_institution(prep, m, inst_at, other_at):
                 m = Mention(m.i, m.j, m.side, "party", m.unit, m.weight)
-            elif m.side == "russia" and m.kind == "city":
+            elif m.side == "russia" and m.kind in ("city", "country"):
                 # The same for a Russian city: "Департамент культуры Москвы",
-                # "Cục Quan hệ quốc tế Mátxcơva" are Russian bodies (parties).
+                # "Cục Quan hệ quốc tế Mátxcơva" are Russian bodies (parties);
+                # and for "Russian"/"Nga" itself: a firm or institution the
+                # terms do not know by name ("Tập đoàn lữ hành X của Nga",
+                # "a Russian tour company", "российская компания").
                 if hanoi_at is None:
                     hanoi_at = {
                         k
@@ -114,7 +123,11 @@ def _institution_names(prep: Prepared, mentions: list[Mention]) -> list[Mention]
                         if x.side in ("hanoi", "locality", "vietnam")
                         for k in range(x.i, x.j)
                     }
-                if names_institution(prep, m, inst_at, hanoi_at):
+                if m.kind == "city":
+                    named = names_institution(prep, m, inst_at, hanoi_at)
+                else:
+                    named = _names_russian_body(prep, m, inst_at, hanoi_at)
+                if named:
                     m = Mention(m.i, m.j, m.side, "body", m.unit, m.weight)
         out.append(m)
     return out
@@ -136,7 +149,43 @@ def _city_bodies(mentions: list[Mention]) -> list[Mention]:
     ]
 
 
-def names_institution(prep: Prepared, m: Mention, inst_at: set[int], other_at: set[int]) -> bool:
+# "Nga" ends a Vietnamese name (head noun first: "công ty ... của Nga");
+# "Russian"/"российский" starts an English or Russian one ("Russian tour
+# company", "российская компания"). Other forms ("tiếng Nga", "người Nga",
+# "русский язык") name a language or people, not a body.
+_RU_NAME_END = ("nga", "lien bang nga", "lb nga")
+_RU_NAME_START = ("russian", "российск")
+# Words that make Russia a subject of study, not the owner of the body
+# ("Trung tâm nghiên cứu Nga", "Russian studies centre").
+_RU_TOPIC = frozenset("cuu studies study language languages".split())
+
+
+def _names_russian_body(prep: Prepared, m: Mention, inst_at: set[int], other_at: set[int]) -> bool:
+    """Does this "Nga"/"Russian" belong to an institution's name? Vietnamese
+    looks left of "Nga", English and Russian right of the adjective."""
+    words = " ".join(prep.folded[m.i : m.j])
+    if words in _RU_NAME_END:
+        left, right = True, False
+    elif m.j - m.i == 1 and words.startswith(_RU_NAME_START):
+        left, right = False, True
+    else:
+        return False
+    return names_institution(prep, m, inst_at, other_at | _topic_at(prep, m), left=left, right=right)
+
+
+def _topic_at(prep: Prepared, m: Mention) -> set[int]:
+    lo, hi = max(0, m.i - 10), min(len(prep.folded), m.j + 5)
+    return {k for k in range(lo, hi) if prep.folded[k] in _RU_TOPIC}
+
+
+def names_institution(
+    prep: Prepared,
+    m: Mention,
+    inst_at: set[int],
+    other_at: set[int],
+    left: bool = True,
+    right: bool = True,
+) -> bool:
     """Is this Hanoi the end (or start) of an institution's name?
 
     Vietnamese and Russian names put the head noun first and the city last,
@@ -152,7 +201,7 @@ def names_institution(prep: Prepared, m: Mention, inst_at: set[int], other_at: s
     unit = prep.token_unit
     u = m.unit
     # Leftwards: up to 10 words.
-    k = m.i - 1
+    k = m.i - 1 if left else -1
     first = True
     while k >= 0 and m.i - k <= 10 and unit[k] == u:
         gap = text[ends[k] : starts[k + 1]]
@@ -165,8 +214,8 @@ def names_institution(prep: Prepared, m: Mention, inst_at: set[int], other_at: s
         first = False
         k -= 1
     # Rightwards: up to 5 words.
-    k = m.j
     n = len(starts)
+    k = m.j if right else n
     while k < n and k - m.j < 5 and unit[k] == u:
         gap = text[ends[k - 1] : starts[k]]
         if gap != " " and not _NAME_GAP_RE.fullmatch(gap):
@@ -222,6 +271,14 @@ class Evidence:
     russia_in_hanoi: int = 0  # a Russian body placed in Hanoi ("Russian House in Hanoi")
     venue_party_units: int = 0  # sentences with Hanoi as venue and a Russian party, no Hanoi party
     commemoration: float = 0.0  # flowers at a monument, birthdays: no counterpart needed
+
+    @property
+    def both_parties(self) -> bool:
+        """Core needs a Hanoi party *and* a Russian party (a body, firm,
+        institution, city or region; not "Russia" or "Russian" alone): the
+        labeling rules' "between a Hanoi party and a Russian party". Without
+        one of them an article can be national or none, never core."""
+        return self.hanoi_party > 0 and (self.russia_party > 0 or self.russia_city > 0)
 
     def features(self) -> list[float]:
         """The evidence as numbers for the classifier, in FEATURE_NAMES order:
@@ -545,7 +602,7 @@ def decide(ev: Evidence) -> tuple[str, float]:
     headline = ev.headline_core
     is_core = (
         not ev.topic_off
-        and ev.russia > 0
+        and ev.both_parties
         and ev.coop >= 2.0
         and (
             ev.core_units >= 2

@@ -333,7 +333,10 @@ class RelevanceModel:
         # Neither core nor national holds without a Russian side: such
         # articles (most of a crawl) keep the rule's "none" and its score.
         if self.classifier is not None and evidence.russia > 0:
-            label, score = _from_probabilities(self.classifier.probabilities(prep, evidence, label))
+            p = self.classifier.probabilities(prep, evidence, label)
+            if not evidence.both_parties:
+                p = _without_core(p)
+            label, score = _from_probabilities(p)
         return Judgement(
             label=label, score=round(score, 4), reasons=self.reasons(prep, evidence), version=self.version
         )
@@ -362,7 +365,7 @@ class RelevanceModel:
             phrase = text[starts[m.i] : ends[m.j - 1]]
             field_ = units[m.unit].field
             kind = m.kind
-            if m.side == "pair" and m.weight > 0 and party == 0:
+            if m.side == "pair" and m.kind != "name" and m.weight > 0 and party == 0:
                 kind = f"{kind}-unconfirmed"
             key = (phrase.lower(), m.side, field_, kind)
             if key in seen:
@@ -388,6 +391,15 @@ _REASONS: dict[tuple[str, str, str, str, float], Reason] = {}
 
 def _NEG_WEIGHT(r: Reason) -> float:
     return -r.weight
+
+
+def _without_core(p: dict[str, float]) -> dict[str, float]:
+    """The probabilities given that the article cannot be core (see
+    `Evidence.both_parties`): core's share spread over the other labels."""
+    rest = 1.0 - p["core"]
+    if rest <= 0.0:
+        return {"core": 0.0, "national": 0.5, "none": 0.5}
+    return {lab: (0.0 if lab == "core" else v / rest) for lab, v in p.items()}
 
 
 def _from_probabilities(p: dict[str, float]) -> tuple[str, float]:
