@@ -159,14 +159,14 @@ class RelevanceModel:
         # Lower-case original words, or None where they carry no accent (the
         # common case, for which the accent check is trivially true).
         prep.orig = list(map(itemgetter(1), infos))
-        keys = list(map(itemgetter(2), infos))
-        roots = list(map(itemgetter(3), infos))
         found: dict[tuple[int, int, str], Match] = {}
         # Only words that start some phrase can start a match: most cannot.
+        # (Phrase keys and starts are read from `infos` where needed: columns
+        # of them would cost more than the few lookups.)
         take = self._take
         unit_of, text, starts, ends = prep.token_unit, prep.text, prep.starts, prep.ends
-        for i in compress(range(n), roots):
-            for children, terms in roots[i]:
+        for i in compress(range(n), map(itemgetter(3), infos)):
+            for children, terms in infos[i][3]:
                 if terms:
                     take(prep, i, 1, terms, found)
                 if not children or i + 1 >= n:
@@ -175,7 +175,7 @@ class RelevanceModel:
                 # two, so that word is tried before any stack is built.
                 j = i + 1
                 stack = []
-                for k in keys[j]:
+                for k in infos[j][2]:
                     nxt = children.get(k)
                     if nxt is None:
                         continue
@@ -191,7 +191,7 @@ class RelevanceModel:
                         stack.append((sub, j + 1))
                 while stack:
                     children, j = stack.pop()
-                    for k in keys[j]:
+                    for k in infos[j][2]:
                         nxt = children.get(k)
                         if nxt is None:
                             continue

@@ -92,7 +92,7 @@ class Lexicon:
     ) -> list[tuple[str, str | None, tuple[str, ...], tuple[list[Any], ...]]]:
         """`word_info` of each word; words seen before cost one dict lookup."""
         infos: list[Any] = list(map(self._word_cache.get, words))
-        if None in infos:
+        if not all(infos):  # a word not seen before (infos are non-empty tuples)
             info = self.word_info
             infos = [x or info(w) for x, w in zip(infos, words)]
         return infos
