@@ -66,3 +66,19 @@ def test_judgements_do_not_depend_on_what_was_judged_before() -> None:
     again = [warm.judge(t["title"], t["text"]).to_dict() for t in texts]
     assert forward == backward == again
     assert {j["label"] for j in forward} == {"core", "national", "none"}
+
+
+def test_models_of_one_process_share_the_phrase_table_until_a_term_file_changes(tmp_path: Path) -> None:
+    # Every crawler of a crawl (one per source, one process) loads the model.
+    terms = tmp_path / "terms.toml"
+    terms.write_text('[[terms]]\nside = "russia"\nkind = "body"\nphrases = ["Quux Institute"]\n')
+    a = RelevanceModel.load(terms)
+    b = RelevanceModel.load(terms)
+    assert a._lex is b._lex and a.version == b.version
+    text = "The Quux Institute opened."
+    assert [r.phrase for r in a.judge("", text).reasons] == ["Quux Institute"]
+    terms.write_text('[[terms]]\nside = "russia"\nkind = "body"\nphrases = ["Quuz Institute"]\n')
+    c = RelevanceModel.load(terms)
+    assert c._lex is not a._lex and c.version != a.version
+    assert c.judge("", text).reasons == []
+    assert RelevanceModel.load()._lex is not a._lex

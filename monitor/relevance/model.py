@@ -35,7 +35,7 @@ from .classifier import (
     text_keys,
 )
 from .evidence import Evidence, Match, collect, decide, weigh
-from .terms import Lexicon, Term, builtin_term_files, load_lexicon
+from .terms import Lexicon, Term, builtin_term_files, shared_lexicon
 from .text import Prepared, Token, is_plain, prepare
 
 __all__ = ["Reason", "Judgement", "RelevanceModel", "LABELS"]
@@ -141,7 +141,7 @@ class RelevanceModel:
             if rules_only
             else RelevanceClassifier.load(Path(model_file) if model_file else SHIPPED_MODEL)
         )
-        return cls(load_lexicon(files), classifier)
+        return cls(shared_lexicon(files), classifier)
 
     def with_classifier(self, classifier: RelevanceClassifier | None) -> RelevanceModel:
         """The same terms with another classifier (or none)."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from .text import fold, normalize
 
-__all__ = ["Term", "Lexicon", "load_lexicon", "builtin_term_files"]
+__all__ = ["Term", "Lexicon", "load_lexicon", "shared_lexicon", "builtin_term_files"]
 
 SIDES = {
     "institution",
@@ -233,6 +233,33 @@ def load_lexicon(files: list[Path]) -> Lexicon:
     lex.vi_names = {k: frozenset(v) for k, v in names.items()}
     lex._canon_cache.clear()
     lex._word_cache.clear()
+    return lex
+
+
+# Lexicons built in this process, by the digest of their term files' bytes.
+# A crawl runs one crawler per source in one process, and each loads the
+# model: building the phrase table is nearly all of a load (about 0.5 s).
+_SHARED: dict[str, Lexicon] = {}
+_SHARED_MAX = 4
+
+
+def shared_lexicon(files: list[Path]) -> Lexicon:
+    """`load_lexicon(files)`, built once per process for the same file contents
+    (a changed file is read anew). Lexicons are not changed after they are
+    built, apart from their lookup caches, so models may share one."""
+    h = hashlib.sha256()
+    try:
+        for path in files:
+            h.update(path.read_bytes())
+    except OSError:
+        return load_lexicon(files)  # which says which file and why
+    key = h.hexdigest()
+    lex = _SHARED.get(key)
+    if lex is None:
+        lex = load_lexicon(files)
+        while len(_SHARED) >= _SHARED_MAX:
+            del _SHARED[next(iter(_SHARED))]
+        _SHARED[key] = lex
     return lex
 
 
