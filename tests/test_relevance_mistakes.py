@@ -38,6 +38,29 @@ THIRD_COUNTRY = [
     ),
 ]
 
+# Russia on its own (found by cross-validation): a Russian region's news with
+# cooperation words and no Vietnamese side at all is none, whatever the words.
+RUSSIA_ALONE = [
+    (
+        "ru",
+        "Калужская область подписала соглашение с Татарстаном",
+        "Губернатор Калужской области и раис Татарстана подписали соглашение о сотрудничестве в "
+        "промышленности.\nСтороны договорились об обмене делегациями и совместных выставках.",
+    ),
+    (
+        "en",
+        "Kaluga and Tatarstan sign cooperation agreement",
+        "The governor of Kaluga region and the head of Tatarstan signed a cooperation agreement on industry.\n"
+        "The two regions will exchange delegations and hold joint exhibitions.",
+    ),
+    (
+        "vi",
+        "Ca-lu-ga và Tác-ta-xtan ký thỏa thuận hợp tác",
+        "Thống đốc tỉnh Ca-lu-ga và người đứng đầu Tác-ta-xtan đã ký thỏa thuận hợp tác công nghiệp.\n"
+        "Hai bên sẽ trao đổi đoàn đại biểu và cùng tổ chức triển lãm.",
+    ),
+]
+
 # Hanoi leaders commemorate Lenin: Hanoi and Russia co-occur, no Russian party.
 COMMEMORATION = [
     (
@@ -203,6 +226,14 @@ def test_russian_city_with_a_third_capital_is_none(
 ) -> None:
     j = model.judge(title, body, lang=lang)
     assert j.label == "none", _why(j)
+
+
+@pytest.mark.parametrize("lang,title,body", RUSSIA_ALONE, ids=[c[0] for c in RUSSIA_ALONE])
+def test_russia_without_a_vietnamese_side_is_none(
+    model: RelevanceModel, lang: str, title: str, body: str
+) -> None:
+    j = model.judge(title, body, lang=lang)
+    assert j.label == "none" and j.score < 0.3, (j.label, j.score, _why(j))
 
 
 @pytest.mark.parametrize("lang,title,body", COMMEMORATION, ids=[c[0] for c in COMMEMORATION])

@@ -273,6 +273,12 @@ class Evidence:
     commemoration: float = 0.0  # flowers at a monument, birthdays: no counterpart needed
 
     @property
+    def vietnamese_side(self) -> bool:
+        """Vietnam, a Vietnamese locality or Hanoi is named (datelines aside):
+        without one there is no Vietnam–Russia link, so neither core nor national."""
+        return self.vietnam > 0 or self.hanoi_any > 0
+
+    @property
     def both_parties(self) -> bool:
         """Core needs a Hanoi party *and* a Russian party (a body, firm,
         institution, city or region; not "Russia" or "Russian" alone): the

@@ -47,7 +47,7 @@ SHIPPED_MODEL = Path(__file__).resolve().parent / "data" / "relevance-model.npz"
 
 # Bumped when the scoring rules change, so stored judgements go stale even if
 # the term files did not change.
-RULES_VERSION = "2"
+RULES_VERSION = "3"  # 3: core needs both parties; no Vietnamese side is none
 
 _GAP_RE = re.compile(r"[ \t\-'\"«»,.&/()]{0,4}")
 
@@ -330,9 +330,11 @@ class RelevanceModel:
         prep = prepare(title, body, lead)
         evidence = self.evidence(prep)
         label, score = decide(evidence)
-        # Neither core nor national holds without a Russian side: such
-        # articles (most of a crawl) keep the rule's "none" and its score.
-        if self.classifier is not None and evidence.russia > 0:
+        # Neither core nor national holds without a Russian side, nor without
+        # a Vietnamese one (Vietnam, a Vietnamese locality or Hanoi; Russia
+        # with itself or a third country is none): such articles (most of a
+        # crawl) keep the rule's "none" and its score.
+        if self.classifier is not None and evidence.russia > 0 and evidence.vietnamese_side:
             p = self.classifier.probabilities(prep, evidence, label)
             if not evidence.both_parties:
                 p = _without_core(p)
