@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -69,12 +70,16 @@ class Mention(NamedTuple):
 # ---------------------------------------------------------------- 1. collect
 def collect(prep: Prepared, matches: list[Match]) -> list[Mention]:
     """Weighted, resolved mentions of one article (see the module docstring)."""
-    units, starts, datelines = prep.units, prep.starts, prep.dateline_spans
+    units, starts = prep.units, prep.starts
+    # Tokens that start inside a wire dateline (token starts are sorted).
+    in_dateline = {
+        k for a, b in prep.dateline_spans for k in range(bisect_left(starts, a), bisect_left(starts, b))
+    }
     mentions: list[Mention] = []
     for m in matches:
         kind = m.kind
         # Wire datelines name where the story was filed, not a party.
-        if datelines and any(a <= starts[m.i] < b for a, b in datelines):
+        if m.i in in_dateline:
             kind = "dateline"
         u = units[m.unit]
         weight = 0.0 if kind == "dateline" else m.term.weight * FIELD_WEIGHT[u.field] * u.weight
