@@ -239,7 +239,13 @@ def main() -> None:
 
     tmpdir = tempfile.TemporaryDirectory()
     if args.baseline:
-        base = load_baseline(args.baseline, Path(tmpdir.name)).load()
+        base_cls = load_baseline(args.baseline, Path(tmpdir.name))
+        base = base_cls.load()
+        t0 = time.perf_counter()
+        base_cls.load()
+        print(
+            f"  baseline {args.baseline}: load again in the same process: {(time.perf_counter() - t0) * 1000:.0f} ms"
+        )
         label = args.baseline
     else:
         # What the trained classifier costs on top of the rules, measured in the same run.
