@@ -302,6 +302,11 @@ def _split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+def _has_menu_sep(line: str) -> bool:
+    """Any character of _MENU_SEP_RE (a quick test before counting them)."""
+    return "|" in line or "•" in line or "·" in line
+
+
 def _line_weight(line: str, is_last: bool) -> float:
     """Down-weight menus, widgets, link lists and bare headings."""
     stripped = line.strip()
@@ -309,10 +314,9 @@ def _line_weight(line: str, is_last: bool) -> float:
         return 0.0
     if _BOILER_RE.match(stripped):
         return 0.0
-    words = stripped.split()
-    if len(words) <= 3 and stripped[-1] not in ".!?":
+    if stripped[-1] not in ".!?" and len(stripped.split()) <= 3:
         return 0.0
-    if len(_MENU_SEP_RE.findall(stripped)) >= 2 or stripped[0] in "•·|":
+    if stripped[0] in "•·|" or (_has_menu_sep(stripped) and len(_MENU_SEP_RE.findall(stripped)) >= 2):
         return 0.0
     if stripped[-1] not in _TERMINAL and not is_last:
         # Headline-like (related-article titles, captions, headings).
