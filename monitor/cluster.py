@@ -23,6 +23,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +32,7 @@ from monitor.config import AppConfig
 from monitor.schedules import make_trigger, parse_schedule
 from storage import Database
 from storage.cluster import DueJob, ScheduleStore, WantedJob, WorkerRegistry
+from storage.models import Worker
 
 log = logging.getLogger(__name__)
 
@@ -206,10 +208,23 @@ class WorkerRuntime:
         finally:
             self._track(f"digest:{schedule}", None)
 
-    def bury_dead(self) -> None:
-        """Bury workers whose heartbeat stopped: their crawl records are closed as ``killed`` and
-        those sources made due again."""
-        for worker in self.registry.dead(self.stale_after):
+    def bury_dead(self, dead: list[Worker], heard_from: set[int]) -> None:
+        """Bury workers whose heartbeat stopped (``dead``): their crawl records are closed as
+        ``killed`` and those sources made due again. ``heard_from``: queue jobs whose queue worker
+        still beats; a worker running one of them is alive (only its own heartbeat thread is
+        late) and is left alone, or its crawl would run twice."""
+        for worker in dead:
+            alive = set(job_ids(worker)) & heard_from
+            if alive:
+                log.warning(
+                    "worker %s (pid %d on %s) is late with its heartbeat, but the queue still hears "
+                    "from its job(s) %s: not buried",
+                    worker.id,
+                    worker.pid,
+                    worker.host,
+                    ", ".join(map(str, sorted(alive))),
+                )
+                continue
             cut_short = self.registry.bury(
                 int(worker.id or 0), f"its worker (pid {worker.pid} on {worker.host}) died"
             )
@@ -232,6 +247,11 @@ class WorkerRuntime:
     def claim_due(self) -> list[DueJob]:
         config = self.config
         return self.schedule.claim_due(lambda row, now: next_fire(row.schedule, row.next_due, now, config))
+
+
+def job_ids(worker: Worker) -> list[int]:
+    """The queue jobs a worker said it was running at its last heartbeat."""
+    return [int(j["job_id"]) for j in worker.running if j.get("job_id") is not None]
 
 
 def _hms(value: datetime) -> str:
@@ -275,13 +295,83 @@ def build_app(runtime: WorkerRuntime | None, config: AppConfig, *, tick_seconds:
     def digest(context, schedule: str, due: str) -> None:
         need_runtime().digest(schedule, context.job.id)
 
+    async def defer_due(due: list[DueJob], config: AppConfig, timestamp: int, worker_id: int | None) -> None:
+        """Defer the claimed jobs in one statement (one round trip for a hundred sources, where one
+        each took seconds under load). A job still queued from an earlier period is not queued
+        twice: its queueing lock is taken (only ticks defer, one at a time, so the check holds)."""
+        if not due:
+            return
+        waiting = {
+            row["queueing_lock"]
+            for row in await app.connector.execute_query_all_async(
+                "SELECT queueing_lock FROM procrastinate_jobs WHERE status = 'todo' "
+                "AND queueing_lock = ANY(%(locks)s)",
+                locks=[entry.key for entry in due],
+            )
+        }
+        for entry in due:
+            if entry.key in waiting:
+                log.warning(
+                    "%s due %s: still queued from an earlier period; not queued twice",
+                    entry.key,
+                    _hms(entry.due_at),
+                )
+        fresh = [entry for entry in due if entry.key not in waiting]
+        jobs = [queued_job(entry, config) for entry in fresh]
+        try:
+            deferred = await app.job_manager.batch_defer_jobs_async(jobs=jobs)
+        except AlreadyEnqueued:  # queued meanwhile after all: each on its own
+            deferred = []
+            for job in jobs:
+                try:
+                    deferred.append(await app.job_manager.defer_job_async(job=job))
+                except AlreadyEnqueued:
+                    deferred.append(job)
+        for entry, job in zip(fresh, deferred):
+            log.info(
+                "tick %s on worker %s: %s due %s %s; next due %s",
+                timestamp,
+                worker_id,
+                entry.key,
+                _hms(entry.due_at),
+                f"deferred as job {job.id}" if job.id else "still queued; not queued twice",
+                _hms(entry.next_due),
+            )
+
+    async def jobs_heard_from(ids: list[int]) -> set[int]:
+        """Which of the jobs ``ids`` are running on a queue worker whose heartbeat is fresh."""
+        if not ids:
+            return set()
+        rows = await app.connector.execute_query_all_async(
+            "SELECT j.id FROM procrastinate_jobs j JOIN procrastinate_workers w ON w.id = j.worker_id "
+            "WHERE j.id = ANY(%(ids)s) AND j.status = 'doing' "
+            "AND w.last_heartbeat > NOW() - make_interval(secs => %(stale)s)",
+            ids=ids,
+            stale=need_runtime().stale_after.total_seconds(),
+        )
+        return {int(row["id"]) for row in rows}
+
+    def queued_job(entry: DueJob, config: AppConfig) -> procrastinate.jobs.Job:
+        if entry.kind == "crawl":
+            lock = f"site:{site_key(config, entry.arg)}"
+            return crawl.configure(lock=lock, queueing_lock=entry.key).make_new_job(
+                source=entry.arg, due=entry.due_at.isoformat()
+            )
+        return digest.configure(lock="newsmon-digest", queueing_lock=entry.key).make_new_job(
+            schedule=entry.arg, due=entry.due_at.isoformat()
+        )
+
     # The tick holds a lock: ticks run one at a time across the cluster, so a dead worker is buried
     # and its sources made due once.
     @app.periodic(cron=tick_cron(tick_seconds), periodic_id="newsmon-tick")
     @app.task(name="newsmon.tick", queue=TICK_QUEUE, lock="newsmon-tick", queueing_lock="newsmon-tick")
     async def tick(timestamp: int) -> int:
         rt = need_runtime()
-        await asyncio.to_thread(rt.bury_dead)
+        started = time.monotonic()
+        dead = await asyncio.to_thread(rt.registry.dead, rt.stale_after)
+        if dead:
+            heard_from = await jobs_heard_from([i for worker in dead for i in job_ids(worker)])
+            await asyncio.to_thread(rt.bury_dead, dead, heard_from)
         # Jobs left 'doing' by a dead worker keep their site's lock: end them (no retry). A crawl
         # job no worker ever tracked was fetched, then its worker died before the crawl started:
         # its source is due again. A job a live worker tracks is left alone (only procrastinate's
@@ -300,30 +390,13 @@ def build_app(runtime: WorkerRuntime | None, config: AppConfig, *, tick_seconds:
         if never_started:
             await asyncio.to_thread(rt.make_due, never_started)
         due = await asyncio.to_thread(rt.claim_due)
-        for entry in due:
-            task = crawl if entry.kind == "crawl" else digest
-            lock = f"site:{site_key(rt.config, entry.arg)}" if entry.kind == "crawl" else "newsmon-digest"
-            kwargs = {
-                "source" if entry.kind == "crawl" else "schedule": entry.arg,
-                "due": entry.due_at.isoformat(),
-            }
-            try:
-                job_id = await task.configure(lock=lock, queueing_lock=entry.key).defer_async(**kwargs)
-            except AlreadyEnqueued:
-                log.warning(
-                    "%s due %s: still queued from an earlier period; not queued twice",
-                    entry.key,
-                    _hms(entry.due_at),
-                )
-                continue
+        await defer_due(due, rt.config, timestamp, rt.worker_id)
+        if due:
             log.info(
-                "tick %s on worker %s: %s due %s deferred as job %s; next due %s",
+                "tick %s: %d due job(s) claimed and queued in %.3f s",
                 timestamp,
-                rt.worker_id,
-                entry.key,
-                _hms(entry.due_at),
-                job_id,
-                _hms(entry.next_due),
+                len(due),
+                time.monotonic() - started,
             )
         if timestamp % 3600 == 0:  # once an hour
             await app.job_manager.delete_old_jobs(nb_hours=JOB_HISTORY_HOURS, include_failed=True)

@@ -88,8 +88,10 @@ def cluster_config(
     )
 
 
-def start_worker(cwd: Path, env: Mapping[str, str], log: Path, *options: str) -> subprocess.Popen:
-    """`newsmon worker --concurrency 2 --tick-seconds 5` in ``cwd``, its output in ``log``."""
+def start_worker(
+    cwd: Path, env: Mapping[str, str], log: Path, *options: str, concurrency: int = 2
+) -> subprocess.Popen:
+    """`newsmon worker --concurrency N --tick-seconds 5` in ``cwd``, its output in ``log``."""
     with open(log, "w") as out:
         return subprocess.Popen(
             [
@@ -99,7 +101,7 @@ def start_worker(cwd: Path, env: Mapping[str, str], log: Path, *options: str) ->
                 *options,
                 "worker",
                 "--concurrency",
-                "2",
+                str(concurrency),
                 "--tick-seconds",
                 "5",
             ],

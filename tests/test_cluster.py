@@ -4,6 +4,7 @@ one digest per schedule, and a worker killed mid-crawl loses nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -12,18 +13,19 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlmodel import col, func, select
 
-from monitor.cluster import site_key
+from monitor.cluster import WorkerRuntime, build_app, ensure_schema, site_key
 from monitor.config import load_config
 from monitor.mirror import MirrorServer
 from storage import Database
-from storage.models import Article, ArticleUrl, CrawlRun, Digest, DigestItem, Worker
-from tests.cluster_sites import cluster_config, start_worker, stop_workers, write_sites
+from storage.models import Article, ArticleUrl, CrawlRun, Digest, DigestItem, Worker, utcnow
+from tests.cluster_sites import cluster_config, source_name, start_worker, stop_workers, write_sites
 from tests.conftest import Workspace
 
-SITES = int(os.environ.get("NEWSMON_CLUSTER_TEST_SITES", "3"))  # two sources (editions) per site
+# The issue's scale: 100 sources (50 sites of two editions, each site its own lock).
+SITES = int(os.environ.get("NEWSMON_CLUSTER_TEST_SITES", "50"))
 PERIOD = timedelta(seconds=int(os.environ.get("NEWSMON_CLUSTER_TEST_PERIOD_SECONDS", "60")))
 PERIODS = 2  # full periods every source must have been crawled in
 DIGEST_PERIOD = timedelta(minutes=1)
@@ -41,6 +43,65 @@ def cluster_mirror(tmp_path_factory):
 def test_sqlite_is_refused(workspace: Workspace) -> None:
     result = workspace.run("worker", timeout=60)
     assert result.returncode != 0 and "needs PostgreSQL" in result.stderr
+
+
+def test_a_worker_whose_job_the_queue_still_hears_from_is_not_buried(postgres, workspace: Workspace) -> None:
+    """A worker whose own heartbeat is late while its queue worker (same process) still beats is
+    alive: burying it would crawl its source a second time beside the running crawl. Once the queue
+    stops hearing from it too, it is dead: buried, its crawl recorded as killed."""
+    url = postgres.create_database("cluster_bury")
+    host = "www.site000.test"
+    workspace.write_config(
+        cluster_config(
+            "http://127.0.0.1:9",
+            [host],
+            period_seconds=60,
+            digest_schedule="cron:0 0 1 1 *",
+            outbox=workspace.path / "outbox",
+        )
+    )
+    config = load_config(workspace.config_path, env={"NEWSMON_DB": url})
+    source = source_name(host)
+    db = Database(url)
+    runtime = WorkerRuntime(config, db, 1)
+    app = build_app(runtime, config)
+    ensure_schema(app, db)
+    late = utcnow() - 3 * runtime.stale_after
+
+    async def run() -> tuple[Worker | None, Worker | None, str]:
+        async with app.open_async():
+            queue_worker = await app.job_manager.register_worker()
+            await app.tasks["newsmon.crawl"].configure(lock="site:x").defer_async(source=source, due="-")
+            job = await app.job_manager.fetch_job(queues=None, worker_id=queue_worker)
+            assert job is not None and job.id is not None
+            # Our registry: the worker runs that job, and its heartbeat is late.
+            worker_id = runtime.registry.register("host-a", 4242, 1)
+            running = [{"job": "crawl", "source": source, "job_id": job.id, "since": late.isoformat()}]
+            runtime.registry.heartbeat(worker_id, running)
+            with db.session() as session:
+                session.exec(update(Worker).where(col(Worker.id) == worker_id).values(heartbeat_at=late))
+            tick = app.tasks["newsmon.tick"]
+            await tick.func(timestamp=1)
+            with db.session() as session:
+                spared = session.get(Worker, worker_id)
+            # The queue stops hearing from it as well: dead.
+            await app.connector.execute_query_async(
+                "UPDATE procrastinate_workers SET last_heartbeat = NOW() - interval '1 hour'"
+            )
+            await tick.func(timestamp=2)
+            with db.session() as session:
+                buried = session.get(Worker, worker_id)
+            status = await app.job_manager.get_job_status_async(job.id)
+            return spared, buried, status.value
+
+    spared, buried, job_status = asyncio.run(run())
+    with db.session() as session:
+        runs = session.exec(select(CrawlRun).where(col(CrawlRun.source) == source)).all()
+    db.dispose()
+    assert spared is not None and spared.stopped_at is None, "a worker still heard from was buried"
+    assert buried is not None and buried.stopped_at is not None, "a dead worker was not buried"
+    assert [r.status for r in runs] == ["killed"]
+    assert job_status == "failed", job_status  # ended, so its site lock is free
 
 
 def deferred(db: Database, task: str) -> dict[str, list[tuple[datetime, str]]]:
@@ -82,6 +143,8 @@ def test_three_workers_crawl_each_source_once_per_period_and_survive_a_kill(
     ]
     started = time.monotonic()
     victim_pid, victim_sources = None, []
+    all_crawled_at: float | None = None
+    killed_at: float | None = None
     done: dict[str, int] = {}
     status = None
     text_status = ""
@@ -105,12 +168,15 @@ def test_three_workers_crawl_each_source_once_per_period_and_survive_a_kill(
                         victim_pid = victim.pid
                         victim_sources = [j["source"] for j in victim.running if j.get("job") == "crawl"]
                         os.kill(victim.pid, signal.SIGKILL)
+                        killed_at = time.monotonic() - started
                 finished = session.exec(
                     select(CrawlRun.source, func.count())
                     .where(col(CrawlRun.status).in_(["ok", "partial"]))
                     .group_by(col(CrawlRun.source))
                 ).all()
             done = {source: n for source, n in finished}
+            if all_crawled_at is None and len(done) == len(names):
+                all_crawled_at = time.monotonic() - started
             if victim_pid is not None and all(done.get(n, 0) >= PERIODS + 1 for n in names):
                 break
             time.sleep(1)  # polling interval of the condition above, not a stand-in for it
@@ -191,5 +257,6 @@ def test_three_workers_crawl_each_source_once_per_period_and_survive_a_kill(
     assert len(items) == len(set(items))
     print(
         f"\n{len(names)} sources, {len(runs)} crawls in {elapsed:.0f} s by 3 workers: "
-        f"{60 * len(runs) / elapsed:.1f} crawls/min; {len(digests)} digests, {len(items)} items"
+        f"{60 * len(runs) / elapsed:.1f} crawls/min; every source crawled by {all_crawled_at:.0f} s, "
+        f"worker killed at {killed_at:.0f} s; {len(digests)} digests, {len(items)} items"
     )
