@@ -1,6 +1,6 @@
 """Throughput of `newsmon worker`: sources crawled per minute with 1, 2 and 3 workers.
 
-    nice -n 10 python bench/bench_cluster.py [--workers 1,2,3] [--sites 40] [--seconds 120]
+    nice -n 10 python bench/bench_cluster.py [--workers 1,2,3] [--sites 50] [--seconds 120]
 
 Each round starts a throwaway PostgreSQL (tests/pgserver.py), the given number of workers
 (`--concurrency 2` each) and the bench's own generic sites on the loopback mirror
@@ -10,8 +10,10 @@ articles) it counts the crawls finished in a window of ``--seconds``; later craw
 feed unchanged (304) and their articles known, the steady state of a real deployment.
 
 It prints per round the crawls per minute, the ratio to one worker (measured in this one run),
-and the CPU seconds per crawl (workers and their crawl processes, from the kernel's
-accounting of waited-for children), which says what bounds the throughput on this machine.
+the CPU seconds per crawl split into the workers' own (queue, tick, heartbeats, starting and
+watching children) and their crawl processes' (from /proc: each worker's own and its waited-for
+children's time), and the load average at the start and end of the round, which together say
+what bounds the throughput on this machine.
 Nothing touches the internet.
 """
 
@@ -42,6 +44,13 @@ def finished_crawls(db: Database) -> int:
         return int(session.exec(select(func.count()).where(col(CrawlRun.status) != "running")).one())
 
 
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """A process's own CPU time and its waited-for children's, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    hz = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / hz, (int(fields[13]) + int(fields[14])) / hz
+
+
 def one_round(pg: PostgresServer, mirror: MirrorServer, hosts: list[str], workers: int, seconds: float):
     folder = Path(tempfile.mkdtemp(prefix=f"bench-cluster-{workers}-"))
     url = pg.create_database(f"bench{workers}_{int(time.time())}")
@@ -53,7 +62,7 @@ def one_round(pg: PostgresServer, mirror: MirrorServer, hosts: list[str], worker
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
     env.update(NEWSMON_CONFIG=str(config), NEWSMON_DB=url)
     db = Database(url)
-    cpu0 = os.times()
+    load0 = os.getloadavg()[0]
     procs = [start_worker(folder, env, folder / f"worker-{i}.log") for i in range(workers)]
     try:
         # Warm-up: every source crawled once (its articles stored).
@@ -66,13 +75,15 @@ def one_round(pg: PostgresServer, mirror: MirrorServer, hosts: list[str], worker
         time.sleep(seconds)
         crawls = finished_crawls(db) - start_count
         elapsed = time.monotonic() - t0
+        # Before they stop: their own time and their crawls' (the whole round, warm-up included).
+        times = [cpu_seconds(p.pid) for p in procs]
+        total_crawls = finished_crawls(db)
     finally:
         stop_workers(procs)
-    cpu1 = os.times()
-    total_crawls = finished_crawls(db)
     db.dispose()
-    cpu = (cpu1.children_user + cpu1.children_system) - (cpu0.children_user + cpu0.children_system)
-    return 60 * crawls / elapsed, cpu / max(1, total_crawls)
+    own, children = sum(t[0] for t in times), sum(t[1] for t in times)
+    per = max(1, total_crawls)
+    return 60 * crawls / elapsed, own / per, children / per, load0, os.getloadavg()[0]
 
 
 def main() -> None:
@@ -80,7 +91,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--workers", default="1,2,3", help="worker counts to measure (comma-separated)")
-    parser.add_argument("--sites", type=int, default=40, help="sites (two sources each)")
+    parser.add_argument("--sites", type=int, default=50, help="sites (two sources each)")
     parser.add_argument("--seconds", type=float, default=120, help="measuring window per round")
     args = parser.parse_args()
     counts = [int(n) for n in args.workers.split(",")]
@@ -95,12 +106,16 @@ def main() -> None:
     finally:
         pg.stop()
     base = rows[0][1]
+    print(f"{len(hosts)} sources, each due every 10 s; {args.seconds:.0f} s window; {os.cpu_count()} cores")
     print(
-        f"{len(hosts)} sources, each due every 10 s; {args.seconds:.0f} s window; load {os.getloadavg()[0]:.1f}"
+        f"{'workers':>7}  {'crawls/min':>10}  {'vs first':>8}  {'CPU s/crawl: worker':>19}  "
+        f"{'crawl process':>13}  {'load start-end':>14}"
     )
-    print(f"{'workers':>7}  {'crawls/min':>10}  {'vs first':>8}  {'CPU s/crawl':>11}")
-    for n, rate, cpu in rows:
-        print(f"{n:>7}  {rate:>10.1f}  {rate / base:>8.2f}  {cpu:>11.2f}")
+    for n, rate, own, children, load0, load1 in rows:
+        print(
+            f"{n:>7}  {rate:>10.1f}  {rate / base:>8.2f}  {own:>19.3f}  {children:>13.3f}  "
+            f"{load0:>6.1f} - {load1:<5.1f}"
+        )
 
 
 if __name__ == "__main__":

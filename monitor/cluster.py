@@ -130,7 +130,10 @@ class WorkerRuntime:
     def __post_init__(self) -> None:
         from scheduler import Daemon
 
-        self.runner = Daemon(self.config, db=self.db)
+        # The queue hands this worker at most `concurrency` jobs; each crawl starts at once (with
+        # crawl.max_parallel, default 2, a third would hold its site's lock while it waited).
+        crawl = self.config.crawl.model_copy(update={"max_parallel": self.concurrency})
+        self.runner = Daemon(self.config.model_copy(update={"crawl": crawl}), db=self.db)
         self.schedule = ScheduleStore(self.db)
         self.registry = WorkerRegistry(self.db)
 
@@ -416,6 +419,58 @@ def ensure_schema(app, db: Database) -> None:
             conn.exec_driver_sql(app.schema_manager.get_schema().replace("%", "%%"))
 
 
+async def _run_queues(app, runtime: WorkerRuntime, queues: list[str]) -> None:
+    """Two queue workers in this process: one takes crawls and digests, ``concurrency`` at once;
+    one takes only the tick, so the tick always has a slot (sharing the crawl slots, it waited
+    behind a backlog of crawls: nothing new was queued and no dead worker buried until the
+    backlog was gone). SIGTERM/SIGINT stop both, running crawls given the shutdown grace."""
+    import signal as signals
+    from concurrent.futures import ThreadPoolExecutor
+
+    common: dict[str, Any] = {
+        "update_heartbeat_interval": runtime.heartbeat_seconds,
+        "stalled_worker_timeout": runtime.stale_after.total_seconds(),
+        # Finished jobs stay as the record of what was deferred when (the tick deletes old ones).
+        "delete_jobs": "never",
+        "shutdown_graceful_timeout": runtime.config.daemon.shutdown_grace_seconds,
+        "install_signal_handlers": False,
+    }
+    name = f"{runtime.host}:{os.getpid()}"
+    loop = asyncio.get_running_loop()
+    # Crawls (blocking, one thread each while their child runs) and the tick's database calls share
+    # the default thread pool: size it so that crawls never hold every thread (its default is
+    # cores + 4, which a --concurrency above that would fill, leaving the tick waiting).
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=runtime.concurrency + 8))
+    async with app.open_async():
+        tasks = [
+            asyncio.create_task(
+                app.run_worker_async(queues=queues, concurrency=runtime.concurrency, name=name, **common)
+            ),
+            # Every worker takes the tick (it is cheap and exactly-once per period anyway).
+            asyncio.create_task(
+                app.run_worker_async(queues=[TICK_QUEUE], concurrency=1, name=f"{name}:tick", **common)
+            ),
+        ]
+        stopping = asyncio.Event()
+
+        def stop() -> None:
+            # Once: a queue worker cancelled a second time aborts its running jobs at once.
+            if not stopping.is_set():
+                stopping.set()
+                for task in tasks:
+                    task.cancel()
+
+        for sig in (signals.SIGTERM, signals.SIGINT):
+            loop.add_signal_handler(sig, stop)
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        stop()  # one ended (stopped, or failed): stop the other as well
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for task in done:
+            error = None if task.cancelled() else task.exception()
+            if error is not None:
+                raise error
+
+
 def run_worker(
     config: AppConfig, *, concurrency: int, queues: list[str] | None, tick_seconds: int = 60
 ) -> None:
@@ -434,18 +489,7 @@ def run_worker(
         ", ".join(queues) if queues else "all",
     )
     try:
-        # Every worker takes the tick (it is cheap and exactly-once per period anyway).
-        wanted = None if not queues else sorted({*queues, TICK_QUEUE})
-        app.run_worker(
-            queues=wanted,
-            concurrency=concurrency + 1,
-            name=f"{runtime.host}:{os.getpid()}",
-            update_heartbeat_interval=runtime.heartbeat_seconds,
-            stalled_worker_timeout=runtime.stale_after.total_seconds(),
-            # Finished jobs stay as the record of what was deferred when (the tick deletes old ones).
-            delete_jobs="never",
-            shutdown_graceful_timeout=config.daemon.shutdown_grace_seconds,
-        )
+        asyncio.run(_run_queues(app, runtime, queues or [CRAWL_QUEUE, DIGEST_QUEUE]))
     finally:
         runtime.stop()
         db.dispose()

@@ -3,13 +3,14 @@ read from the shared database, without the worker machinery (monitor.cluster).""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from monitor.config import AppConfig
 from storage import Database
-from storage.cluster import WorkerRegistry
+from storage.cluster import QueueDepth, WorkerRegistry, queue_depths
 
 
 @dataclass
@@ -65,11 +66,32 @@ def worker_statuses(config: AppConfig, db: Database) -> list[WorkerStatus]:
     return out
 
 
-def format_workers(workers: list[WorkerStatus]) -> list[str]:
-    """`newsmon status` lines for the workers (none when there is no cluster)."""
-    if not workers:
+def queue_statuses(db: Database, workers: Sequence[WorkerStatus]) -> list[QueueDepth]:
+    """The crawl and digest queues, empty ones too, when there are workers (the tick's own queue is
+    the cluster's business)."""
+    found = {q.queue: q for q in queue_depths(db)}
+    if not workers and not found:
         return []
-    lines = ["workers:"]
+    return [found.get(name) or QueueDepth(name, 0, 0, None) for name in ("crawl", "digest")]
+
+
+def format_workers(workers: list[WorkerStatus], queues: Sequence[QueueDepth] = ()) -> list[str]:
+    """`newsmon status` lines for the workers and their queues (none when there is no cluster)."""
+    if not workers and not queues:
+        return []
+    from storage.models import utcnow
+
+    alive = sum(w.alive for w in workers)
+    running = sum(len(w.running) for w in workers)
+    lines = [f"workers: {alive} alive of {len(workers)}, {running} job(s) running"]
+    now = utcnow()
+    for q in queues:
+        oldest = (
+            f", the oldest due {max(0, (now - q.oldest_due).total_seconds()):.0f} s ago"
+            if q.oldest_due
+            else ""
+        )
+        lines.append(f"  queue {q.queue}: {q.waiting} waiting{oldest}, {q.running} running")
     for w in workers:
         state = "" if w.alive else " (silent: presumed dead)"
         jobs = ", ".join(

@@ -38,6 +38,7 @@ class DaemonStatus:
     database_exists: bool = True
     delivery: Any = None  # monitor.digest.status.DigestDeliveryStatus
     workers: list[Any] = field(default_factory=list)  # monitor.cluster.WorkerStatus: `newsmon worker`s
+    queues: list[Any] = field(default_factory=list)  # storage.cluster.QueueDepth: the workers' queues
 
     def as_dict(self, tz: Any) -> dict[str, Any]:
         def iso(value: datetime | None) -> str | None:
@@ -49,6 +50,7 @@ class DaemonStatus:
             "database_exists": self.database_exists,
             "daemon": self.daemon,
             "workers": [w.as_dict() for w in self.workers],
+            "queues": [q.as_dict() for q in self.queues],
             "sources": [
                 {
                     "name": s.name,
@@ -114,7 +116,7 @@ def daemon_status(config: AppConfig, db: Database | None) -> DaemonStatus:
             "heartbeat_age_seconds": round((utcnow() - holder.heartbeat_at).total_seconds(), 1),
             "rss_kb": holder.rss_kb,
         }
-    from monitor.cluster_status import worker_statuses
+    from monitor.cluster_status import queue_statuses, worker_statuses
     from storage.cluster import scheduled_due
 
     # Next runs: the daemon's job store, or the crawl workers' shared schedule.
@@ -136,6 +138,7 @@ def daemon_status(config: AppConfig, db: Database | None) -> DaemonStatus:
     store = DigestStore(db)
     labels = ["core", "national"] if config.digest.include_national else ["core"]
     delivery = digest_delivery_status(config, db)
+    workers = worker_statuses(config, db)
     return DaemonStatus(
         daemon,
         sources,
@@ -145,7 +148,8 @@ def daemon_status(config: AppConfig, db: Database | None) -> DaemonStatus:
         delivery.last_delivered,
         ArticleStore(db).counts(),
         delivery=delivery,
-        workers=worker_statuses(config, db),
+        workers=workers,
+        queues=queue_statuses(db, workers),
     )
 
 
@@ -180,7 +184,7 @@ def format_status(status: DaemonStatus, tz: Any) -> str:
         )
     from monitor.cluster_status import format_workers
 
-    lines.extend(format_workers(status.workers))
+    lines.extend(format_workers(status.workers, status.queues))
     never = "not scheduled yet (start the daemon: newsmon run)"
     lines.append("")
     lines.append("sources:")

@@ -113,6 +113,43 @@ def scheduled_due(db: Database) -> dict[str, datetime]:
         return {row.key: row.next_due for row in session.exec(select(ScheduleEntry))}
 
 
+@dataclass(frozen=True)
+class QueueDepth:
+    """One queue of the cluster now: jobs waiting, running, and when the longest-waiting one was due."""
+
+    queue: str
+    waiting: int
+    running: int
+    oldest_due: datetime | None
+
+    def as_dict(self) -> dict[str, object]:
+        due = self.oldest_due.isoformat(timespec="seconds") if self.oldest_due else None
+        return {"queue": self.queue, "waiting": self.waiting, "running": self.running, "oldest_due": due}
+
+
+def queue_depths(db: Database) -> list[QueueDepth]:
+    """The cluster's queues (procrastinate's jobs table), by name; empty when no worker ever ran
+    on this database. A crawl queue that stays long is a cluster short of hosts."""
+    from sqlalchemy import inspect, text
+
+    if db.dialect != "postgresql" or not inspect(db.engine).has_table("procrastinate_jobs"):
+        return []
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT queue_name, count(*) FILTER (WHERE status = 'todo'), "
+                "count(*) FILTER (WHERE status = 'doing'), "
+                "min(args->>'due') FILTER (WHERE status = 'todo') "
+                "FROM procrastinate_jobs WHERE status IN ('todo', 'doing') GROUP BY queue_name "
+                "ORDER BY queue_name"
+            )
+        ).all()
+    return [
+        QueueDepth(name, int(waiting), int(running), datetime.fromisoformat(due) if due else None)
+        for name, waiting, running, due in rows
+    ]
+
+
 class WorkerRegistry:
     def __init__(self, db: Database) -> None:
         self.db = db

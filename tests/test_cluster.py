@@ -202,7 +202,10 @@ def test_three_workers_crawl_each_source_once_per_period_and_survive_a_kill(
     assert sorted(w["pid"] for w in shown["workers"]) == sorted(w.pid for w in workers)
     assert all(w["alive"] and w["host"] and w["heartbeat_age_seconds"] < 10 for w in shown["workers"])
     assert all(isinstance(w["running"], list) for w in shown["workers"])
-    assert "workers:" in text_status
+    assert "workers: 3 alive of 3" in text_status, text_status
+    queues = {q["queue"]: q for q in shown["queues"]}
+    assert set(queues) == {"crawl", "digest"} and 0 <= queues["crawl"]["running"] <= 6
+    assert "queue crawl: " in text_status
     assert all(f"pid {w.pid}: heartbeat" in text_status for w in workers), text_status
     listed = {s["name"]: s for s in shown["sources"]}
     assert all(listed[n]["next_run"] and listed[n]["last_run"] for n in names)
