@@ -24,8 +24,8 @@ from storage.models import Article, ArticleUrl, CrawlRun, Digest, DigestItem, Wo
 from tests.cluster_sites import cluster_config, source_name, start_worker, stop_workers, write_sites
 from tests.conftest import Workspace
 
-# The scale: 100 sources (50 sites of two editions, each site its own lock).
-SITES = int(os.environ.get("NEWSMON_CLUSTER_TEST_SITES", "50"))
+# Two sources (editions) per site, each site its own lock.
+SITES = int(os.environ.get("NEWSMON_CLUSTER_TEST_SITES", "3"))
 PERIOD = timedelta(seconds=int(os.environ.get("NEWSMON_CLUSTER_TEST_PERIOD_SECONDS", "60")))
 PERIODS = 2  # full periods every source must have been crawled in
 DIGEST_PERIOD = timedelta(minutes=1)
