@@ -18,6 +18,11 @@ ROBOTSTXT_OBEY = True
 
 # Politeness: one site is never hit hard, and AutoThrottle backs off when it slows down.
 CONCURRENT_REQUESTS = 16
+# Items processed at once per response. Scrapy starts this many asyncio tasks for every
+# response a callback answers: the default, 100, costs the reactor thread ~0.5 ms of CPU per
+# page (0.02 ms with 2). An article page yields one item and an index page only requests, so
+# 2 loses nothing.
+CONCURRENT_ITEMS = 2
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True
