@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import compress
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -255,7 +255,7 @@ class RelevanceModel:
             if m.j - m.i > 1:
                 for t in range(m.i, m.j):
                     covers.setdefault(t, []).append(m)
-        return sorted((m for m in kept if m.side != "block"), key=lambda m: m.i)
+        return sorted([m for m in kept if m.side != "block"], key=_START)
 
     def _joined(self, prep: Prepared, i: int, L: int) -> bool:
         """Words of a phrase must be adjacent in one sentence ("St. Petersburg" yes, "Hanoi. Moscow" no)."""
@@ -388,6 +388,7 @@ class RelevanceModel:
         return out[:40]
 
 
+_START = attrgetter("i")
 _REASONS: dict[tuple[str, str, str, str, float], Reason] = {}
 
 

@@ -355,7 +355,11 @@ def _add_block(
         st = stripped[i]
         if not st:
             continue
-        w = _line_weight(st, i == last_i and not is_title)
+        if is_title:  # one line, always of full weight
+            units.append(Unit(lstart, lend, "title", para, 1.0))
+            para += 1
+            continue
+        w = _line_weight(st, i == last_i)
         if _LINKS_HEADER_RE.match(st):
             in_links = True
         elif in_links and w < 1.0:
@@ -368,15 +372,12 @@ def _add_block(
         if not lead_taken and w >= 1.0 and len(line.split()) >= 12:
             f = "lead"
             lead_taken = True
-        if is_title:
-            units.append(Unit(lstart, lend, "title", para, 1.0))
-        else:
-            if i < 12:
-                span = _dateline(line)
-                if span:
-                    datelines.append((lstart + span[0], lstart + span[1]))
-            for s, e in _split_sentences(block, lstart - base, lend - base):
-                units.append(Unit(base + s, base + e, f, para, w))
+        if i < 12:
+            span = _dateline(line)
+            if span:
+                datelines.append((lstart + span[0], lstart + span[1]))
+        for s, e in _split_sentences(block, lstart - base, lend - base):
+            units.append(Unit(base + s, base + e, f, para, w))
         para += 1
     return para
 
