@@ -181,8 +181,6 @@ class Daemon:
     def crawl(self, source: str) -> CrawlOutcome | None:
         """Crawl one source in a child process and record how it ended; None when it did not
         start (the previous crawl of this source is still running, or the daemon is stopping)."""
-        from monitor.daemon.children import ChildProcess, child_command
-
         lock = self._source_lock(source)
         if not lock.acquire(blocking=False):
             logger.warning("crawl of %s skipped: the previous crawl of it is still running", source)
@@ -195,14 +193,7 @@ class Daemon:
                 try:
                     if self._stopping.is_set():
                         return None
-                    child = ChildProcess(
-                        f"the crawl of {source}",
-                        child_command(self.config.config_path, "crawl", source),
-                        self.child_env,
-                        time_limit=self.time_limit(source),
-                        kill_grace=self.config.daemon.kill_grace_seconds,
-                        cwd=self.cwd,
-                    )
+                    child = self._child(f"the crawl of {source}", self.time_limit(source), "crawl", source)
                     result = self._run_child(f"crawl {source}", child)
                 finally:
                     self._parallel.release()
@@ -212,6 +203,22 @@ class Daemon:
         if self.notify_after_crawls:
             self.notify_soon()
         return report
+
+    def _child(self, name: str, time_limit: float, task: str, *args: str) -> ChildProcess:
+        """A task of monitor.daemon.child as a child process: forked from the zygote (everything
+        imported once) unless `daemon.preforked_children` is off."""
+        from monitor.daemon import zygote
+        from monitor.daemon.children import ChildProcess, child_command
+
+        return ChildProcess(
+            name,
+            child_command(self.config.config_path, task, *args),
+            self.child_env,
+            time_limit=time_limit,
+            kill_grace=self.config.daemon.kill_grace_seconds,
+            cwd=self.cwd,
+            zygote=zygote.shared() if self.config.daemon.preforked_children else None,
+        )
 
     def _run_child(self, key: str, child):
         """Run a child, registered so that shutdown can stop it."""
@@ -277,7 +284,6 @@ class Daemon:
         """Send the digest of what is new (`newsmon digest` in a child process, so the daemon
         itself never loads the spiders); problems are logged, never raised. ``retry_due``: only
         deliver what is due of earlier digests."""
-        from monitor.daemon.children import ChildProcess, child_command
         from monitor.digest import DigestOutcome
 
         if self._stopping.is_set():
@@ -291,17 +297,7 @@ class Daemon:
         limit = max(300.0, 10 * self.config.smtp.timeout_seconds)
         key = "deliveries" if retry_due else "digest"
         with self._busy_with():
-            command = child_command(
-                self.config.config_path, "digest", *(["--retry-due"] if retry_due else [])
-            )
-            child = ChildProcess(
-                f"the {key}",
-                command,
-                self.child_env,
-                time_limit=limit,
-                kill_grace=self.config.daemon.kill_grace_seconds,
-                cwd=self.cwd,
-            )
+            child = self._child(f"the {key}", limit, "digest", *(["--retry-due"] if retry_due else []))
             result = self._run_child(key, child)
         if result.stop_reason is not None:
             logger.warning(
@@ -381,20 +377,11 @@ class Daemon:
     def notify(self) -> dict[str, Any] | None:
         """`newsmon notify` in a child process: new stories to the instant-mode channels. Problems
         are logged, never raised."""
-        from monitor.daemon.children import ChildProcess, child_command
-
         if self._stopping.is_set():
             return None
         timeout = max((c.timeout_seconds for c in self.config.notify), default=20)
         with self._busy_with():
-            child = ChildProcess(
-                "the notify run",
-                child_command(self.config.config_path, "notify"),
-                self.child_env,
-                time_limit=max(300.0, 20 * timeout),
-                kill_grace=self.config.daemon.kill_grace_seconds,
-                cwd=self.cwd,
-            )
+            child = self._child("the notify run", max(300.0, 20 * timeout), "notify")
             result = self._run_child("notify", child)
         if result.stop_reason is not None:
             logger.warning("notify stopped: %s; what it recorded is sent by the next run", result.stop_reason)

@@ -279,6 +279,9 @@ class DaemonConfig(_Strict):
     lock_stale_seconds: float = Field(default=120, gt=0)
     # A scheduled job overdue by this long means the scheduler is stuck (`status --check`, /healthz).
     stuck_after_seconds: float = Field(default=300, gt=0)
+    # Crawl, digest and notify children are forked from a process that has done the imports once
+    # (monitor.daemon.zygote) instead of each starting Python afresh (about 2 CPU-s a child).
+    preforked_children: bool = True
 
 
 class MetricsConfig(_Strict):

@@ -10,6 +10,7 @@ import pytest
 
 from monitor.config import load_config
 from monitor.crawling import CrawlOutcome
+from monitor.daemon import zygote
 from scheduler import Daemon
 from storage import CrawlRunLog, Database
 from tests.helpers.workspace import Workspace
@@ -27,6 +28,8 @@ def test_the_daemon_reads_each_childs_result(tmp_path: Path, mirror) -> None:
     daemon = Daemon(config, db=db, child_env=ws.env(), cwd=str(tmp_path))
 
     outcome = daemon.crawl("kinhtedothi")
+    # Forked from the zygote (daemon.preforked_children is on by default).
+    assert zygote.shared().pid is not None
 
     (run,) = CrawlRunLog(db).latest_per_source().values()
     assert outcome is not None and outcome.status == "ok" and outcome.counts["new"] > 0

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from monitor.config import AppConfig, ConfigError, load_config
+from monitor.daemon import zygote
 from monitor.daemon.children import ChildProcess
 from monitor.daemon.lock import DatabaseLock, LockHeld
 from monitor.daemon.proc import pid_alive, rss_kb
@@ -139,6 +140,23 @@ time.sleep(60)
 """
 
 
+@pytest.fixture(scope="session")
+def warm_zygote() -> zygote.Zygote:
+    """The zygote, started (its imports done), so the time limits below time only the children."""
+    launcher = zygote.shared()
+    warm = ChildProcess(
+        "warm", [sys.executable, "-c", "pass"], dict(os.environ), time_limit=300, zygote=launcher
+    )
+    assert warm.run().forked
+    return launcher
+
+
+@pytest.fixture(params=["exec", "forked"])
+def launcher(request) -> zygote.Zygote | None:
+    """Every guarantee of a child holds whether it is started afresh or forked from the zygote."""
+    return request.getfixturevalue("warm_zygote") if request.param == "forked" else None
+
+
 def _wait_gone(pid: int, seconds: float = 3) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -148,6 +166,10 @@ def _wait_gone(pid: int, seconds: float = 3) -> bool:
     return False
 
 
+def _parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
 def _is_zombie(pid: int) -> bool:
     try:
         return " Z " in Path(f"/proc/{pid}/stat").read_text().split(")", 1)[1][:4]
@@ -155,9 +177,14 @@ def _is_zombie(pid: int) -> bool:
         return False
 
 
-def test_time_limit_kills_the_whole_process_group():
+def test_time_limit_kills_the_whole_process_group(launcher):
     child = ChildProcess(
-        "slow", [sys.executable, "-c", SPAWNS_GRANDCHILD], dict(os.environ), time_limit=1.0, kill_grace=1.0
+        "slow",
+        [sys.executable, "-c", SPAWNS_GRANDCHILD],
+        dict(os.environ),
+        time_limit=1.0,
+        kill_grace=1.0,
+        zygote=launcher,
     )
     t0 = time.monotonic()
     result = child.run()
@@ -166,25 +193,36 @@ def test_time_limit_kills_the_whole_process_group():
     assert 1.0 <= took < 5
     assert result.returncode is not None and result.returncode < 0  # ended by a signal
     assert result.peak_rss_kb and result.peak_rss_kb > 1000
+    assert result.forked == (launcher is not None)
 
 
-def test_group_kill_reaches_grandchildren(tmp_path):
+def test_group_kill_reaches_grandchildren(tmp_path, launcher):
     out = tmp_path / "pid"
     script = SPAWNS_GRANDCHILD.replace(
         "print(grand.pid, flush=True)", f"open({str(out)!r}, 'w').write(str(grand.pid))"
     )
     child = ChildProcess(
-        "slow", [sys.executable, "-c", script], dict(os.environ), time_limit=1.0, kill_grace=1.0
+        "slow",
+        [sys.executable, "-c", script],
+        dict(os.environ),
+        time_limit=1.0,
+        kill_grace=1.0,
+        zygote=launcher,
     )
     result = child.run()
-    assert result.stop_reason is not None
+    assert result.stop_reason is not None and result.forked == (launcher is not None)
     grand = int(out.read_text())
     assert _wait_gone(grand), "the crawl's own child outlived the kill"
 
 
-def test_a_child_ignoring_sigterm_is_killed_after_the_grace():
+def test_a_child_ignoring_sigterm_is_killed_after_the_grace(launcher):
     child = ChildProcess(
-        "stubborn", [sys.executable, "-c", IGNORES_SIGTERM], dict(os.environ), time_limit=0.5, kill_grace=0.5
+        "stubborn",
+        [sys.executable, "-c", IGNORES_SIGTERM],
+        dict(os.environ),
+        time_limit=0.5,
+        kill_grace=0.5,
+        zygote=launcher,
     )
     t0 = time.monotonic()
     result = child.run()
@@ -193,7 +231,7 @@ def test_a_child_ignoring_sigterm_is_killed_after_the_grace():
     assert result.output == '{"status": "never"}'  # what it wrote is still read
 
 
-def test_stop_from_another_thread_and_result_of_a_normal_exit():
+def test_stop_from_another_thread_and_result_of_a_normal_exit(launcher):
     import threading
 
     child = ChildProcess(
@@ -202,6 +240,7 @@ def test_stop_from_another_thread_and_result_of_a_normal_exit():
         dict(os.environ),
         time_limit=60,
         kill_grace=1,
+        zygote=launcher,
     )
     threading.Timer(0.5, child.stop, args=("the daemon was stopped",)).start()
     result = child.run()
@@ -213,13 +252,16 @@ def test_stop_from_another_thread_and_result_of_a_normal_exit():
             sys.executable,
             "-c",
             "import sys; from monitor.daemon.child import write_result; "
-            "write_result('{\"status\": \"ok\"}'); print('printed, not read'); print('boom', file=sys.stderr)",
+            "write_result('{\"status\": \"ok\"}'); print('printed, not read'); print('boom', file=sys.stderr); "
+            "sys.exit(5)",
         ],
         dict(os.environ),
         time_limit=30,
+        zygote=launcher,
     ).run()
-    assert ok.stop_reason is None and ok.returncode == 0 and ok.output is not None
+    assert ok.stop_reason is None and ok.returncode == 5 and ok.output is not None
     assert ok.output == '{"status": "ok"}' and ok.stderr_tail == "boom"
+    assert ok.forked == (launcher is not None)
 
 
 # ----------------------------------------------------------------------------- records
@@ -302,8 +344,10 @@ def test_bad_schedules_name_their_key(tmp_path):
 
 PARENT_RUNNING_A_CHILD = """
 import os, sys, threading, time
+from monitor.daemon import zygote
 from monitor.daemon.children import ChildProcess, child_command
-child = ChildProcess("web", child_command(sys.argv[1], "web"), dict(os.environ), time_limit=60)
+launcher = zygote.shared() if sys.argv[2] == "forked" else None
+child = ChildProcess("web", child_command(sys.argv[1], "web"), dict(os.environ), time_limit=60, zygote=launcher)
 def report():
     while child.pid is None:
         time.sleep(0.02)
@@ -314,9 +358,11 @@ child.run()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux-only")
-def test_children_die_with_a_daemon_killed_outright(tmp_path):
+@pytest.mark.parametrize("how", ["exec", "forked"])
+def test_children_die_with_a_daemon_killed_outright(tmp_path, how):
     # A daemon killed with SIGKILL cannot stop its children; the kernel must, or the next
-    # daemon would crawl the same source beside an orphan.
+    # daemon would crawl the same source beside an orphan. A forked child's parent is the
+    # zygote, which exits when the daemon dies; the child dies with it.
     import socket
 
     with socket.socket() as probe:
@@ -325,7 +371,7 @@ def test_children_die_with_a_daemon_killed_outright(tmp_path):
     config = tmp_path / "newsmon.toml"
     config.write_text(f'database_url = "{tmp_path / "n.db"}"\n[web]\nport = {port}\n', encoding="utf-8")
     parent = subprocess.Popen(
-        [sys.executable, "-c", PARENT_RUNNING_A_CHILD, str(config)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", PARENT_RUNNING_A_CHILD, str(config), how], stdout=subprocess.PIPE, text=True
     )
     try:
         pid = int(parent.stdout.readline())
@@ -333,9 +379,12 @@ def test_children_die_with_a_daemon_killed_outright(tmp_path):
         # mirror listens, the request is in place.
         wait_until(lambda: listening_sockets(pid), 60, "the child's mirror to listen")
         assert pid_alive(pid) and not _is_zombie(pid)
+        server = _parent_of(pid)
+        assert (server != parent.pid) == (how == "forked")
         parent.kill()
         parent.wait(timeout=10)
         assert _wait_gone(pid, 10), "the child outlived its killed parent"
+        assert _wait_gone(server, 10), "the zygote outlived the daemon"
     finally:
         parent.kill()
 

@@ -24,12 +24,16 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from monitor.config import AppConfig
 
+# The pid of the process this child must die with: the daemon, or the zygote that forked it
+# (monitor.daemon.zygote), which itself exits with the daemon.
 PARENT_ENV = "NEWSMON_DAEMON_PID"
 # The file a crawl or digest child writes its outcome to (named by the daemon).
 RESULT_ENV = "NEWSMON_CHILD_RESULT"
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
+    """Ask the kernel for SIGTERM when this process's parent dies; exit 3 at once when the parent
+    is no longer the one named in PARENT_ENV (it died before the request took effect)."""
     if not sys.platform.startswith("linux"):
         return
     try:
@@ -121,7 +125,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    _die_with_parent()
+    die_with_parent()
     args = _parser().parse_args(argv)
     from monitor.config import ConfigError, load_config
     from monitor.crawling import UnknownSourceError

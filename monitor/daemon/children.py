@@ -20,6 +20,7 @@ from typing import IO
 
 from monitor.daemon.child import PARENT_ENV, RESULT_ENV
 from monitor.daemon.proc import rss_kb
+from monitor.daemon.zygote import ForkedChild, Zygote, forkable
 from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ class ChildResult:
     stderr_tail: str = ""
     peak_rss_kb: int | None = None
     killed_hard: bool = False
+    # Forked from the zygote (False: started afresh).
+    forked: bool = False
 
 
 @dataclass
@@ -60,7 +63,11 @@ class ChildProcess:
     """One child process (a crawl of one source, or a digest). ``run()`` blocks until it
     ends; ``stop(reason)`` from any thread makes it end: SIGTERM to its process group
     (Scrapy closes the crawl and its record), then SIGKILL after ``kill_grace`` seconds.
-    The child finds the file for its result in the environment (RESULT_ENV)."""
+    The child finds the file for its result in the environment (RESULT_ENV).
+
+    With a ``zygote``, a command of this interpreter (``-m MODULE`` or ``-c CODE``) is forked
+    from it, with everything imported, instead of started afresh; the same guarantees hold, and
+    a child the zygote cannot fork is started the plain way (monitor.daemon.zygote)."""
 
     name: str
     argv: list[str]
@@ -68,6 +75,7 @@ class ChildProcess:
     time_limit: float
     kill_grace: float = 10.0
     cwd: str | None = None
+    zygote: Zygote | None = None
     _stop_reason: str | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     pid: int | None = field(default=None, init=False)
@@ -85,78 +93,132 @@ class ChildProcess:
         with tempfile.TemporaryDirectory(prefix="newsmon-child-") as folder, tempfile.TemporaryFile() as err:
             result_file = Path(folder) / "result.json"
             env[RESULT_ENV] = str(result_file)
-            # Its own session and process group: a terminal's Ctrl-C reaches only the daemon,
-            # which decides what happens to crawls; and a kill reaches anything the crawl started.
-            proc = subprocess.Popen(
-                self.argv,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=err,
-                env=env,
-                cwd=self.cwd,
-                start_new_session=True,
-            )
-            self.pid = proc.pid
-            peak = None
-            stop_reason: str | None = None
-            term_at: float | None = None
-            killed_hard = False
-            deadline = t0 + self.time_limit
-            while True:
-                try:
-                    proc.wait(timeout=_POLL_SECONDS)
-                    break
-                except subprocess.TimeoutExpired:
-                    pass
-                rss = rss_kb(proc.pid)
-                if rss is not None and (peak is None or rss > peak):
-                    peak = rss
-                now = time.monotonic()
-                if stop_reason is None:
-                    with self._lock:
-                        stop_reason = self._stop_reason
-                    if stop_reason is None and now >= deadline:
-                        stop_reason = f"exceeded its time limit of {_human(self.time_limit)}"
-                    if stop_reason is not None:
-                        logger.warning("stopping %s: %s", self.name, stop_reason)
-                        _signal_group(proc.pid, signal.SIGTERM)
-                        term_at = now
-                elif not killed_hard and term_at is not None and now - term_at >= self.kill_grace:
-                    logger.warning(
-                        "%s did not stop within %s: killing it", self.name, _human(self.kill_grace)
-                    )
-                    _signal_group(proc.pid, signal.SIGKILL)
-                    killed_hard = True
-            if stop_reason is not None:
-                # Whatever the crawl itself started must not outlive it.
-                _signal_group(proc.pid, signal.SIGKILL)
+            child: _Child | None = None
+            if self.zygote is not None and forkable(self.argv):
+                forked = self.zygote.start(self.argv, env, self.cwd, Path(folder) / "stderr")
+                if forked is not None:
+                    watched = self._watch(forked, t0)
+                    if watched.stop_reason is None and not forked.reached_task():
+                        # Ended before its task began (the zygote died under it; what it said is
+                        # in the daemon's own log): nothing of the task ran, so it runs now, the
+                        # plain way.
+                        self.zygote.failed(f"{self.name} exited with code {forked.returncode} before it started")
+                    else:
+                        self.zygote.started()
+                        child = forked
+            if child is None:
+                # Its own session and process group: a terminal's Ctrl-C reaches only the daemon,
+                # which decides what happens to crawls; and a kill reaches anything the crawl started.
+                child = _Exec(
+                    subprocess.Popen(
+                        self.argv,
+                        stdin=subprocess.DEVNULL,
+                        stdout=subprocess.DEVNULL,
+                        stderr=err,
+                        env=env,
+                        cwd=self.cwd,
+                        start_new_session=True,
+                    ),
+                    err,
+                )
+                watched = self._watch(child, t0)
             output = result_file.read_text(encoding="utf-8") if result_file.exists() else None
-            tail = _tail(err)
+            tail = child.stderr_tail(_TAIL_BYTES)
         return ChildResult(
             self.name,
             started_at,
             time.monotonic() - t0,
-            proc.returncode,
+            child.returncode,
             output,
-            stop_reason,
+            watched.stop_reason,
             tail,
-            peak,
-            killed_hard,
+            watched.peak_rss_kb,
+            watched.killed_hard,
+            forked=child.forked,
         )
+
+    def _watch(self, child: _Child, t0: float) -> _Watched:
+        """Wait for the child to end: sample its memory, and stop it at its time limit or when
+        asked (SIGTERM to its group, SIGKILL after the grace)."""
+        self.pid = child.pid
+        watched = _Watched()
+        term_at: float | None = None
+        deadline = t0 + self.time_limit
+        while child.wait(_POLL_SECONDS) is None:
+            rss = rss_kb(child.pid)
+            if rss is not None and (watched.peak_rss_kb is None or rss > watched.peak_rss_kb):
+                watched.peak_rss_kb = rss
+            now = time.monotonic()
+            if watched.stop_reason is None:
+                with self._lock:
+                    stop_reason = self._stop_reason
+                if stop_reason is None and now >= deadline:
+                    stop_reason = f"exceeded its time limit of {_human(self.time_limit)}"
+                if stop_reason is not None:
+                    logger.warning("stopping %s: %s", self.name, stop_reason)
+                    _signal_group(child.pid, signal.SIGTERM)
+                    watched.stop_reason = stop_reason
+                    term_at = now
+            elif not watched.killed_hard and term_at is not None and now - term_at >= self.kill_grace:
+                logger.warning("%s did not stop within %s: killing it", self.name, _human(self.kill_grace))
+                _signal_group(child.pid, signal.SIGKILL)
+                watched.killed_hard = True
+        if watched.stop_reason is not None:
+            # Whatever the crawl itself started must not outlive it.
+            _signal_group(child.pid, signal.SIGKILL)
+        return watched
+
+
+@dataclass
+class _Watched:
+    stop_reason: str | None = None
+    peak_rss_kb: int | None = None
+    killed_hard: bool = False
+    # Forked from the zygote (False: started afresh).
+    forked: bool = False
+
+
+class _Exec:
+    """A child started afresh (exec of its command)."""
+
+    forked = False
+
+    def __init__(self, proc: subprocess.Popen[bytes], err: IO[bytes]) -> None:
+        self._proc = proc
+        self._err = err
+        self.pid = proc.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self._proc.returncode
+
+    def wait(self, timeout: float) -> int | None:
+        try:
+            return self._proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stderr_tail(self, size: int) -> str:
+        self._err.seek(0, os.SEEK_END)
+        self._err.seek(max(0, self._err.tell() - size))
+        return self._err.read().decode("utf-8", "replace").strip()
+
+
+_Child = _Exec | ForkedChild
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
     try:
         os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
+    except ProcessLookupError:
+        # No such group (yet): a forked child that has not made its own session is still only
+        # itself.
+        try:
+            os.kill(pgid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+    except PermissionError:
         pass
-
-
-def _tail(stream: IO[bytes]) -> str:
-    stream.seek(0, os.SEEK_END)
-    size = stream.tell()
-    stream.seek(max(0, size - _TAIL_BYTES))
-    return stream.read().decode("utf-8", "replace").strip()
 
 
 def _human(seconds: float) -> str:

@@ -19,6 +19,15 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def pid_running(pid: int) -> bool:
+    """True when the process exists and has not ended (a zombie, not yet reaped, has ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return pid_alive(pid) if not Path("/proc").is_dir() else False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
 def rss_kb(pid: int | None = None) -> int | None:
     """Resident memory of a process in KiB (Linux /proc); None where that is not available."""
     path = Path(f"/proc/{pid or os.getpid()}/status")
