@@ -17,7 +17,11 @@ mirror server, and measures, interleaving the runs it compares:
 5. digest_seconds and status_seconds (`newsmon digest --dry-run`, `newsmon status`, whole
    processes) at 10k and 1M stored, with a year of crawl-run history;
 6. relevance_articles_per_s, crawl_peak_rss_mb, idle_daemon_rss_mb,
-   crawl_process_start_cpu_s (CPU of a `newsmon crawl` that finds nothing changed).
+   crawl_process_start_cpu_s (CPU of a `newsmon crawl` that finds nothing changed);
+7. daemon_crawl_child_cpu_s ({"exec", "forked"}): CPU of one daemon crawl child of an
+   unchanged source, started afresh vs forked from the zygote (monitor.daemon.zygote),
+   interleaved; daemon_changed_crawl_child_cpu_s: the same for a first crawl of a small
+   site (every article new); zygote_start_cpu_s: the zygote's own imports, once per daemon.
 
 `--quick` uses a smaller site and no 1M fill (the large store is 50k; 1M-keyed values
 are null); `--smoke` is a tiny run for the test suite. Only public entry points are used:
@@ -861,6 +865,119 @@ def rss_mb(pid: int) -> float | None:
     return None
 
 
+# Daemon crawl children per mode: pairs on the unchanged site, pairs on a small changed site,
+# articles of that site.
+CHILD_RUNS = {"full": (8, 3, 20), "quick": (5, 2, 10), "smoke": (2, 1, 3)}
+
+
+def bench_daemon_children(work: Path, mode: Mode, gen: Generator, log) -> dict[str, Any]:
+    """A daemon's crawl children (ChildProcess, as scheduler.Daemon makes them), started afresh and
+    forked from the zygote, interleaved, in a driver process of their own."""
+    from monitor.mirror import MirrorServer
+
+    pairs, changed_pairs, pages = CHILD_RUNS[mode.name]
+    unchanged = work / f"e2e{mode.pairs - 1}" / "newsmon.toml"  # crawled several times: nothing new
+    build_site(work / "small-site", gen, pages)
+    with MirrorServer(work / "small-site") as small:
+        configs = []
+        for k in range(2 * changed_pairs):
+            folder = work / f"changed{k}"
+            folder.mkdir()
+            configs.append(str(crawl_config(folder, folder / "newsmon.db", small.url)))
+        spec = work / "children.json"
+        spec.write_text(
+            json.dumps({"unchanged": str(unchanged), "pairs": pairs, "changed": configs}), encoding="utf-8"
+        )
+        proc = run_process(
+            [sys.executable, str(Path(__file__).resolve()), "--children-worker", str(spec)],
+            env=bench_env(),
+            cwd=work,
+            timeout=3600,
+        )
+    if proc.returncode != 0:
+        raise RuntimeError(f"the daemon-children driver failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    for what in ("unchanged", "changed"):
+        for how in ("exec", "forked"):
+            log(
+                f"  {what} site, {how}: CPU {', '.join(f'{c:.2f}' for c in data[what][how]['cpu'])} s, "
+                f"wall {', '.join(f'{w:.1f}' for w in data[what][how]['seconds'])} s"
+            )
+    log(f"  zygote start: {data['zygote_start_cpu_s']:.2f} s CPU; {pages} new articles a changed crawl")
+
+    def medians(what: str) -> dict[str, float]:
+        return {how: statistics.median(data[what][how]["cpu"]) for how in ("exec", "forked")}
+
+    return {
+        "daemon_crawl_child_cpu_s": medians("unchanged"),
+        "daemon_changed_crawl_child_cpu_s": medians("changed"),
+        "zygote_start_cpu_s": data["zygote_start_cpu_s"],
+    }
+
+
+def children_worker(spec_file: str) -> None:
+    """The driver of bench_daemon_children: runs crawl children alternately afresh and forked, and
+    measures each one's CPU: its own (exec: this process's reaped children) or the zygote's
+    (forked: the zygote reaps them), plus this process's share (starting and watching it)."""
+    import resource
+
+    from monitor.daemon import zygote
+    from monitor.daemon.children import ChildProcess, child_command
+
+    spec = json.loads(Path(spec_file).read_text(encoding="utf-8"))
+    launcher = zygote.Zygote()
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def zygote_cpu(children: bool = True) -> float:
+        if launcher.pid is None:
+            return 0.0
+        fields = Path(f"/proc/{launcher.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return sum(int(x) for x in fields[11 : 15 if children else 13]) / tick
+
+    def mine() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    def crawl(config: str, forked: bool) -> tuple[float, float]:
+        before = mine() + zygote_cpu()
+        t0 = time.perf_counter()
+        result = ChildProcess(
+            "bench crawl",
+            child_command(config, "crawl", "bench"),
+            bench_env(),
+            time_limit=1800,
+            zygote=launcher if forked else None,
+        ).run()
+        seconds = time.perf_counter() - t0
+        outcome = json.loads(result.output or "{}")
+        if result.forked != forked or outcome.get("status") not in ("ok", "partial"):
+            raise RuntimeError(
+                f"crawl child (forked={forked}) failed: {outcome or result.stderr_tail[-2000:]}"
+            )
+        return mine() + zygote_cpu() - before, seconds
+
+    # The zygote's start (its imports) is paid once per daemon, by its first child.
+    warm = ChildProcess("warm", [sys.executable, "-c", "pass"], bench_env(), time_limit=600, zygote=launcher)
+    if not warm.run().forked:
+        raise RuntimeError("the zygote did not start")
+    out: dict[str, Any] = {"zygote_start_cpu_s": zygote_cpu(children=False)}
+    runs = [(spec["unchanged"], "unchanged")] * spec["pairs"]
+    runs += [(config, "changed") for config in spec["changed"][::2]]
+    for what in ("unchanged", "changed"):
+        out[what] = {how: {"cpu": [], "seconds": []} for how in ("exec", "forked")}
+    for k, (config, what) in enumerate(runs):
+        # Alternate which goes first, so neither always meets a warmer machine.
+        order = ("exec", "forked") if k % 2 == 0 else ("forked", "exec")
+        for how in order:
+            if what == "changed":  # a fresh database each time: every article is new
+                config = spec["changed"][2 * (k - spec["pairs"]) + (how == "forked")]
+            cpu, seconds = crawl(config, how == "forked")
+            out[what][how]["cpu"].append(cpu)
+            out[what][how]["seconds"].append(seconds)
+    print(json.dumps(out))
+
+
 def bench_idle_daemon(work: Path) -> float:
     """RSS of `newsmon run` once it has scheduled its jobs and waits (nothing due for months)."""
     folder = work / "daemon"
@@ -925,6 +1042,9 @@ KEYS = (
     "crawl_peak_rss_mb",
     "idle_daemon_rss_mb",
     "crawl_process_start_cpu_s",
+    "daemon_crawl_child_cpu_s",
+    "daemon_changed_crawl_child_cpu_s",
+    "zygote_start_cpu_s",
 )
 
 
@@ -963,9 +1083,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--raw-worker", metavar="URLFILE", help=argparse.SUPPRESS)
+    parser.add_argument("--children-worker", metavar="SPEC", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.raw_worker:
         raw_worker(args.raw_worker)
+        return 0
+    if args.children_worker:
+        children_worker(args.children_worker)
         return 0
     mode = MODES["smoke" if args.smoke else "quick" if args.quick else "full"]
     # SIGTERM unwinds like Ctrl-C: children stopped, servers closed, temporary files removed.
@@ -990,6 +1114,8 @@ def main(argv: list[str] | None = None) -> int:
         with MirrorServer(work / "site") as mirror:
             log("crawls (interleaved: raw spider, newsmon crawl, ...):")
             result.update(bench_crawl(work, mode, arts, mirror, log))
+            log("daemon crawl children, started afresh vs forked from the zygote (interleaved):")
+            result.update(bench_daemon_children(work, mode, gen, log))
         log("story grouping by articles a day:")
         result["story_ms_per_article"], result["story_cpu_ms_per_article"] = bench_story_rates(
             work, mode, gen, log

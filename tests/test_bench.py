@@ -33,6 +33,9 @@ KEYS = (
     "crawl_peak_rss_mb",
     "idle_daemon_rss_mb",
     "crawl_process_start_cpu_s",
+    "daemon_crawl_child_cpu_s",
+    "daemon_changed_crawl_child_cpu_s",
+    "zygote_start_cpu_s",
 )
 
 
@@ -70,3 +73,7 @@ def test_bench_smoke_run_reports_every_measure() -> None:
     assert data["ingest_ratio_1m_vs_10k"] is None and data["ingest_ratio_large_vs_small"] > 0
     # Whole processes with a Python interpreter, SQLAlchemy and (for the crawl) Scrapy loaded.
     assert 20 < data["idle_daemon_rss_mb"] < data["crawl_peak_rss_mb"] < 4000
+    # Daemon crawl children, afresh and forked from the zygote: each measured (a crawl costs CPU).
+    for key in ("daemon_crawl_child_cpu_s", "daemon_changed_crawl_child_cpu_s"):
+        assert set(data[key]) == {"exec", "forked"} and all(v > 0 for v in data[key].values()), key
+    assert data["zygote_start_cpu_s"] > 0
