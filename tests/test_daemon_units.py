@@ -177,15 +177,19 @@ def _is_zombie(pid: int) -> bool:
         return False
 
 
-def test_time_limit_kills_the_whole_process_group(launcher):
-    child = ChildProcess(
+def _slow_child(script: str, launcher: zygote.Zygote | None, limit: float = 1.0) -> ChildProcess:
+    return ChildProcess(
         "slow",
-        [sys.executable, "-c", SPAWNS_GRANDCHILD],
+        [sys.executable, "-c", script],
         dict(os.environ),
-        time_limit=1.0,
-        kill_grace=1.0,
+        time_limit=limit,
+        kill_grace=limit,
         zygote=launcher,
     )
+
+
+def test_time_limit_kills_the_whole_process_group(launcher):
+    child = _slow_child(SPAWNS_GRANDCHILD, launcher)
     t0 = time.monotonic()
     result = child.run()
     took = time.monotonic() - t0
@@ -201,29 +205,14 @@ def test_group_kill_reaches_grandchildren(tmp_path, launcher):
     script = SPAWNS_GRANDCHILD.replace(
         "print(grand.pid, flush=True)", f"open({str(out)!r}, 'w').write(str(grand.pid))"
     )
-    child = ChildProcess(
-        "slow",
-        [sys.executable, "-c", script],
-        dict(os.environ),
-        time_limit=1.0,
-        kill_grace=1.0,
-        zygote=launcher,
-    )
-    result = child.run()
+    result = _slow_child(script, launcher).run()
     assert result.stop_reason is not None and result.forked == (launcher is not None)
     grand = int(out.read_text())
     assert _wait_gone(grand), "the crawl's own child outlived the kill"
 
 
 def test_a_child_ignoring_sigterm_is_killed_after_the_grace(launcher):
-    child = ChildProcess(
-        "stubborn",
-        [sys.executable, "-c", IGNORES_SIGTERM],
-        dict(os.environ),
-        time_limit=0.5,
-        kill_grace=0.5,
-        zygote=launcher,
-    )
+    child = _slow_child(IGNORES_SIGTERM, launcher, limit=0.5)
     t0 = time.monotonic()
     result = child.run()
     assert result.killed_hard and result.returncode == -9

@@ -18,7 +18,7 @@ import pytest
 from monitor.daemon import zygote
 from monitor.daemon.children import ChildProcess, child_command
 from monitor.daemon.proc import pid_running
-from tests.helpers.waiting import wait_until
+from tests.helpers.waiting import tcp_sockets, wait_until
 from tests.helpers.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,17 +46,6 @@ def _probe(launcher: zygote.Zygote) -> dict:
     return json.loads(result.output or "")
 
 
-def _tcp_inodes() -> set[str]:
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        inodes.update(line.split()[9] for line in lines)
-    return inodes
-
-
 def test_the_zygote_has_everything_imported_and_no_reactor_thread_or_connection():
     launcher = zygote.shared()
     seen = _probe(launcher)
@@ -65,9 +54,8 @@ def test_the_zygote_has_everything_imported_and_no_reactor_thread_or_connection(
     pid = launcher.pid
     assert pid is not None
     assert len(os.listdir(f"/proc/{pid}/task")) == 1  # one thread in the zygote itself
+    assert not tcp_sockets(pid), "the zygote holds a TCP connection (a database?)"
     targets = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
-    sockets = {t[len("socket:[") : -1] for t in targets if t.startswith("socket:[")}
-    assert not sockets & _tcp_inodes(), "the zygote holds a TCP connection (a database?)"
     assert not [t for t in targets if t.endswith((".db", ".toml", "-wal"))], targets
 
 

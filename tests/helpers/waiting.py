@@ -42,12 +42,17 @@ def listening(port: int, host: str = "127.0.0.1") -> bool:
 
 def listening_sockets(pid: int) -> set[int]:
     """Inodes of the TCP sockets process PID listens on (Linux /proc; empty where it has none)."""
+    return tcp_sockets(pid, state="0A")  # TCP_LISTEN
+
+
+def tcp_sockets(pid: int, state: str | None = None) -> set[int]:
+    """Inodes of the TCP sockets process PID holds (in that state, if given)."""
     try:
         fds = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
     except OSError:
         return set()
     mine = {int(link[8:-1]) for link in fds if link.startswith("socket:[")}
-    listening = set()
+    found = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             lines = Path(table).read_text().splitlines()[1:]
@@ -55,6 +60,6 @@ def listening_sockets(pid: int) -> set[int]:
             continue
         for line in lines:
             fields = line.split()
-            if fields[3] == "0A":  # TCP_LISTEN
-                listening.add(int(fields[9]))
-    return mine & listening
+            if state is None or fields[3] == state:
+                found.add(int(fields[9]))
+    return mine & found
