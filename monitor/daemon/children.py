@@ -102,7 +102,9 @@ class ChildProcess:
                         # Ended before its task began (the zygote died under it; what it said is
                         # in the daemon's own log): nothing of the task ran, so it runs now, the
                         # plain way.
-                        self.zygote.failed(f"{self.name} exited with code {forked.returncode} before it started")
+                        self.zygote.failed(
+                            f"{self.name} exited with code {forked.returncode} before it started"
+                        )
                     else:
                         self.zygote.started()
                         child = forked
