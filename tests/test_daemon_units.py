@@ -368,6 +368,8 @@ def test_children_die_with_a_daemon_killed_outright(tmp_path, how):
         # mirror listens, the request is in place.
         wait_until(lambda: listening_sockets(pid), 60, "the child's mirror to listen")
         assert pid_alive(pid) and not _is_zombie(pid)
+        # ps shows the child's own command (with its config), forked or not.
+        assert str(config) in Path(f"/proc/{pid}/cmdline").read_bytes().decode()
         server = _parent_of(pid)
         assert (server != parent.pid) == (how == "forked")
         parent.kill()

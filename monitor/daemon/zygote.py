@@ -273,6 +273,9 @@ def run_forked(args: list[str], env: dict[str, str], cwd: str | None, stderr_pat
     import warnings
 
     os.setsid()  # its own session and process group, before anything that may take time
+    # Before the environment is replaced: setproctitle takes over the memory of the process's
+    # original argv and environ, and cannot once the environment has been changed.
+    _set_title(title)
     _close_forkserver_pipe()
     os.environ.clear()
     os.environ.update(env)
@@ -285,7 +288,6 @@ def run_forked(args: list[str], env: dict[str, str], cwd: str | None, stderr_pat
     time.tzset()
     if cwd:
         os.chdir(cwd)
-    _set_title(title)
     mode, target, *rest = args
     if mode == "-m":
         sys.argv = [target, *rest]
