@@ -2,12 +2,13 @@
 
     nice -n 10 python bench/bench_cluster.py [--workers 1,2,3] [--sites 50] [--seconds 120]
 
-Each round starts a throwaway PostgreSQL (tests/pgserver.py), the given number of workers
+It starts a throwaway PostgreSQL (tests/pgserver.py), then per round the given number of workers
 (`--concurrency 2` each) and the bench's own generic sites on the loopback mirror
 (tests/cluster_sites.py: two editions per site, two articles per edition), every source due
-every 10 s, so the workers are never short of work. After the first crawls (which store the
-articles) it counts the crawls finished in a window of ``--seconds``; later crawls find their
-feed unchanged (304) and their articles known, the steady state of a real deployment.
+every 10 s, so the workers are never short of work. The first crawl of every source (which
+stores the articles) is done once, by the largest number of workers; then each round counts the
+crawls finished in a window of ``--seconds``: they find their feed unchanged (304) and their
+articles known, the steady state of a real deployment.
 
 It prints per round the crawls per minute, the ratio to one worker (measured in this one run),
 the CPU seconds per crawl split into the workers' own (queue, tick, heartbeats, starting and
@@ -25,6 +26,7 @@ import signal
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,9 +53,18 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
     return (int(fields[11]) + int(fields[12])) / hz, (int(fields[13]) + int(fields[14])) / hz
 
 
-def one_round(pg: PostgresServer, mirror: MirrorServer, hosts: list[str], workers: int, seconds: float):
-    folder = Path(tempfile.mkdtemp(prefix=f"bench-cluster-{workers}-"))
-    url = pg.create_database(f"bench{workers}_{int(time.time())}")
+@dataclass
+class Cluster:
+    """The bench's database and config, shared by the rounds (the warm-up stores the articles once)."""
+
+    folder: Path
+    env: dict[str, str]
+    db: Database
+
+
+def prepare(pg: PostgresServer, mirror: MirrorServer, hosts: list[str]) -> Cluster:
+    folder = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
+    url = pg.create_database(f"bench_{int(time.time())}")
     config = folder / "newsmon.toml"
     text = cluster_config(
         mirror.url, hosts, period_seconds=10, digest_schedule="cron:0 0 1 1 *", outbox=folder / "outbox"
@@ -61,26 +72,50 @@ def one_round(pg: PostgresServer, mirror: MirrorServer, hosts: list[str], worker
     config.write_text(text, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
     env.update(NEWSMON_CONFIG=str(config), NEWSMON_DB=url)
-    db = Database(url)
-    load0 = os.getloadavg()[0]
-    procs = [start_worker(folder, env, folder / f"worker-{i}.log") for i in range(workers)]
+    return Cluster(folder, env, Database(url))
+
+
+def warm_up(cluster: Cluster, sources: int, workers: int) -> float:
+    """Every source crawled once (its articles stored, its feed's validators kept); seconds taken."""
+    t0 = time.monotonic()
+    procs = [
+        start_worker(cluster.folder, cluster.env, cluster.folder / f"warm-{i}.log") for i in range(workers)
+    ]
     try:
-        # Warm-up: every source crawled once (its articles stored).
-        deadline = time.monotonic() + 600
-        while finished_crawls(db) < len(hosts):
+        deadline = t0 + 1200
+        while finished_crawls(cluster.db) < sources:
             if time.monotonic() > deadline:
-                raise SystemExit(f"{workers} worker(s): the first crawl of every source took over 10 min")
+                raise SystemExit("the first crawl of every source took over 20 min")
             time.sleep(1)
-        start_count, t0 = finished_crawls(db), time.monotonic()
-        time.sleep(seconds)
-        crawls = finished_crawls(db) - start_count
-        elapsed = time.monotonic() - t0
-        # Before they stop: their own time and their crawls' (the whole round, warm-up included).
-        times = [cpu_seconds(p.pid) for p in procs]
-        total_crawls = finished_crawls(db)
     finally:
         stop_workers(procs)
-    db.dispose()
+    return time.monotonic() - t0
+
+
+def one_round(cluster: Cluster, workers: int, seconds: float):
+    """``workers`` workers on the warmed-up cluster: crawls per minute in a window of ``seconds``
+    (after each worker's first crawl), and CPU seconds per crawl over the whole round."""
+    load0 = os.getloadavg()[0]
+    before = finished_crawls(cluster.db)
+    procs = [
+        start_worker(cluster.folder, cluster.env, cluster.folder / f"round{workers}-{i}.log")
+        for i in range(workers)
+    ]
+    try:
+        deadline = time.monotonic() + 300
+        while finished_crawls(cluster.db) < before + workers:  # started up and crawling
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{workers} worker(s) crawled nothing in 5 min")
+            time.sleep(0.5)
+        start_count, t0 = finished_crawls(cluster.db), time.monotonic()
+        time.sleep(seconds)
+        crawls = finished_crawls(cluster.db) - start_count
+        elapsed = time.monotonic() - t0
+        # Before they stop: their own time and their crawls' (the whole round, start-up included).
+        times = [cpu_seconds(p.pid) for p in procs]
+        total_crawls = finished_crawls(cluster.db) - before
+    finally:
+        stop_workers(procs)
     own, children = sum(t[0] for t in times), sum(t[1] for t in times)
     per = max(1, total_crawls)
     return 60 * crawls / elapsed, own / per, children / per, load0, os.getloadavg()[0]
@@ -102,11 +137,17 @@ def main() -> None:
     pg = PostgresServer().start()
     try:
         with MirrorServer(root) as mirror:
-            rows = [(n, *one_round(pg, mirror, hosts, n, args.seconds)) for n in counts]
+            cluster = prepare(pg, mirror, hosts)
+            warm = warm_up(cluster, len(hosts), max(counts))
+            rows = [(n, *one_round(cluster, n, args.seconds)) for n in counts]
+            cluster.db.dispose()
     finally:
         pg.stop()
     base = rows[0][1]
-    print(f"{len(hosts)} sources, each due every 10 s; {args.seconds:.0f} s window; {os.cpu_count()} cores")
+    print(
+        f"{len(hosts)} sources, each due every 10 s; first crawl of all of them by {max(counts)} workers "
+        f"in {warm:.0f} s; then a {args.seconds:.0f} s window per round; {os.cpu_count()} cores"
+    )
     print(
         f"{'workers':>7}  {'crawls/min':>10}  {'vs first':>8}  {'CPU s/crawl: worker':>19}  "
         f"{'crawl process':>13}  {'load start-end':>14}"
