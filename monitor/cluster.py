@@ -18,14 +18,16 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import math
 import os
 import signal
 import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from monitor.config import AppConfig
@@ -107,10 +109,30 @@ def next_fire(schedule: str, due: datetime, now: datetime, config: AppConfig) ->
     return fire if fire is not None else now + timedelta(days=365)
 
 
+def spread_offset(key: str, interval: timedelta) -> timedelta:
+    """Where in every ``interval`` the job ``key`` falls: a stable hash of the key as a fraction
+    of the interval, the same on every host, at every start, in every Python."""
+    digest = hashlib.blake2b(f"newsmon spread {key}".encode(), digest_size=8).digest()
+    return interval * (int.from_bytes(digest, "big") / 2**64)
+
+
 def first_due(job: WantedJob, now: datetime, config: AppConfig) -> datetime:
-    # As in the daemon: a new interval crawl starts at once; anything else at its next time.
-    if job.kind == "crawl" and parse_schedule(job.schedule)[0] == "interval":
-        return now
+    """When a job new to the schedule table (or whose schedule changed) is first due.
+
+    An interval crawl is spread over its first interval, not due at once: at the first time
+    from ``now`` on that lies ``spread_offset`` into a slot of the interval counted from the Unix
+    epoch. A cluster that starts with hundreds of sources (or is given a hundred new ones) then
+    crawls them evenly over the interval instead of all on its first tick, when every first crawl
+    (every article new, the most expensive one) would wait behind all the others and some would
+    miss their next period. Deterministic: the same source gets the same phase whoever writes the
+    row, and keeps it (later due times follow from the first). Cron schedules and digests keep
+    their exact times."""
+    kind, value = parse_schedule(job.schedule)
+    if job.kind == "crawl" and kind == "interval":
+        period = value.total_seconds()
+        offset = spread_offset(job.key, value).total_seconds()
+        slot = math.ceil((now.timestamp() - offset) / period)
+        return max(now, datetime.fromtimestamp(slot * period + offset, timezone.utc))
     return next_fire(job.schedule, now, now, config)
 
 

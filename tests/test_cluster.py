@@ -9,17 +9,25 @@ import json
 import os
 import signal
 import time
-from collections import defaultdict
-from datetime import datetime, timedelta
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import text, update
 from sqlmodel import col, func, select
 
-from monitor.cluster import WorkerRuntime, build_app, ensure_schema, site_key
+from monitor.cluster import (
+    WorkerRuntime,
+    build_app,
+    ensure_schema,
+    first_due,
+    next_fire,
+    site_key,
+)
 from monitor.config import load_config
 from monitor.mirror import MirrorServer
 from storage import Database
+from storage.cluster import WantedJob
 from storage.models import Article, ArticleUrl, CrawlRun, Digest, DigestItem, Worker, utcnow
 from tests.cluster_sites import cluster_config, source_name, start_worker, stop_workers, write_sites
 from tests.conftest import Workspace
@@ -52,6 +60,44 @@ def cluster_mirror(tmp_path_factory):
 def test_sqlite_is_refused(workspace: Workspace) -> None:
     result = workspace.run("worker", timeout=60)
     assert result.returncode != 0 and "needs PostgreSQL" in result.stderr
+
+
+def test_first_crawls_are_spread_over_the_first_interval(workspace: Workspace) -> None:
+    """Sources new to the cluster are first due spread over their interval by a stable hash of
+    their name, not all at once; the spread is the same whenever and wherever it is computed, and
+    later due times keep the phase. Cron jobs and digests keep their exact times."""
+    workspace.write_config('timezone = "Asia/Ho_Chi_Minh"\n')
+    config = load_config(workspace.config_path)
+    now = datetime(2026, 12, 3, 7, 0, 13, 250000, tzinfo=timezone.utc)
+    period = timedelta(seconds=60)
+    jobs = [
+        WantedJob(f"crawl:source_{n:03d}", "crawl", f"source_{n:03d}", "interval:60s") for n in range(200)
+    ]
+    dues = [first_due(job, now, config) for job in jobs]
+    assert all(now <= due < now + period for due in dues)
+    # Spread, not bunched: every tenth of the interval gets some of the 200 first crawls.
+    tenths = Counter(int((due - now) / (period / 10)) for due in dues)
+    assert sorted(tenths) == list(range(10)) and min(tenths.values()) >= 8, tenths
+    # Deterministic: the same due times computed later within the first interval, or by another
+    # host; an interval later, each one interval on.
+    later = now + timedelta(seconds=7)
+    assert [first_due(j, later, config) for j, d in zip(jobs, dues) if d >= later] == [
+        d for d in dues if d >= later
+    ]
+    assert [first_due(j, now + period, config) for j in jobs] == [d + period for d in dues]
+    # The phase is kept: the next due time of a job that ran on time is one interval on.
+    assert all(next_fire("interval:60s", d, d + timedelta(seconds=1), config) == d + period for d in dues)
+    # Longer intervals spread over their own length.
+    hourly = [first_due(WantedJob(j.key, "crawl", j.arg, "interval:1h"), now, config) for j in jobs]
+    assert all(now <= d < now + timedelta(hours=1) for d in hourly)
+    assert max(hourly) - min(hourly) > timedelta(minutes=50)
+    # Cron schedules keep their exact time; a digest on an interval is due one interval on.
+    cron = first_due(WantedJob("crawl:c", "crawl", "c", "cron:30 7 * * *"), now, config)
+    assert cron == datetime(2026, 12, 4, 0, 30, tzinfo=timezone.utc)  # 07:30 in Hanoi
+    assert (
+        first_due(WantedJob("digest:interval:60s", "digest", "interval:60s", "interval:60s"), now, config)
+        == now + period
+    )
 
 
 def test_a_worker_whose_job_the_queue_still_hears_from_is_not_buried(postgres, workspace: Workspace) -> None:
