@@ -4,7 +4,9 @@
   an advisory lock, so workers starting together agree).
 - A periodic ``tick`` (deferred once per tick across the whole cluster by procrastinate's
   periodic deferrer) buries workers whose heartbeat stopped (their crawl records become
-  ``killed``, their sources due again) and claims due jobs with ``FOR UPDATE SKIP LOCKED``:
+  ``killed``, their sources due again) and claims due jobs with ``FOR UPDATE SKIP LOCKED``,
+  deferring them in the claim's transaction (both commit or neither; ticks take turns through an
+  advisory lock that dies with its holder's connection):
   whichever worker runs it, each due job is deferred once, and its next due time comes from
   the daemon's schedule code, counted from the time it was due (not from when the tick ran,
   which would make the schedule drift by up to a tick per period).
@@ -18,6 +20,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import math
@@ -26,6 +29,7 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -269,9 +273,26 @@ class WorkerRuntime:
             self.schedule.make_due(f"crawl:{source}")
             log.warning("crawl:%s is due again: the crawl its worker was running died", source)
 
-    def claim_due(self) -> list[DueJob]:
+    def claim_due(self, queue: Callable[[list[DueJob], Any], None]) -> list[DueJob]:
+        """Claim the due jobs and ``queue`` them in the claim's transaction (see ScheduleStore)."""
         config = self.config
-        return self.schedule.claim_due(lambda row, now: next_fire(row.schedule, row.next_due, now, config))
+        return self.schedule.claim_due(
+            lambda row, now: next_fire(row.schedule, row.next_due, now, config), queue=queue
+        )
+
+
+@contextlib.asynccontextmanager
+async def _held(blocking: contextlib.AbstractContextManager[Any]) -> AsyncIterator[None]:
+    """A blocking context manager (a database lock) entered and left in a thread, so waiting
+    for it does not stop the event loop."""
+    await asyncio.to_thread(blocking.__enter__)
+    try:
+        yield
+    except BaseException as exc:
+        if not await asyncio.to_thread(blocking.__exit__, type(exc), exc, exc.__traceback__):
+            raise
+    else:
+        await asyncio.to_thread(blocking.__exit__, None, None, None)
 
 
 def job_ids(worker: Worker) -> list[int]:
@@ -299,7 +320,7 @@ def tick_cron(tick_seconds: int) -> str:
 def build_app(runtime: WorkerRuntime | None, config: AppConfig, *, tick_seconds: int = 60):
     """The procrastinate app with newsmon's three tasks, bound to ``runtime`` (None: defer only)."""
     import procrastinate
-    from procrastinate.exceptions import AlreadyEnqueued
+    from procrastinate.manager import JobManager
 
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(config.database_url)))
 
@@ -320,48 +341,51 @@ def build_app(runtime: WorkerRuntime | None, config: AppConfig, *, tick_seconds:
     def digest(context, schedule: str, due: str) -> None:
         need_runtime().digest(schedule, context.job.id)
 
-    async def defer_due(due: list[DueJob], config: AppConfig, timestamp: int, worker_id: int | None) -> None:
-        """Defer the claimed jobs in one statement (one round trip for a hundred sources, where one
-        each took seconds under load). A job still queued from an earlier period is not queued
-        twice: its queueing lock is taken (only ticks defer, one at a time, so the check holds)."""
-        if not due:
-            return
+    # Claimed jobs are queued on the claim's own connection, in its transaction (procrastinate
+    # takes an external connection): both commit, or neither does.
+    on_claim = JobManager(procrastinate.SyncPsycopgConnector())
+
+    def queue_claimed(due: list[DueJob], connection: Any, queued: dict[str, int | None]) -> None:
+        """Queue the claimed jobs in one statement (one round trip for a hundred sources, where one
+        each took seconds under load), recording each one's job id in ``queued`` (None: still
+        queued from an earlier period, not queued twice). Ticks take turns, and only ticks queue,
+        so the check for a waiting job holds until the insert."""
         waiting = {
             row["queueing_lock"]
-            for row in await app.connector.execute_query_all_async(
+            for row in on_claim.connector.execute_query_all_with_connection(
+                connection,
                 "SELECT queueing_lock FROM procrastinate_jobs WHERE status = 'todo' "
                 "AND queueing_lock = ANY(%(locks)s)",
                 locks=[entry.key for entry in due],
             )
         }
+        fresh = [entry for entry in due if entry.key not in waiting]
+        queued.update((entry.key, None) for entry in due if entry.key in waiting)
+        if fresh:
+            jobs = on_claim.batch_defer_jobs([queued_job(entry, config) for entry in fresh], connection)
+            queued.update((entry.key, job.id) for entry, job in zip(fresh, jobs))
+
+    def log_queued(
+        due: list[DueJob], queued: dict[str, int | None], timestamp: int, worker_id: int | None
+    ) -> None:
         for entry in due:
-            if entry.key in waiting:
+            job_id = queued.get(entry.key)
+            if job_id is None:
                 log.warning(
                     "%s due %s: still queued from an earlier period; not queued twice",
                     entry.key,
                     _hms(entry.due_at),
                 )
-        fresh = [entry for entry in due if entry.key not in waiting]
-        jobs = [queued_job(entry, config) for entry in fresh]
-        try:
-            deferred = await app.job_manager.batch_defer_jobs_async(jobs=jobs)
-        except AlreadyEnqueued:  # queued meanwhile after all: each on its own
-            deferred = []
-            for job in jobs:
-                try:
-                    deferred.append(await app.job_manager.defer_job_async(job=job))
-                except AlreadyEnqueued:
-                    deferred.append(job)
-        for entry, job in zip(fresh, deferred):
-            log.info(
-                "tick %s on worker %s: %s due %s %s; next due %s",
-                timestamp,
-                worker_id,
-                entry.key,
-                _hms(entry.due_at),
-                f"deferred as job {job.id}" if job.id else "still queued; not queued twice",
-                _hms(entry.next_due),
-            )
+            else:
+                log.info(
+                    "tick %s on worker %s: %s due %s deferred as job %s; next due %s",
+                    timestamp,
+                    worker_id,
+                    entry.key,
+                    _hms(entry.due_at),
+                    job_id,
+                    _hms(entry.next_due),
+                )
 
     async def jobs_heard_from(ids: list[int]) -> set[int]:
         """Which of the jobs ``ids`` are running on a queue worker whose heartbeat is fresh."""
@@ -386,12 +410,18 @@ def build_app(runtime: WorkerRuntime | None, config: AppConfig, *, tick_seconds:
             schedule=entry.arg, due=entry.due_at.isoformat()
         )
 
-    # The tick holds a lock: ticks run one at a time across the cluster, so a dead worker is buried
-    # and its sources made due once.
+    # Ticks run one at a time across the cluster (a dead worker is buried and its sources made due
+    # once) under a PostgreSQL advisory lock, which the server frees when its holder's connection
+    # ends: a procrastinate `lock` would stay held by the tick of a worker killed mid-tick (its job
+    # left 'doing'), and no tick would run again to end it.
     @app.periodic(cron=tick_cron(tick_seconds), periodic_id="newsmon-tick")
-    @app.task(name="newsmon.tick", queue=TICK_QUEUE, lock="newsmon-tick", queueing_lock="newsmon-tick")
+    @app.task(name="newsmon.tick", queue=TICK_QUEUE, queueing_lock="newsmon-tick")
     async def tick(timestamp: int) -> int:
         rt = need_runtime()
+        async with _held(rt.db.serialized("cluster tick")):
+            return await tick_alone(rt, timestamp)
+
+    async def tick_alone(rt: WorkerRuntime, timestamp: int) -> int:
         started = time.monotonic()
         dead = await asyncio.to_thread(rt.registry.dead, rt.stale_after)
         if dead:
@@ -414,8 +444,9 @@ def build_app(runtime: WorkerRuntime | None, config: AppConfig, *, tick_seconds:
                 never_started.append(str(job.task_kwargs.get("source")))
         if never_started:
             await asyncio.to_thread(rt.make_due, never_started)
-        due = await asyncio.to_thread(rt.claim_due)
-        await defer_due(due, rt.config, timestamp, rt.worker_id)
+        queued: dict[str, int | None] = {}
+        due = await asyncio.to_thread(rt.claim_due, lambda jobs, conn: queue_claimed(jobs, conn, queued))
+        log_queued(due, queued, timestamp, rt.worker_id)
         if due:
             log.info(
                 "tick %s: %d due job(s) claimed and queued in %.3f s",

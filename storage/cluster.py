@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, or_
 from sqlmodel import col, select
@@ -68,11 +69,21 @@ class ScheduleStore:
         return actions
 
     def claim_due(
-        self, next_due: Callable[[ScheduleEntry, datetime], datetime], *, now: datetime | None = None
+        self,
+        next_due: Callable[[ScheduleEntry, datetime], datetime],
+        *,
+        queue: Callable[[list[DueJob], Any], None] | None = None,
+        now: datetime | None = None,
     ) -> list[DueJob]:
         """Due jobs, each claimed by exactly one caller across the cluster (rows another
         transaction holds are skipped), with ``next_due`` moved past now: however long the
-        cluster was down, a job is deferred once, then keeps its rhythm."""
+        cluster was down, a job is deferred once, then keeps its rhythm.
+
+        ``queue(due, connection)`` is called with the claimed jobs and the claim's own DB-API
+        connection, inside its transaction, before it commits: jobs queued on that connection
+        commit with the claim or not at all. A process that dies between the two (or a queue call
+        that raises) leaves the jobs due as they were, for the next claim; claimed and not queued
+        would lose them a period."""
         now = now or utcnow()
         with self.db.session() as session:
             rows = session.exec(
@@ -88,6 +99,9 @@ class ScheduleStore:
                 row.last_deferred_at = now
                 session.add(row)
                 due.append(DueJob(row.key, row.kind, row.arg, was, row.next_due))
+            if queue is not None and due:
+                session.flush()
+                queue(due, session.connection().connection.driver_connection)
             return due
 
     def make_due(self, key: str) -> None:

@@ -89,9 +89,15 @@ def cluster_config(
 
 
 def start_worker(
-    cwd: Path, env: Mapping[str, str], log: Path, *options: str, concurrency: int = 2
+    cwd: Path,
+    env: Mapping[str, str],
+    log: Path,
+    *options: str,
+    concurrency: int = 2,
+    tick_seconds: int = 5,
+    queues: str | None = None,
 ) -> subprocess.Popen:
-    """`newsmon worker --concurrency N --tick-seconds 5` in ``cwd``, its output in ``log``."""
+    """`newsmon worker --concurrency N --tick-seconds S [--queues Q]` in ``cwd``, its output in ``log``."""
     with open(log, "w") as out:
         return subprocess.Popen(
             [
@@ -103,7 +109,8 @@ def start_worker(
                 "--concurrency",
                 str(concurrency),
                 "--tick-seconds",
-                "5",
+                str(tick_seconds),
+                *(["--queues", queues] if queues else []),
             ],
             cwd=cwd,
             env=dict(env),

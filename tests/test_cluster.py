@@ -23,11 +23,12 @@ from monitor.cluster import (
     first_due,
     next_fire,
     site_key,
+    wanted_jobs,
 )
 from monitor.config import load_config
 from monitor.mirror import MirrorServer
 from storage import Database
-from storage.cluster import WantedJob
+from storage.cluster import ScheduleStore, WantedJob
 from storage.models import Article, ArticleUrl, CrawlRun, Digest, DigestItem, Worker, utcnow
 from tests.cluster_sites import cluster_config, source_name, start_worker, stop_workers, write_sites
 from tests.conftest import Workspace
@@ -157,6 +158,106 @@ def test_a_worker_whose_job_the_queue_still_hears_from_is_not_buried(postgres, w
     assert buried is not None and buried.stopped_at is not None, "a dead worker was not buried"
     assert [r.status for r in runs] == ["killed"]
     assert job_status == "failed", job_status  # ended, so its site lock is free
+
+
+def test_a_worker_killed_between_claiming_and_queueing_loses_no_period(
+    postgres, workspace: Workspace
+) -> None:
+    """The tick claims due sources and queues their crawls in one transaction: a worker killed in
+    between leaves them due as they were, and the next tick (another worker's; the dead one's tick
+    holds nothing) queues them for that same due time, not a period later."""
+    url = postgres.create_database("cluster_claim")
+    host = "www.site000.test"
+    workspace.write_config(
+        cluster_config(
+            "http://127.0.0.1:9",
+            [host],
+            period_seconds=3600,
+            digest_schedule="cron:0 0 1 1 *",
+            outbox=workspace.path / "outbox",
+        )
+    )
+    workspace.extra_env["NEWSMON_DB"] = url
+    config = load_config(workspace.config_path, env={"NEWSMON_DB": url})
+    key = f"crawl:{source_name(host)}"
+    db = Database(url)
+    ensure_schema(build_app(None, config), db)
+    due_at = utcnow().replace(microsecond=0) - timedelta(seconds=5)
+    ScheduleStore(db).sync(wanted_jobs(config), lambda job, now: due_at)
+
+    def blocked_queueing() -> int:
+        """Backends waiting to queue crawl jobs (the tick's insert, held up by ours)."""
+        with db.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND query LIKE '%procrastinate_defer_jobs%' AND pid <> pg_backend_pid()"
+                    )
+                ).scalar_one()
+            )
+
+    def queued() -> list[tuple[str, str]]:
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT args, status FROM procrastinate_jobs WHERE queueing_lock = :key"), {"key": key}
+            ).all()
+        return [((a if isinstance(a, dict) else json.loads(a))["due"], str(st)) for a, st in rows]
+
+    first = second = None
+    # Our uncommitted job with the source's queueing lock holds up the tick's insert of its crawl
+    # (the unique index waits for our transaction): the worker is killed right there.
+    with db.engine.connect() as blocker:
+        blocker.execute(
+            text(
+                "INSERT INTO procrastinate_jobs (queue_name, task_name, queueing_lock, args) "
+                "VALUES ('crawl', 'newsmon.crawl', :key, '{}'::jsonb)"
+            ),
+            {"key": key},
+        )
+        try:
+            first = start_worker(
+                workspace.path,
+                workspace.env(),
+                workspace.path / "first.log",
+                "-v",
+                tick_seconds=1,
+                queues="digest",
+            )
+            deadline = time.monotonic() + 120
+            while not blocked_queueing():
+                assert first.poll() is None, (workspace.path / "first.log").read_text()
+                assert time.monotonic() < deadline, "the worker's tick never tried to queue the due crawl"
+                time.sleep(0.2)  # polling interval of the condition above
+            first.send_signal(signal.SIGKILL)
+            first.wait()
+        finally:
+            blocker.rollback()
+            if first is not None and first.poll() is None:
+                first.kill()
+                first.wait()
+    try:
+        second = start_worker(
+            workspace.path,
+            workspace.env(),
+            workspace.path / "second.log",
+            "-v",
+            tick_seconds=1,
+            queues="digest",
+        )
+        deadline = time.monotonic() + 90
+        while not queued():
+            assert second.poll() is None, (workspace.path / "second.log").read_text()
+            assert time.monotonic() < deadline, (
+                f"{key} was claimed by the killed worker and never queued: a period lost; schedule: "
+                + ", ".join(f"{r.key} due {r.next_due:%T}" for r in ScheduleStore(db).all())
+            )
+            time.sleep(0.2)  # polling interval of the condition above
+    finally:
+        stop_workers([second] if second is not None else [])
+    jobs = queued()
+    db.dispose()
+    assert [datetime.fromisoformat(d) for d, _ in jobs] == [due_at], jobs
 
 
 def deferred(db: Database, task: str) -> dict[str, list[tuple[datetime, str]]]:
