@@ -45,6 +45,7 @@ from storage.models import utcnow
 
 if TYPE_CHECKING:
     from monitor.daemon.children import ChildProcess, ChildResult
+    from monitor.daemon.zygote import Zygote
     from monitor.digest import DigestOutcome
 
 logger = logging.getLogger("newsmon.daemon")
@@ -114,8 +115,12 @@ class Daemon:
         db: Database | None = None,
         child_env: Mapping[str, str] | None = None,
         cwd: str | None = None,
+        zygote: Zygote | None = None,
     ) -> None:
         self.config = config
+        # The zygote its children are forked from (default: this process's, started with the first
+        # child), unless `daemon.preforked_children` is off.
+        self._zygote = zygote
         self.db = db or Database(config.database_url)
         self.child_env = dict(os.environ if child_env is None else child_env)
         self.cwd = cwd
@@ -207,7 +212,6 @@ class Daemon:
     def _child(self, name: str, time_limit: float, task: str, *args: str) -> ChildProcess:
         """A task of monitor.daemon.child as a child process: forked from the zygote (everything
         imported once) unless `daemon.preforked_children` is off."""
-        from monitor.daemon import zygote
         from monitor.daemon.children import ChildProcess, child_command
 
         return ChildProcess(
@@ -217,8 +221,20 @@ class Daemon:
             time_limit=time_limit,
             kill_grace=self.config.daemon.kill_grace_seconds,
             cwd=self.cwd,
-            zygote=zygote.shared() if self.config.daemon.preforked_children else None,
+            zygote=self.zygote(),
         )
+
+    def zygote(self) -> Zygote | None:
+        """The zygote this daemon's children are forked from; None with `daemon.preforked_children`
+        off. Only an object until the first child: the forkserver starts with that child."""
+        if not self.config.daemon.preforked_children:
+            return None
+        if self._zygote is None:
+            from monitor.daemon import zygote
+
+            self._zygote = zygote.shared()
+        self._zygote.fork_timeout = self.config.daemon.zygote_timeout_seconds
+        return self._zygote
 
     def _run_child(self, key: str, child):
         """Run a child, registered so that shutdown can stop it."""
@@ -244,15 +260,20 @@ class Daemon:
                 )
             except ValueError as exc:
                 unreadable = f"its result was unreadable ({exc})"
+        if result.zygote_lost and (outcome is None or outcome.status == "killed"):
+            # It was ended (SIGTERM) with the zygote that forked it, and closed its record as on
+            # any SIGTERM, or left none: say what stopped it. (One that finished first keeps its
+            # own outcome.)
+            outcome = None
         if outcome is None:
             if result.stop_reason is not None:
                 status, message = "killed", f"killed by the daemon: {result.stop_reason}"
+            elif result.zygote_lost:
+                status, message = "killed", f"killed: the crawl process {result.ended()}"
             else:
                 last = result.stderr_tail.splitlines()[-1] if result.stderr_tail else "no output"
                 status = "failed"
-                message = (
-                    f"the crawl process exited with code {result.returncode}: {unreadable or last[:300]}"
-                )
+                message = f"the crawl process {result.ended()}: {unreadable or last[:300]}"
             run = close_stopped_crawl(self.db, source, result.started_at, status, message)
             outcome = CrawlOutcome.from_run(run, seconds=result.seconds, peak_rss_kb=result.peak_rss_kb)
         line = (
@@ -312,10 +333,7 @@ class Daemon:
             outcome = DigestOutcome.from_json(result.output)
         except ValueError as exc:
             logger.error(
-                "digest (%s) failed: the digest process exited with code %s: %s",
-                schedule,
-                result.returncode,
-                str(exc)[:300],
+                "digest (%s) failed: the digest process %s: %s", schedule, result.ended(), str(exc)[:300]
             )
             return None
         if outcome.status in ("sent", "outbox"):
@@ -391,9 +409,7 @@ class Daemon:
             channels = outcome["channels"]
         except (ValueError, KeyError, TypeError):
             last = result.stderr_tail.splitlines()[-1] if result.stderr_tail else "no output"
-            logger.error(
-                "notify failed: the notify process exited with code %s: %s", result.returncode, last[:300]
-            )
+            logger.error("notify failed: the notify process %s: %s", result.ended(), last[:300])
             return None
         for channel in channels:
             for error in channel.get("refused", []):

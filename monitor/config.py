@@ -282,6 +282,9 @@ class DaemonConfig(_Strict):
     # Crawl, digest and notify children are forked from a process that has done the imports once
     # (monitor.daemon.zygote) instead of each starting Python afresh (about 2 CPU-s a child).
     preforked_children: bool = True
+    # A zygote that does not answer a fork request within this long (its start included, for the
+    # first child) is killed and started again, and that child started the plain way.
+    zygote_timeout_seconds: float = Field(default=60, gt=0)
 
 
 class MetricsConfig(_Strict):

@@ -1,23 +1,34 @@
 """The zygote (monitor.daemon.zygote): children forked from a process that did the imports once.
 Its preload installs no reactor, starts no thread and opens no connection; a forked child crawls
-the mirror and reads its config afresh; a zygote that cannot start or dies does not lose a child.
+the mirror and reads its config afresh; a zygote that cannot start or dies does not lose a child;
+one that hangs (stopped) is killed and replaced, the child started the plain way; one killed under
+running children leaves their real exit codes and a crawl record that says what stopped it.
 The guarantees each child has (time limit, group kill, dying with the daemon) are tested for
 both ways of starting one in test_daemon_units.py."""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from monitor.config import load_config
 from monitor.daemon import zygote
-from monitor.daemon.children import ChildProcess, child_command
+from monitor.daemon.children import ChildProcess, ChildResult, child_command
 from monitor.daemon.proc import pid_running
+from monitor.mirror import MirrorServer, default_root
+from scheduler import Daemon
+from storage import Database
+from tests.helpers.daemon import runs_of
 from tests.helpers.waiting import tcp_sockets, wait_until
 from tests.helpers.workspace import Workspace
 
@@ -124,3 +135,156 @@ def test_a_forked_child_crawls_the_mirror_and_reads_its_config_afresh(tmp_path: 
     broken = crawl()
     assert broken.forked and broken.returncode == 1 and broken.output is None
     assert "Error:" in broken.stderr_tail and str(ws.config_path) in broken.stderr_tail
+
+
+@pytest.fixture
+def own_zygote() -> Iterator[zygote.Zygote]:
+    """A zygote of this test's own (a short timeout; its failures count for it alone)."""
+    launcher = zygote.Zygote(fork_timeout=3)
+    yield launcher
+    launcher.close()
+
+
+DONE = "from monitor.daemon.child import write_result; write_result('done')"
+
+
+def _run(launcher: zygote.Zygote, code: str = DONE, *args: str) -> ChildResult:
+    return ChildProcess(
+        "the test child",
+        [sys.executable, "-c", code, *args],
+        dict(os.environ),
+        time_limit=120,
+        zygote=launcher,
+    ).run()
+
+
+def test_a_hung_zygote_is_killed_and_restarted_and_the_child_started_the_plain_way(own_zygote, caplog):
+    assert _run(own_zygote).forked
+    hung = own_zygote.pid
+    assert hung is not None
+    os.kill(hung, signal.SIGSTOP)  # alive, but answers nothing
+    with caplog.at_level(logging.WARNING, logger="newsmon.daemon"):
+        result = _run(own_zygote)
+    # Not wedged: after the timeout the child ran, the plain way, and the stopped zygote is gone.
+    assert (result.forked, result.output, result.returncode) == (False, "done", 0)
+    assert not pid_running(hung)
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert any(
+        f"the zygote (pid {hung}) did not answer a fork request within 3 s" in m and "killed it" in m
+        for m in errors
+    ), errors
+    # The next child is forked from a new zygote.
+    again = _run(own_zygote)
+    assert again.forked and again.output == "done"
+    assert own_zygote.pid not in (None, hung) and own_zygote.disabled is None
+
+
+# A child that closes its work on SIGTERM (as a crawl does: it records its run as killed) and
+# exits 7; with "plain", one that SIGTERM simply ends. Either tells the test it runs (argv[1]).
+WAITS = """
+import signal, sys
+from pathlib import Path
+from monitor.daemon.child import write_result
+
+def closing(*_):
+    write_result("closed on SIGTERM")
+    sys.exit(7)
+
+if sys.argv[2] == "closing":
+    signal.signal(signal.SIGTERM, closing)
+Path(sys.argv[1]).touch()
+while True:
+    signal.pause()
+"""
+
+
+def test_children_of_a_zygote_killed_under_them_end_with_their_real_exit_codes(own_zygote, tmp_path, caplog):
+    assert _run(own_zygote).forked
+    server = own_zygote.pid
+    results: dict[str, ChildResult] = {}
+
+    def run(how: str) -> None:
+        results[how] = _run(own_zygote, WAITS, str(tmp_path / how), how)
+
+    threads = [threading.Thread(target=run, args=(how,)) for how in ("closing", "plain")]
+    with caplog.at_level(logging.WARNING, logger="newsmon.daemon"):
+        for thread in threads:
+            thread.start()
+        wait_until(
+            lambda: (tmp_path / "closing").exists() and (tmp_path / "plain").exists(), 60, "both children"
+        )
+        os.kill(server, signal.SIGKILL)
+        for thread in threads:
+            thread.join(60)
+    closing, plain = results["closing"], results["plain"]
+    for result in (closing, plain):
+        assert result.forked and result.stop_reason is None
+        assert result.zygote_lost and f"the zygote (pid {server})" in result.zygote_lost
+    # Its own exit code, not the 255 multiprocessing makes up when the zygote's report is lost.
+    assert (closing.returncode, closing.output) == (7, "closed on SIGTERM")
+    assert "ended with code 7 after the zygote" in closing.ended()
+    # Killed by the signal: it wrote no exit code, and nobody knows one.
+    assert (plain.returncode, plain.output) == (None, None)
+    assert plain.ended().startswith("ended with an unknown exit code after the zygote")
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert sum(f"the zygote (pid {server}) that forked it died" in m for m in errors) == 2, errors
+    # The next child gets a new zygote.
+    again = _run(own_zygote)
+    assert again.forked and own_zygote.pid not in (None, server)
+
+
+SLOW_FEED = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Slow</title><link>https://slow.example/</link>
+<item><title>Never seen</title><link>https://slow.example/a-1.html</link></item>
+</channel></rss>
+"""
+
+
+@pytest.fixture
+def slow_mirror(tmp_path: Path) -> Iterator[MirrorServer]:
+    """hanoimoi.vn, and a site whose feed answers only after a long delay."""
+    root = tmp_path / "mirror"
+    shutil.copytree(default_root() / "hanoimoi.vn", root / "hanoimoi.vn")
+    (root / "slow.example").mkdir()
+    (root / "slow.example" / "feed.xml").write_text(SLOW_FEED, encoding="utf-8")
+    (root / "slow.example" / "_mirror.toml").write_text('[[route]]\npath = "/feed.xml"\ndelay = 60\n')
+    with MirrorServer(root) as server:
+        yield server
+
+
+@pytest.mark.slow  # whole crawls
+def test_a_crawl_whose_zygote_is_killed_is_recorded_as_killed_by_that(
+    tmp_path: Path, slow_mirror, own_zygote
+) -> None:
+    ws = Workspace(tmp_path)
+    sources = (
+        '[sources.hanoimoi]\n[sources.slow]\nspider = "generic"\nfeeds = ["https://slow.example/feed.xml"]\n'
+    )
+    config = load_config(ws.write_config(f'mirror = "{slow_mirror.url}"\n{sources}'), env={})
+    daemon = Daemon(
+        config, db=Database(config.database_url), child_env=ws.env(), cwd=str(tmp_path), zygote=own_zygote
+    )
+    outcomes = {}
+    crawl = threading.Thread(target=lambda: outcomes.setdefault("slow", daemon.crawl("slow")))
+    crawl.start()
+    # Killed while the crawl runs (its record is open: it waits for the slow feed).
+    wait_until(
+        lambda: [r for r in runs_of(ws.db_url, "slow") if r.status == "running"], 120, "the slow crawl"
+    )
+    server = own_zygote.pid
+    assert server is not None
+    os.kill(server, signal.SIGKILL)
+    crawl.join(120)
+    outcome = outcomes["slow"]
+    (run,) = runs_of(ws.db_url, "slow")
+    assert outcome is not None and outcome.status == run.status == "killed"
+    # The child closed its record on the SIGTERM it got with the zygote's death; the daemon says
+    # what stopped it, with the child's own exit code.
+    assert run.message and run.message.startswith(
+        f"killed: the crawl process ended with code 1 after the zygote (pid {server}) that forked it died"
+    ), run.message
+    # The next crawl is forked from a new zygote.
+    quick = daemon.crawl("hanoimoi")
+    # (partial: some of the mirror's hanoimoi pages fail, as in test_daemon_limits)
+    assert quick is not None and quick.status in ("ok", "partial") and quick.counts["new"] > 0
+    assert own_zygote.pid not in (None, server) and own_zygote.disabled is None

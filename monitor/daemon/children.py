@@ -56,6 +56,16 @@ class ChildResult:
     killed_hard: bool = False
     # Forked from the zygote (False: started afresh).
     forked: bool = False
+    # Set when the zygote that forked it died while it ran (it was ended with it: SIGTERM); the
+    # exit code is then the one the child wrote itself, None when it wrote none (killed).
+    zygote_lost: str | None = None
+
+    def ended(self) -> str:
+        """How it ended, for a message: its exit code, and whether its zygote died under it."""
+        code = "an unknown exit code" if self.returncode is None else f"code {self.returncode}"
+        if self.zygote_lost:
+            return f"ended with {code} after {self.zygote_lost}"
+        return f"exited with {code}"
 
 
 @dataclass
@@ -105,6 +115,9 @@ class ChildProcess:
                         self.zygote.failed(
                             f"{self.name} exited with code {forked.returncode} before it started"
                         )
+                    elif forked.zygote_lost:
+                        self.zygote.lost(self.name, forked.zygote_lost)
+                        child = forked
                     else:
                         self.zygote.started()
                         child = forked
@@ -137,6 +150,7 @@ class ChildProcess:
             watched.peak_rss_kb,
             watched.killed_hard,
             forked=child.forked,
+            zygote_lost=getattr(child, "zygote_lost", None),
         )
 
     def _watch(self, child: _Child, t0: float) -> _Watched:
@@ -146,7 +160,7 @@ class ChildProcess:
         watched = _Watched()
         term_at: float | None = None
         deadline = t0 + self.time_limit
-        while child.wait(_POLL_SECONDS) is None:
+        while not child.wait(_POLL_SECONDS):
             rss = rss_kb(child.pid)
             if rss is not None and (watched.peak_rss_kb is None or rss > watched.peak_rss_kb):
                 watched.peak_rss_kb = rss
@@ -194,11 +208,13 @@ class _Exec:
     def returncode(self) -> int | None:
         return self._proc.returncode
 
-    def wait(self, timeout: float) -> int | None:
+    def wait(self, timeout: float) -> bool:
+        """Whether it has ended (then ``returncode``), waiting up to ``timeout`` seconds."""
         try:
-            return self._proc.wait(timeout=timeout)
+            self._proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            return None
+            return False
+        return True
 
     def stderr_tail(self, size: int) -> str:
         self._err.seek(0, os.SEEK_END)
