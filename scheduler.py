@@ -226,7 +226,8 @@ class Daemon:
 
     def zygote(self) -> Zygote | None:
         """The zygote this daemon's children are forked from; None with `daemon.preforked_children`
-        off. Only an object until the first child: the forkserver starts with that child."""
+        off. Only an object until the first child: the forkserver starts with that child, loading
+        the relevance model the crawls use (`[relevance]`, resolved as the crawls resolve it)."""
         if not self.config.daemon.preforked_children:
             return None
         if self._zygote is None:
@@ -234,6 +235,12 @@ class Daemon:
 
             self._zygote = zygote.shared()
         self._zygote.fork_timeout = self.config.daemon.zygote_timeout_seconds
+        relevance = self.config.relevance
+        terms, model = (
+            str(self.config.resolve_path(value)) if value else None
+            for value in (relevance.terms_file, relevance.model_file)
+        )
+        self._zygote.relevance = [(terms, model)]
         return self._zygote
 
     def _run_child(self, key: str, child):

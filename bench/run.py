@@ -1,4 +1,4 @@
-"""The whole job, measured in one run: `python bench/run.py [--quick] [--json] [--smoke]`.
+"""The whole job, measured in one run: `python bench/run.py [--quick] [--json] [--smoke] [--children]`.
 
 Builds a synthetic news site of N articles in vi/en/ru from the mirror's own texts
 (tests/mirror/src: unique URLs and titles, dates spread over a month, 60-150 KB pages
@@ -21,7 +21,12 @@ mirror server, and measures, interleaving the runs it compares:
 7. daemon_crawl_child_cpu_s ({"exec", "forked"}): CPU of one daemon crawl child of an
    unchanged source, started afresh vs forked from the zygote (monitor.daemon.zygote),
    interleaved; daemon_changed_crawl_child_cpu_s: the same for a first crawl of a small
-   site (every article new); zygote_start_cpu_s: the zygote's own imports, once per daemon.
+   site (every article new); zygote_start_cpu_s: the zygote's own imports, once per daemon;
+   zygote_rss_mb: its resident memory once started.
+
+`--children` runs only part 7 (on the site of the mode chosen, crawled first), with a third
+child interleaved, "forked_light": forked from the zygote as it was until 2026-12-03, without
+numpy, the relevance model and story grouping preloaded.
 
 `--quick` uses a smaller site and no 1M fill (the large store is 50k; 1M-keyed values
 are null); `--smoke` is a tiny run for the test suite. Only public entry points are used:
@@ -870,9 +875,13 @@ def rss_mb(pid: int) -> float | None:
 CHILD_RUNS = {"full": (8, 3, 20), "quick": (5, 2, 10), "smoke": (2, 1, 3)}
 
 
-def bench_daemon_children(work: Path, mode: Mode, gen: Generator, log) -> dict[str, Any]:
+def bench_daemon_children(
+    work: Path, mode: Mode, gen: Generator, log, variants: tuple[str, ...] = ("exec", "forked")
+) -> dict[str, Any]:
     """A daemon's crawl children (ChildProcess, as scheduler.Daemon makes them), started afresh and
-    forked from the zygote, interleaved, in a driver process of their own."""
+    forked from the zygote, interleaved, in a driver process of their own. ``variants`` may add
+    "forked_light": forked from a zygote as it was until 2026-12-03 (no numpy, relevance model or
+    story grouping preloaded, no gc.freeze)."""
     from monitor.mirror import MirrorServer
 
     pairs, changed_pairs, pages = CHILD_RUNS[mode.name]
@@ -880,13 +889,16 @@ def bench_daemon_children(work: Path, mode: Mode, gen: Generator, log) -> dict[s
     build_site(work / "small-site", gen, pages)
     with MirrorServer(work / "small-site") as small:
         configs = []
-        for k in range(2 * changed_pairs):
+        for k in range(len(variants) * changed_pairs):
             folder = work / f"changed{k}"
             folder.mkdir()
             configs.append(str(crawl_config(folder, folder / "newsmon.db", small.url)))
         spec = work / "children.json"
         spec.write_text(
-            json.dumps({"unchanged": str(unchanged), "pairs": pairs, "changed": configs}), encoding="utf-8"
+            json.dumps(
+                {"unchanged": str(unchanged), "pairs": pairs, "changed": configs, "variants": variants}
+            ),
+            encoding="utf-8",
         )
         proc = run_process(
             [sys.executable, str(Path(__file__).resolve()), "--children-worker", str(spec)],
@@ -898,38 +910,73 @@ def bench_daemon_children(work: Path, mode: Mode, gen: Generator, log) -> dict[s
         raise RuntimeError(f"the daemon-children driver failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     data = json.loads(proc.stdout.strip().splitlines()[-1])
     for what in ("unchanged", "changed"):
-        for how in ("exec", "forked"):
+        for how in variants:
             log(
                 f"  {what} site, {how}: CPU {', '.join(f'{c:.2f}' for c in data[what][how]['cpu'])} s, "
                 f"wall {', '.join(f'{w:.1f}' for w in data[what][how]['seconds'])} s"
             )
-    log(f"  zygote start: {data['zygote_start_cpu_s']:.2f} s CPU; {pages} new articles a changed crawl")
+    for how, zyg in data["zygotes"].items():
+        log(f"  zygote ({how}): start {zyg['start_cpu_s']:.2f} s CPU, RSS {zyg['rss_mb']:.0f} MB")
+    log(f"  {pages} new articles a changed crawl; load average {data['load']}")
 
     def medians(what: str) -> dict[str, float]:
-        return {how: statistics.median(data[what][how]["cpu"]) for how in ("exec", "forked")}
+        return {how: statistics.median(data[what][how]["cpu"]) for how in variants}
 
     return {
         "daemon_crawl_child_cpu_s": medians("unchanged"),
         "daemon_changed_crawl_child_cpu_s": medians("changed"),
-        "zygote_start_cpu_s": data["zygote_start_cpu_s"],
+        "zygote_start_cpu_s": data["zygotes"]["forked"]["start_cpu_s"],
+        "zygote_rss_mb": {how: zyg["rss_mb"] for how, zyg in data["zygotes"].items()},
+        "children_load_average": data["load"],
     }
 
 
+def children_only(mode: Mode, gen: Generator, log) -> dict[str, Any]:
+    """`--children`: the site, crawled (twice, so the unchanged source is as part 7 meets it in a
+    full run), then the daemon crawl children exec / forked / forked_light, interleaved."""
+    from monitor.mirror import MirrorServer
+
+    with tempfile.TemporaryDirectory(prefix="newsmon-bench-") as tmp:
+        work = Path(tmp)
+        build_site(work / "site", gen, mode.pages)
+        with MirrorServer(work / "site") as mirror:
+            folder = work / f"e2e{mode.pairs - 1}"
+            folder.mkdir()
+            config = crawl_config(folder, folder / "newsmon.db", mirror.url)
+            for _ in range(2):
+                crawl_json(
+                    run_process(
+                        newsmon_argv("crawl", "bench", "--json"),
+                        env=bench_env(config),
+                        cwd=folder,
+                        timeout=3600,
+                    )
+                )
+            log("daemon crawl children: afresh, forked, forked from the light zygote (interleaved):")
+            return bench_daemon_children(work, mode, gen, log, ("exec", "forked", "forked_light"))
+
+
 def children_worker(spec_file: str) -> None:
-    """The driver of bench_daemon_children: runs crawl children alternately afresh and forked, and
-    measures each one's CPU: its own (exec: this process's reaped children) or the zygote's
-    (forked: the zygote reaps them), plus this process's share (starting and watching it)."""
+    """The driver of bench_daemon_children: runs crawl children in turn afresh and forked (from
+    each zygote), and measures each one's CPU: its own (exec: this process's reaped children) or
+    its zygote's (forked: the zygote reaps them), plus this process's share (starting and
+    watching it)."""
     import resource
 
     from monitor.daemon import zygote
     from monitor.daemon.children import ChildProcess, child_command
 
     spec = json.loads(Path(spec_file).read_text(encoding="utf-8"))
-    launcher = zygote.Zygote()
+    variants: list[str] = spec["variants"]
+    launchers = {
+        "forked": zygote.Zygote(),
+        "forked_light": zygote.Zygote(preload=zygote.LIGHT_PRELOAD, relevance=(), freeze=False),
+    }
+    launchers = {how: launchers[how] for how in variants if how != "exec"}
     tick = os.sysconf("SC_CLK_TCK")
 
-    def zygote_cpu(children: bool = True) -> float:
-        if launcher.pid is None:
+    def zygote_cpu(launcher: zygote.Zygote | None, children: bool = True) -> float:
+        if launcher is None or launcher.pid is None:
             return 0.0
         fields = Path(f"/proc/{launcher.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return sum(int(x) for x in fields[11 : 15 if children else 13]) / tick
@@ -939,42 +986,53 @@ def children_worker(spec_file: str) -> None:
         kids = resource.getrusage(resource.RUSAGE_CHILDREN)
         return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
-    def crawl(config: str, forked: bool) -> tuple[float, float]:
-        before = mine() + zygote_cpu()
+    def crawl(config: str, how: str) -> tuple[float, float]:
+        launcher = launchers.get(how)
+        before = mine() + zygote_cpu(launcher)
         t0 = time.perf_counter()
         result = ChildProcess(
             "bench crawl",
             child_command(config, "crawl", "bench"),
             bench_env(),
             time_limit=1800,
-            zygote=launcher if forked else None,
+            zygote=launcher,
         ).run()
         seconds = time.perf_counter() - t0
         outcome = json.loads(result.output or "{}")
-        if result.forked != forked or outcome.get("status") not in ("ok", "partial"):
-            raise RuntimeError(
-                f"crawl child (forked={forked}) failed: {outcome or result.stderr_tail[-2000:]}"
-            )
-        return mine() + zygote_cpu() - before, seconds
+        if result.forked != (launcher is not None) or outcome.get("status") not in ("ok", "partial"):
+            raise RuntimeError(f"crawl child ({how}) failed: {outcome or result.stderr_tail[-2000:]}")
+        return mine() + zygote_cpu(launcher) - before, seconds
 
-    # The zygote's start (its imports) is paid once per daemon, by its first child.
-    warm = ChildProcess("warm", [sys.executable, "-c", "pass"], bench_env(), time_limit=600, zygote=launcher)
-    if not warm.run().forked:
-        raise RuntimeError("the zygote did not start")
-    out: dict[str, Any] = {"zygote_start_cpu_s": zygote_cpu(children=False)}
+    # A zygote's start (its imports) is paid once per daemon, by its first child.
+    out: dict[str, Any] = {"zygotes": {}}
+    for how, launcher in launchers.items():
+        warm = ChildProcess(
+            "warm", [sys.executable, "-c", "pass"], bench_env(), time_limit=600, zygote=launcher
+        )
+        if not warm.run().forked:
+            raise RuntimeError(f"the zygote ({how}) did not start")
+        out["zygotes"][how] = {
+            "start_cpu_s": zygote_cpu(launcher, children=False),
+            "rss_mb": rss_mb(launcher.pid) if launcher.pid else None,
+        }
+    load0 = os.getloadavg()
     runs = [(spec["unchanged"], "unchanged")] * spec["pairs"]
-    runs += [(config, "changed") for config in spec["changed"][::2]]
+    runs += [(config, "changed") for config in spec["changed"][:: len(variants)]]
     for what in ("unchanged", "changed"):
-        out[what] = {how: {"cpu": [], "seconds": []} for how in ("exec", "forked")}
+        out[what] = {how: {"cpu": [], "seconds": []} for how in variants}
     for k, (config, what) in enumerate(runs):
-        # Alternate which goes first, so neither always meets a warmer machine.
-        order = ("exec", "forked") if k % 2 == 0 else ("forked", "exec")
+        # Take turns at going first, so none always meets a warmer machine.
+        order = variants[k % len(variants) :] + variants[: k % len(variants)]
         for how in order:
             if what == "changed":  # a fresh database each time: every article is new
-                config = spec["changed"][2 * (k - spec["pairs"]) + (how == "forked")]
-            cpu, seconds = crawl(config, how == "forked")
+                config = spec["changed"][len(variants) * (k - spec["pairs"]) + variants.index(how)]
+            cpu, seconds = crawl(config, how)
             out[what][how]["cpu"].append(cpu)
             out[what][how]["seconds"].append(seconds)
+    load1 = os.getloadavg()
+    out["load"] = [round(x, 2) for x in (*load0, *load1)]
+    for launcher in launchers.values():
+        launcher.close()
     print(json.dumps(out))
 
 
@@ -1060,6 +1118,8 @@ def table(result: dict[str, Any]) -> str:
 
     keys = [
         *KEYS,
+        "zygote_rss_mb",
+        "children_load_average",
         "raw_cpu_s_per_1000",
         "e2e_cpu_ratio",
         "story_cpu_ms_per_article",
@@ -1082,6 +1142,12 @@ def main(argv: list[str] | None = None) -> int:
         "--smoke", action="store_true", help="a tiny run that only checks that everything works"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.add_argument(
+        "--children",
+        action="store_true",
+        help="only the daemon crawl children (7), with the zygote as it was before numpy, the relevance "
+        "model and story grouping were preloaded (forked_light) interleaved too",
+    )
     parser.add_argument("--raw-worker", metavar="URLFILE", help=argparse.SUPPRESS)
     parser.add_argument("--children-worker", metavar="SPEC", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -1103,6 +1169,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     result: dict[str, Any] = {"mode": mode.name}
     gen = Generator(mirror_texts())
+    if args.children:
+        result.update(children_only(mode, gen, log))
+        result["seconds"] = time.perf_counter() - started
+        print(json.dumps(result) if args.json else table(result))
+        return 0
     with tempfile.TemporaryDirectory(prefix="newsmon-bench-") as tmp:
         work = Path(tmp)
         t0 = time.perf_counter()

@@ -8,6 +8,7 @@ both ways of starting one in test_daemon_units.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -26,6 +27,8 @@ from monitor.daemon import zygote
 from monitor.daemon.children import ChildProcess, ChildResult, child_command
 from monitor.daemon.proc import pid_running
 from monitor.mirror import MirrorServer, default_root
+from monitor.relevance.classifier import RelevanceClassifier
+from monitor.relevance.model import SHIPPED_MODEL
 from scheduler import Daemon
 from storage import Database
 from tests.helpers.daemon import runs_of
@@ -60,14 +63,69 @@ def _probe(launcher: zygote.Zygote) -> dict:
 def test_the_zygote_has_everything_imported_and_no_reactor_thread_or_connection():
     launcher = zygote.shared()
     seen = _probe(launcher)
-    # What a forked child starts with is what the zygote holds after its preload.
+    # What a forked child starts with is what the zygote holds after its preload (numpy, story
+    # grouping and relevance included).
     assert seen == {"reactor": False, "missing": []}
+    assert {"numpy", "monitor.stories.grouping", "monitor.relevance"} <= set(zygote.PRELOAD)
     pid = launcher.pid
     assert pid is not None
-    assert len(os.listdir(f"/proc/{pid}/task")) == 1  # one thread in the zygote itself
+    # numpy's BLAS library is loaded, and started no thread pool: one thread in the zygote itself.
+    maps = Path(f"/proc/{pid}/maps").read_text().lower()
+    assert "blas" in maps or "mkl" in maps
+    assert len(os.listdir(f"/proc/{pid}/task")) == 1
     assert not tcp_sockets(pid), "the zygote holds a TCP connection (a database?)"
     targets = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
     assert not [t for t in targets if t.endswith((".db", ".toml", "-wal"))], targets
+
+
+# What a crawl's relevance step does (RelevanceModel.load with the config's model file), and
+# whether the lexicon and classifier it got are the ones the zygote had loaded before the fork.
+MODEL_PROBE = """
+import json, sys
+from pathlib import Path
+from monitor.daemon.child import write_result
+from monitor.relevance import RelevanceModel, classifier, terms
+held = {id(x) for x in [*classifier._SHARED.values(), *terms._SHARED.values()]}
+model = RelevanceModel.load(None, model_file=Path(sys.argv[1]))
+write_result(json.dumps({
+    "classifier": id(model.classifier) in held,
+    "lexicon": id(model._lex) in held,
+    "digest": model.classifier.digest,
+}))
+"""
+
+
+def test_the_zygote_holds_the_crawls_model_and_a_changed_model_file_is_read_anew(tmp_path):
+    model_file = tmp_path / "model.npz"
+    shutil.copy(SHIPPED_MODEL, model_file)
+    launcher = zygote.Zygote(relevance=[(None, str(model_file))])
+
+    def probe() -> dict:
+        result = _run(launcher, MODEL_PROBE, str(model_file))
+        assert result.forked and result.returncode == 0, result.stderr_tail
+        return json.loads(result.output or "")
+
+    try:
+        loaded = RelevanceClassifier.load(model_file)
+        assert probe() == {"classifier": True, "lexicon": True, "digest": loaded.digest}
+        # Retrained since the zygote started: another model in the same file.
+        retrained = dataclasses.replace(loaded, intercept=loaded.intercept + 0.5, digest="")
+        retrained.save(model_file)
+        assert retrained.digest != loaded.digest
+        assert probe() == {"classifier": False, "lexicon": True, "digest": retrained.digest}
+    finally:
+        launcher.close()
+
+
+def test_the_daemons_zygote_loads_the_model_its_crawls_use(tmp_path):
+    ws = Workspace(tmp_path)
+    config = load_config(ws.write_config('[relevance]\nmodel_file = "models/mine.npz"\n'), env={})
+    launcher = Daemon(config, db=Database(config.database_url), zygote=zygote.Zygote()).zygote()
+    # Resolved as the crawl resolves it: beside the config. (Nothing is started until a child.)
+    assert launcher is not None and launcher.pid is None
+    assert launcher.relevance == [(None, str(tmp_path / "models" / "mine.npz"))]
+    off = load_config(ws.write_config("[daemon]\npreforked_children = false\n"), env={})
+    assert Daemon(off, db=Database(off.database_url)).zygote() is None
 
 
 def test_a_killed_zygote_is_started_again_for_the_next_child():
@@ -139,8 +197,8 @@ def test_a_forked_child_crawls_the_mirror_and_reads_its_config_afresh(tmp_path: 
 
 @pytest.fixture
 def own_zygote() -> Iterator[zygote.Zygote]:
-    """A zygote of this test's own (a short timeout; its failures count for it alone)."""
-    launcher = zygote.Zygote(fork_timeout=3)
+    """A zygote of this test's own (its failures count for it alone)."""
+    launcher = zygote.Zygote()
     yield launcher
     launcher.close()
 
@@ -162,6 +220,7 @@ def test_a_hung_zygote_is_killed_and_restarted_and_the_child_started_the_plain_w
     assert _run(own_zygote).forked
     hung = own_zygote.pid
     assert hung is not None
+    own_zygote.fork_timeout = 3  # (it is started: a fork takes milliseconds)
     os.kill(hung, signal.SIGSTOP)  # alive, but answers nothing
     with caplog.at_level(logging.WARNING, logger="newsmon.daemon"):
         result = _run(own_zygote)
@@ -173,7 +232,8 @@ def test_a_hung_zygote_is_killed_and_restarted_and_the_child_started_the_plain_w
         f"the zygote (pid {hung}) did not answer a fork request within 3 s" in m and "killed it" in m
         for m in errors
     ), errors
-    # The next child is forked from a new zygote.
+    # The next child is forked from a new zygote (whose start, its imports, takes seconds).
+    own_zygote.fork_timeout = zygote.FORK_TIMEOUT
     again = _run(own_zygote)
     assert again.forked and again.output == "done"
     assert own_zygote.pid not in (None, hung) and own_zygote.disabled is None

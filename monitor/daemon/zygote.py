@@ -4,9 +4,15 @@ or notify run, so a child costs only its own work (a fresh interpreter spends ab
 on imports before it does anything).
 
 It is the standard library's multiprocessing *forkserver*, started lazily by the first child
-(so an idle daemon neither holds nor counts its memory), with newsmon's imports as its preload.
-The preload only imports modules: it installs no Twisted reactor, opens no database, starts no
-thread and reads no config (tests/test_zygote.py checks the server). A forked child then does
+(so an idle daemon neither holds nor counts its memory), with newsmon's imports as its preload,
+numpy and story grouping included (what a crawl that finds new articles needs), and the relevance
+model the crawls use loaded (``serve``). Loaded models are kept by their files' contents
+(``shared_lexicon``, ``shared_classifier``): a child whose config names a changed or another
+model file loads that one itself. The preload installs no Twisted reactor, opens no database,
+starts no thread (numpy's BLAS is limited to one thread before it is imported: it would start
+its thread pool at import, and threads do not survive a fork) and reads no config
+(tests/test_zygote.py checks the server); its objects are then frozen out of the garbage
+collector (``gc.freeze``), so children neither scan nor copy them. A forked child then does
 what `python -m MODULE ARGS` / `python -c CODE ARGS` would: its own session and process group,
 the environment, working directory and title the daemon gives it, stdin and stdout on
 /dev/null, stderr in the file the daemon reads the crash tail from, and the module run as
@@ -67,10 +73,9 @@ from monitor.daemon.child import PARENT_ENV
 logger = logging.getLogger("newsmon.daemon")
 
 # Imported once by the zygote: what a crawl of an unchanged source, a digest and a notify run
-# import, less numpy and what needs it (relevance model, story grouping: numpy's BLAS starts
-# threads at import) and less anything that installs a reactor. Crawls that find new articles
-# import those themselves.
-PRELOAD: tuple[str, ...] = (
+# import, less anything that installs a reactor (the zygote's preload until 2026-12-03; bench/run.py
+# --children compares it).
+LIGHT_PRELOAD: tuple[str, ...] = (
     "monitor.daemon.zygote",
     "monitor.daemon.child",
     "monitor.config",
@@ -114,6 +119,25 @@ PRELOAD: tuple[str, ...] = (
     "trafilatura",
     "setproctitle",
 )
+# And what a crawl that finds new articles imports: numpy, relevance, story grouping (datasketch
+# brings scipy), the mojibake check.
+PRELOAD: tuple[str, ...] = (
+    *LIGHT_PRELOAD,
+    "numpy",
+    "datasketch",
+    "ftfy.badness",
+    "monitor.relevance",
+    "monitor.relevance.classifier",
+    "monitor.stories.grouping",
+    "spiders.stories",
+    "storage.stories",
+)
+# Set to 1 in the zygote before numpy is imported: BLAS libraries start their thread pools at
+# import, and a process with threads must not fork (its children would hold locks no thread owns).
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+# The relevance model of a crawl: (terms_file, model_file) as the config names them, resolved;
+# (None, None) is the built-in terms and the shipped classifier.
+RelevanceFiles = tuple[str | None, str | None]
 
 # Consecutive failures after which the zygote is left off until the daemon restarts.
 MAX_FAILURES = 3
@@ -139,11 +163,21 @@ class Zygote:
     """The launcher of pre-forked children: one forkserver (started with the first child), and
     what to do when it fails. A daemon holds one (``shared``); each Zygote has its own server."""
 
-    def __init__(self, preload: Sequence[str] = PRELOAD, fork_timeout: float = FORK_TIMEOUT) -> None:
+    def __init__(
+        self,
+        preload: Sequence[str] = PRELOAD,
+        fork_timeout: float = FORK_TIMEOUT,
+        relevance: Sequence[RelevanceFiles] = ((None, None),),
+        freeze: bool = True,
+    ) -> None:
         self.preload = list(preload)
         self.fork_timeout = fork_timeout
         self._lock = threading.Lock()
         self._server = _Server(self.preload)
+        # The relevance models it loads when it starts (set before the first child).
+        self.relevance = list(relevance)
+        # Freeze the preloaded objects out of the children's garbage collection.
+        self.freeze = freeze
         self._failures = 0
         self.disabled: str | None = None
 
@@ -155,7 +189,7 @@ class Zygote:
     def ensure_running(self) -> int:
         """Start the forkserver unless it runs (a dead one is replaced); return its pid."""
         with self._lock:
-            self._server.ensure_running()
+            self._server.ensure_running(self.relevance, self.freeze)
             pid = self._server.pid
         if pid is None:
             raise RuntimeError("the forkserver did not start")
@@ -251,9 +285,10 @@ class _Server(forkserver.ForkServer):
     def pid(self) -> int | None:
         return self._forkserver_pid
 
-    def ensure_running(self) -> None:
+    def ensure_running(self, relevance: Sequence[RelevanceFiles] = (), freeze: bool = False) -> None:
         """The standard library's ``ForkServer.ensure_running`` (3.11-3.13), with this server's
-        state: start the server unless it runs; a dead one is reaped and replaced."""
+        state and newsmon's ``serve`` as the server's main: start the server unless it runs; a
+        dead one is reaped and replaced."""
         with self._lock:
             resource_tracker.ensure_running()
             if self._forkserver_pid is not None:
@@ -261,9 +296,7 @@ class _Server(forkserver.ForkServer):
                 if not pid:
                     return  # still alive
                 self._forget()
-            cmd = "from multiprocessing.forkserver import main; main(%d, %d, %r, **%r)"
-            data = spawn.get_preparation_data("ignore")
-            data = {x: y for x, y in data.items() if x in ("main_path", "sys_path")}
+            cmd = "from monitor.daemon.zygote import serve; serve(%d, %d, %r, %r, %r)"
             with socket.socket(socket.AF_UNIX) as listener:
                 address = connection.arbitrary_address("AF_UNIX")  # type: ignore[attr-defined]
                 listener.bind(address)
@@ -274,7 +307,7 @@ class _Server(forkserver.ForkServer):
                 # exits when it reads EOF from it.
                 alive_r, alive_w = os.pipe()
                 try:
-                    cmd %= (listener.fileno(), alive_r, self._preload_modules, data)
+                    cmd %= (listener.fileno(), alive_r, self._preload_modules, list(relevance), freeze)
                     exe = spawn.get_executable()
                     args = [exe, *util._args_from_interpreter_flags(), "-c", cmd]  # type: ignore[attr-defined]
                     pid = util.spawnv_passfds(exe, args, [listener.fileno(), alive_r])  # type: ignore[arg-type]
@@ -487,6 +520,38 @@ def shared() -> Zygote:
         if _SHARED is None:
             _SHARED = Zygote()
         return _SHARED
+
+
+# ----------------------------------------------------------------------------- in the zygote
+
+
+def serve(
+    listener_fd: int, alive_r: int, preload: list[str], relevance: list[RelevanceFiles], freeze: bool
+) -> None:
+    """The zygote's main: BLAS limited to one thread, the preload imported, the relevance models
+    loaded into their shared caches, the whole frozen out of the garbage collector; then
+    multiprocessing's forkserver loop. What cannot be imported or loaded is left to the children
+    (each then fails, or imports it, as a fresh process would)."""
+    import gc
+
+    for name in BLAS_THREAD_VARIABLES:
+        os.environ[name] = "1"
+    for name in preload:
+        try:
+            __import__(name)
+        except ImportError:  # as multiprocessing's own preload
+            pass
+    for terms, model in relevance:
+        try:
+            from monitor.relevance import RelevanceModel
+
+            RelevanceModel.load(Path(terms) if terms else None, model_file=Path(model) if model else None)
+        except Exception:  # noqa: BLE001 - a broken file: the crawls say so themselves
+            pass
+    if freeze:
+        gc.collect()
+        gc.freeze()
+    forkserver.main(listener_fd, alive_r, [])
 
 
 # ----------------------------------------------------------------------------- in the child

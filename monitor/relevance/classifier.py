@@ -36,7 +36,14 @@ from .text import Prepared, fold
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
-__all__ = ["RelevanceClassifier", "TrainingText", "ModelFileError", "train", "LABEL_ORDER"]
+__all__ = [
+    "RelevanceClassifier",
+    "TrainingText",
+    "ModelFileError",
+    "train",
+    "LABEL_ORDER",
+    "shared_classifier",
+]
 
 LABEL_ORDER = ("core", "national", "none")
 FORMAT = "newsmon-relevance-classifier/1"
@@ -199,11 +206,12 @@ class RelevanceClassifier:
         tmp.replace(path)
 
     @classmethod
-    def load(cls, path: Path) -> RelevanceClassifier:
-        """Read a model file written by `save`; a clear ModelFileError otherwise."""
+    def load(cls, path: Path, data: bytes | None = None) -> RelevanceClassifier:
+        """Read a model file written by `save` (its bytes ``data``, when already read); a clear
+        ModelFileError otherwise."""
         path = Path(path)
         try:
-            with zipfile.ZipFile(path) as zf:
+            with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as zf:
                 doc = json.loads(zf.read("model.json").decode("utf-8"))
                 arrays = {}
                 for name in ("ev_mean", "ev_scale", "ev_coef", "text_coef", "intercept"):
@@ -398,3 +406,27 @@ def folds(
                 out[n] = turn % k
             turn += 1
     return out
+
+
+# Classifiers loaded in this process, by the sha256 of their file's bytes. A daemon's zygote loads
+# the crawls' model once (monitor.daemon.zygote) and every crawl it forks finds it here, unless its
+# file has changed since.
+_SHARED: dict[str, RelevanceClassifier] = {}
+_SHARED_MAX = 4
+
+
+def shared_classifier(path: Path) -> RelevanceClassifier:
+    """`RelevanceClassifier.load(path)`, once per process for the same file contents (a changed
+    file is read anew). Classifiers are not changed after they are loaded, so models may share one."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return RelevanceClassifier.load(path)  # which says which file and why
+    key = hashlib.sha256(data).hexdigest()
+    classifier = _SHARED.get(key)
+    if classifier is None:
+        classifier = RelevanceClassifier.load(path, data)
+        while len(_SHARED) >= _SHARED_MAX:
+            del _SHARED[next(iter(_SHARED))]
+        _SHARED[key] = classifier
+    return classifier

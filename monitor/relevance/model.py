@@ -31,6 +31,7 @@ from .classifier import (
     RelevanceClassifier,
     TrainingText,
     evidence_vector,
+    shared_classifier,
     stack,
     text_keys,
 )
@@ -132,14 +133,13 @@ class RelevanceModel:
     ) -> RelevanceModel:
         """Built-in terms plus an optional user TOML file of the same shape, and
         the classifier from `model_file` (default: the one shipped with the
-        package); `rules_only` leaves the classifier out."""
+        package); `rules_only` leaves the classifier out. Both are built once per
+        process for the same file contents (`shared_lexicon`, `shared_classifier`)."""
         files = builtin_term_files()
         if extra_terms is not None:
             files = files + [Path(extra_terms)]
         classifier = (
-            None
-            if rules_only
-            else RelevanceClassifier.load(Path(model_file) if model_file else SHIPPED_MODEL)
+            None if rules_only else shared_classifier(Path(model_file) if model_file else SHIPPED_MODEL)
         )
         return cls(shared_lexicon(files), classifier)
 
