@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 CRAWL_QUEUE = "crawl"
 DIGEST_QUEUE = "digest"
 TICK_QUEUE = "tick"
+# Queue priority of digests over crawls (procrastinate takes the highest first; crawls have 0).
+DIGEST_PRIORITY = 10
 # How long finished procrastinate jobs (the record of what was deferred when) are kept.
 JOB_HISTORY_HOURS = 7 * 24
 _TWO_LEVEL_SUFFIXES = {"com", "net", "org", "gov", "edu", "ac", "co", "int", "info", "biz", "name", "pro"}
@@ -406,9 +408,11 @@ def build_app(runtime: WorkerRuntime | None, config: AppConfig, *, tick_seconds:
             return crawl.configure(lock=lock, queueing_lock=entry.key).make_new_job(
                 source=entry.arg, due=entry.due_at.isoformat()
             )
-        return digest.configure(lock="newsmon-digest", queueing_lock=entry.key).make_new_job(
-            schedule=entry.arg, due=entry.due_at.isoformat()
-        )
+        # A digest goes before waiting crawls: one job per schedule, mailed on time, where a
+        # backlog of crawls (a hundred first crawls) would hold it past its next due time.
+        return digest.configure(
+            lock="newsmon-digest", queueing_lock=entry.key, priority=DIGEST_PRIORITY
+        ).make_new_job(schedule=entry.arg, due=entry.due_at.isoformat())
 
     # Ticks run one at a time across the cluster (a dead worker is buried and its sources made due
     # once) under a PostgreSQL advisory lock, which the server frees when its holder's connection
