@@ -67,6 +67,9 @@ class Mention(NamedTuple):
     weight: float
 
 
+_tuple_new = tuple.__new__
+
+
 # ---------------------------------------------------------------- 1. collect
 def collect(prep: Prepared, matches: list[Match]) -> list[Mention]:
     """Weighted, resolved mentions of one article (see the module docstring)."""
@@ -76,6 +79,7 @@ def collect(prep: Prepared, matches: list[Match]) -> list[Mention]:
         k for a, b in prep.dateline_spans for k in range(bisect_left(starts, a), bisect_left(starts, b))
     }
     mentions: list[Mention] = []
+    new = _tuple_new  # Mention(...) without its Python-level __new__: dozens per article
     for m in matches:
         kind = m.kind
         # Wire datelines name where the story was filed, not a party.
@@ -83,7 +87,7 @@ def collect(prep: Prepared, matches: list[Match]) -> list[Mention]:
             kind = "dateline"
         u = units[m.unit]
         weight = 0.0 if kind == "dateline" else m.term.weight * FIELD_WEIGHT[u.field] * u.weight
-        mentions.append(Mention(m.i, m.j, m.side, kind, m.unit, weight))
+        mentions.append(new(Mention, (m.i, m.j, m.side, kind, m.unit, weight)))
     mentions = _institution_names(prep, mentions)
     return _city_bodies(mentions)
 
@@ -398,15 +402,8 @@ def weigh(prep: Prepared, mentions: list[Mention]) -> Evidence:
 
     hanoi_seen = total("hanoi") + total("pair", ("named",))
     russia_city_seen = total("russia", ("city", "city_gov"))
-    city_level = any(
-        m.weight > 0
-        and (
-            (m.side == "hanoi" and m.kind in ("party", "city_body"))
-            or (m.side == "pair" and m.kind in ("generic", "event"))
-            or (m.side == "russia" and m.kind == "city_gov")
-        )
-        for m in mentions
-    )
+    # `sums` has a (side, kind) key for each kind of mention of weight > 0.
+    city_level = any(sk in sums for sk in _CITY_LEVEL)
     hanoi_yes, russia_city_yes = hanoi_seen > 0, russia_city_seen > 0
     # Only Hanoi and pair mentions can make Hanoi a party (see _party_weight).
     party = tuple(
@@ -581,6 +578,14 @@ def weigh(prep: Prepared, mentions: list[Mention]) -> Evidence:
 
 
 _PARTY_SIDES = frozenset(("hanoi", "pair"))
+# Mentions of the city level: Hanoi's bodies, city pairs, Russian city governments.
+_CITY_LEVEL = (
+    ("hanoi", "party"),
+    ("hanoi", "city_body"),
+    ("pair", "generic"),
+    ("pair", "event"),
+    ("russia", "city_gov"),
+)
 
 
 def _party_weight(m: Mention, city_level: bool, hanoi_seen: bool, russia_city_seen: bool) -> float:
