@@ -531,3 +531,90 @@ def test_candidates_compared_per_article_are_bounded(tmp_path, records):
     assert len(compared[0]) == 5
     assert all(c.similarity >= 0.5 for c in compared[0])
     assert decision.story_id == first.story_id and decision.how == "duplicate"
+
+
+def test_candidate_limits_bound_the_rows_read_and_a_crowded_event_still_groups(tmp_path, records):
+    """The per-key and per-band limits (StoryOptions.key_limits, band_limit) bound what one new
+    article reads however many stored reports share its keys, and an event told by several outlets
+    in three languages still makes one story when 40 other reports of the same two leaders, all
+    more recent, crowd its actor keys: its amounts, objects and places on its day still find it.
+    Small limits here, so a small crowd is already more than they let in."""
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    options = StoryOptions(key_limits=(8, 4, 8, 4), band_limit=4)
+    grouper = StoryGrouper(db, options=options)
+    first = grouper.assign(store(db, records["s1-vi-hnm"], 0))
+    rng = random.Random(17)
+    topics = ["giao thông", "y tế", "giáo dục", "du lịch", "văn hóa", "môi trường", "nhà ở", "cấp nước"]
+    words = "phát triển thành phố hợp tác kinh nghiệm quản lý đô thị dự án người dân công nghệ mới".split()
+    crowd = []
+    published = records["s1-vi-hnm"].published
+    for n in range(1, 41):  # another exchange of the same two leaders (on 3/11), reported later
+        topic = rng.choice(topics)
+        text = (
+            f"Sáng 3/11, Chủ tịch UBND thành phố Hà Nội Trần Sỹ Thanh đã điện đàm với Thị trưởng "
+            f"Mát-xcơ-va Sergey Sobyanin về {topic}.\n" + " ".join(rng.choice(words) for _ in range(40)) + "."
+        )
+        article = store(
+            db,
+            records["s1-vi-hnm"],
+            n,
+            title=f"Lãnh đạo Hà Nội và Mát-xcơ-va trao đổi về {topic} ({n})",
+            text=text,
+            lead="",
+            published=published + timedelta(hours=3, minutes=5 * n),
+        )
+        crowd.append(grouper.assign(article))
+    assert all(d.story_id != first.story_id for d in crowd)
+    crowding = {d.article_id for d in crowd}
+    read_crowd: list[int] = []
+    find = grouper.index.hits
+
+    def tally(**kwargs):
+        found = find(**kwargs)
+        read_crowd.append(sum(1 for h in found if h.article_id in crowding))
+        return found
+
+    grouper.index.hits = tally  # type: ignore[method-assign]
+    others = ["s1-vi-ktdt", "s1-en-vnp", "s1-ru-tass", "s1-vi-copy"]
+    decisions = [grouper.assign(store(db, records[rid], 200 + i)) for i, rid in enumerate(others)]
+    assert [d.story_id for d in decisions] == [first.story_id] * len(others), decisions
+    # The crowd shares two actor keys with each report (and by chance a band or two): at most
+    # key_limits[0] of it is read through each, whatever the crowd's size.
+    assert read_crowd and max(read_crowd) <= 2 * options.key_limits[0] < len(crowding)
+
+
+def test_a_near_copy_decides_among_the_near_copies_only_and_falls_back_when_they_refuse(tmp_path, records):
+    """A copy of a text that has a story joins it after comparing only the near copies (the
+    reports in other languages are neither loaded nor compared); when every near copy refuses
+    (here: the copy's own date is three days later), the full search runs as for any article."""
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    grouper = StoryGrouper(db)
+    first = grouper.assign(store(db, records["s1-vi-hnm"], 0))
+    for n, rid in enumerate(["s1-en-vnp", "s1-ru-tass"], 1):
+        assert grouper.assign(store(db, records[rid], n)).story_id == first.story_id
+    compared: list[list] = []
+    original = grouper._candidates
+
+    def spy(*args):
+        found = original(*args)
+        compared.append(found)
+        return found
+
+    grouper._candidates = spy  # type: ignore[method-assign]
+    copy = grouper.assign(store(db, records["s1-vi-copy"], 3))
+    assert copy.story_id == first.story_id and copy.how == "duplicate"
+    assert len(compared) == 1 and compared[0]
+    assert all(c.similarity >= grouper.options.near_threshold for c in compared[0])
+    compared.clear()
+    rec = records["s1-vi-hnm"]
+    later = store(
+        db,
+        rec,
+        4,
+        text=rec.text.replace("Chiều 5/11", "Chiều 8/11"),
+        published=rec.published + timedelta(days=2),
+    )
+    decision = grouper.assign(later)
+    assert decision.how == "new"
+    assert len(compared) == 2  # the near copies first, then every candidate
+    assert any(c.similarity < grouper.options.near_threshold for c in compared[1])

@@ -85,9 +85,6 @@ _WEAK_ACTIONS = frozenset({"visit"})
 # Event keys by kind (StoryFeatures.keys), with about the evidence compare gives each shared one:
 # an actor, an amount, a named object (on a day), a place (on a day: a shared day adds 2 more).
 _KEY_WEIGHTS = {"a:": 2.0, "n:": 1.5, "o:": 1.0, "d:": 0.75}
-# The most recent articles looked at per shared key, by kind: a place on a day is shared by
-# hundreds of reports a day in a large deployment and links only a rewrite of the same text.
-_KEY_LIMITS = (60, 60, 60, 20)
 
 
 @dataclass(frozen=True)
@@ -100,6 +97,19 @@ class StoryOptions:
     # Stored articles compared per new article, the most promising first (near copies, then those
     # sharing most actors, objects and amounts): bounds the cost at thousands of articles a day.
     max_candidates: int = 40
+    # The most recent indexed articles looked at per shared key, by kind of key (actors, amounts,
+    # objects, places on a day; see StoryFeatures.keys), and per shared LSH band: every row read
+    # costs, and the rows grow with the articles published a day (at 3,000 a day the former
+    # 60/60/60/20 and 20 per band read ~275 rows per new article, these ~190). An exact amount
+    # is named by few reports, and the reports of one event share several of them, so 20 find
+    # them; a place on a day is named by hundreds of reports a day and links only a rewrite of
+    # the same text (20); a near copy shares most of the 32 bands and needs to be among the 10
+    # most recent in only one. Actors and objects keep 60: with fewer (30 actors, 20 objects), a
+    # late-arriving report lost its event among the synthetic articles of bench/stories_volume.py
+    # --backfill (recall 0.92 -> 0.86); with these, recall and precision are the former ones there
+    # and in time order (README, Stories).
+    key_limits: tuple[int, int, int, int] = (60, 20, 60, 20)
+    band_limit: int = 10
 
 
 @dataclass(frozen=True)
@@ -382,14 +392,19 @@ class StoryGrouper:
             self._remember(indexed.article_id, features)
         return features
 
-    def _candidates(self, article: Article, features: StoryFeatures, signature, bands) -> list[_Candidate]:
+    def _candidates(
+        self, article: Article, features: StoryFeatures, signature, bands, near_first: bool = True
+    ) -> list[_Candidate]:
         """The stored articles this one could join, most promising first, at most ``max_candidates``.
 
         Found through the index (shared LSH bands within the duplicate window, shared event keys
-        within the story window). Left out before any comparison, because ``compare`` would
-        refuse them: articles found only through a place-and-day key, without a text in common
-        (another language, or a similarity under the rewrite threshold): with no actor, object
-        or amount in common nothing can link them.
+        within the story window, at most ``key_limits`` and ``band_limit`` per key and band).
+        Left out before any comparison, because ``compare`` would refuse them: articles found
+        only through a place-and-day key, without a text in common (another language, or a
+        similarity under the rewrite threshold): with no actor, object or amount in common
+        nothing can link them. ``near_first``: when near copies of the text are among them, only
+        the near copies (the shortcut: a copy of a text that has a story joins that story; the
+        others are neither loaded nor compared unless every near copy refuses, see ``_decide``).
         """
         opts = self.options
         language = article.language or ""
@@ -403,7 +418,8 @@ class StoryGrouper:
             band_days=opts.duplicate_window_days,
             key_days=opts.window_days,
             exclude=[row_id(article)],
-            per_key=_KEY_LIMITS,
+            per_band=opts.band_limit,
+            per_key=opts.key_limits,
         )
         if not hits:
             return []
@@ -420,6 +436,8 @@ class StoryGrouper:
                 evidence = sum(w * n for w, n in zip(weights, hit.keys)) + 2.0 * bool(objects or places)
                 ranked.append((-(sim >= opts.near_threshold), -evidence, -sim, -hit.article_id, hit, sim))
         ranked.sort(key=lambda r: r[:4])
+        if near_first and ranked and ranked[0][0]:
+            ranked = [r for r in ranked if r[0]]
         ranked = ranked[: opts.max_candidates]
         found = self.index.get_many(r[4].article_id for r in ranked)
         out = []
@@ -433,15 +451,33 @@ class StoryGrouper:
         return out
 
     def _decide(self, article: Article, features: StoryFeatures, signature, bands) -> StoryDecision:
-        opts = self.options
         candidates = self._candidates(article, features, signature, bands)
+        tried: set[int] = set()
+        decision = self._join(article, features, signature, candidates, tried)
+        if decision is None and candidates and candidates[0].similarity >= self.options.near_threshold:
+            # Only near copies were compared and every one refused (another event's date, a
+            # place, a story that disagrees): the full search, as for any other article.
+            full = self._candidates(article, features, signature, bands, False)
+            decision = self._join(article, features, signature, full, tried)
+        return decision or StoryDecision(row_id(article), row_id(article), "new")
+
+    def _join(
+        self,
+        article: Article,
+        features: StoryFeatures,
+        signature,
+        candidates: list[_Candidate],
+        tried: set[int],
+    ) -> StoryDecision | None:
+        """The story of the best-scoring candidate that links and whose story agrees, if any
+        (stories in ``tried`` are skipped, and the ones looked at here are added to it)."""
+        opts = self.options
         scored: list[tuple[float, _Candidate, Comparison]] = []
         for cand in candidates:
             result = compare(features, cand.features, self.table, opts, near_similarity=cand.similarity)
             if result.linked:
                 scored.append((result.score, cand, result))
         scored.sort(key=lambda s: (-s[0], s[1].article.article_id))
-        tried: set[int] = set()
         for score, cand, result in scored:
             story = _story_of(cand.article)
             if story in tried:
@@ -457,7 +493,7 @@ class StoryGrouper:
                 continue
             how = "duplicate" if cand.similarity >= opts.near_threshold else "story"
             return StoryDecision(row_id(article), story, how, cand.article.article_id, score, result.reasons)
-        return StoryDecision(row_id(article), row_id(article), "new")
+        return None
 
     def _disagrees(self, features: StoryFeatures, signature, member: IndexedArticle, language: str) -> bool:
         other = self._features_of(member)
