@@ -12,8 +12,9 @@ articles known, the steady state of a real deployment.
 
 It prints per round the crawls per minute, the ratio to one worker (measured in this one run),
 the CPU seconds per crawl split into the workers' own (queue, tick, heartbeats, starting and
-watching children) and their crawl processes' (from /proc: each worker's own and its waited-for
-children's time), and the load average at the start and end of the round, which together say
+watching children) and their crawl processes' (from /proc: each worker's waited-for children's
+time and its zygote's, whose forked crawl processes it waits for; the zygote's own start, ~2.5
+CPU-s once per worker, is counted there too), and the load average at the start and end of the round, which together say
 what bounds the throughput on this machine.
 Nothing touches the internet.
 """
@@ -46,11 +47,28 @@ def finished_crawls(db: Database) -> int:
         return int(session.exec(select(func.count()).where(col(CrawlRun.status) != "running")).one())
 
 
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def cpu_seconds(pid: int) -> tuple[float, float]:
-    """A process's own CPU time and its waited-for children's, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    """A worker's own CPU time, and its crawl processes': its waited-for children's, plus its
+    zygote's (a child still running: its own time and that of the crawl processes it forked and
+    waited for), from /proc."""
     hz = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / hz, (int(fields[13]) + int(fields[14])) / hz
+    fields = _stat(pid)
+    own = (int(fields[11]) + int(fields[12])) / hz
+    children = (int(fields[13]) + int(fields[14])) / hz
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            child = _stat(int(entry.name))
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(child[1]) == pid:  # ppid: a running child of the worker (its zygote)
+            children += sum(int(v) for v in child[11:15]) / hz
+    return own, children
 
 
 @dataclass
