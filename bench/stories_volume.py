@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from bench.run import Generator, bulk_articles, history_rows, index_stories, mirror_texts  # noqa: E402
 from monitor.stories import StoryGrouper  # noqa: E402
 from monitor.stories.evaluation import EvalRecord, read_records, score  # noqa: E402
-from storage import Article, ArticleStore, Database  # noqa: E402
+from storage import ArticleStore, Database  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 DEFAULT_FILES = [
@@ -132,19 +132,7 @@ def group_in_time(db: Database, records: list[EvalRecord], backfill: bool = Fals
                     r.published,
                 )
                 _sql(conn, f"DELETE FROM held_{table} WHERE story_time <= :t", r.published)
-        saved = store.save(
-            Article(
-                canonical_url=f"https://eval.invalid/{i}",
-                url=f"https://eval.invalid/{i}",
-                source=r.source,
-                title=r.title,
-                lead=r.lead,
-                body=r.text,
-                language=r.lang,
-                published_at=r.published,
-                content_hash="",
-            )
-        )
+        saved = store.save(r.article(f"https://eval.invalid/{i}"))
         article_of[r.id] = saved.article_id
         if saved.outcome.value == "new":
             article = store.get(saved.article_id)

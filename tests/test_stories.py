@@ -63,19 +63,7 @@ def features(table, rec: EvalRecord, **changes):
 
 def store(db: Database, rec: EvalRecord, n: int, **changes) -> Article:
     rec = dataclasses.replace(rec, **changes)
-    result = ArticleStore(db).save(
-        Article(
-            canonical_url=f"https://example.org/{n}",
-            url=f"https://example.org/{n}",
-            source=rec.source,
-            title=rec.title,
-            lead=rec.lead,
-            body=rec.text,
-            language=rec.lang,
-            published_at=rec.published,
-            content_hash="",
-        )
-    )
+    result = ArticleStore(db).save(rec.article(f"https://example.org/{n}"))
     return ArticleStore(db).get(result.article_id)
 
 

@@ -39,6 +39,20 @@ class EvalRecord:
     source: str = "eval"
     line: int = 0
 
+    def article(self, url: str) -> Article:
+        """The record as an article to store at ``url`` (eval records have no URL of their own)."""
+        return Article(
+            canonical_url=url,
+            url=url,
+            source=self.source,
+            title=self.title,
+            lead=self.lead,
+            body=self.text,
+            language=self.lang,
+            published_at=self.published,
+            content_hash="",
+        )
+
 
 @dataclass(frozen=True)
 class PairError:
@@ -156,18 +170,7 @@ def group_records(records: Iterable[EvalRecord], grouper: StoryGrouper) -> dict[
     article_of: dict[str, int] = {}
     for i in order:
         r = records[i]
-        article = Article(
-            canonical_url=f"https://eval.invalid/{i}",
-            url=f"https://eval.invalid/{i}",
-            source=r.source,
-            title=r.title,
-            lead=r.lead,
-            body=r.text,
-            language=r.lang,
-            published_at=r.published,
-            content_hash="",
-        )
-        result = store.save(article)
+        result = store.save(r.article(f"https://eval.invalid/{i}"))
         article_of[r.id] = result.article_id
         if result.outcome.value == "new":
             grouper.assign(_stored(store, result.article_id))
